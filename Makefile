@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine:
+#   make report   - create .venv if missing, install, build the latest snapshot, run the report batch
+#   make test     - the whole test suite (pytest + nbval)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install data report export test lab notebooks bench reliability clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/ktpel build
+
+report: data
+	$(BIN)/ktpel report
+
+export: $(STAMP)
+	$(BIN)/ktpel export
+
+test: data
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with nbval-sanitize.cfg
+
+# Re-execute the notebooks in place against the latest snapshot (after an intended data change).
+notebooks: data
+	$(BIN)/python tools/make_notebooks.py
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+
+lab: data
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf data/processed/snapshots data/processed/catalog.json reports/*/

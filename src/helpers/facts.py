@@ -1,0 +1,290 @@
+"""Load and validate the raw layer: regions, metrics, targets and facts,
+each checked against the others and against the source texts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .dates import Period, parse_period
+from .numbers import NumberFormatError, decimals_of, find_numbers
+from .problems import Problem, ValidationFailed
+from .project import Project
+from .sources import Source, load_sources, normalise_text
+from .tables import read_rows
+
+LEVELS = ("nasional", "provinsi", "kabupaten", "kota")
+UNITS = ("persons", "percent", "cards", "requests", "districts", "machines", "regions", "categories")
+QUALIFIERS = ("exact", "approx", "more_than", "less_than")
+REGION_COLUMNS = ["code", "name", "level", "parent_code", "note"]
+METRIC_COLUMNS = ["metric", "unit", "label_id", "label_en", "definition"]
+TARGET_COLUMNS = ["metric", "region_code", "year", "year_is_estimate", "value", "unit", "source_id", "quote", "note"]
+FACT_COLUMNS = ["source_id", "region_code", "metric", "value", "unit", "qualifier", "as_of", "as_of_precision",
+                "quote", "note"]
+#: Percentages above this are refused as typing errors (coverage can exceed 100 %, not 200 %).
+MAX_PERCENT = Decimal(200)
+_CODE = re.compile(r"\d{2}(\.\d{2})?")
+_VALUE = re.compile(r"-?\d+(\.\d+)?")
+# Words just before a number that say how exact it is, most specific first.
+_QUALIFIER_WORDS = [("approx", re.compile(r"(sekitar|hampir|kurang lebih|kira-kira|lebih kurang)\s*$", re.I)),
+                    ("more_than", re.compile(r"(lebih dari|melebihi|lebih|di atas)\s*$", re.I)),
+                    ("less_than", re.compile(r"(kurang dari|di bawah)\s*$", re.I))]
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Metric:
+    metric: str
+    unit: str
+    label_id: str
+    label_en: str
+    definition: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    region_code: str
+    year: int
+    year_is_estimate: bool
+    value: Decimal
+    unit: str
+    source_id: str
+    quote: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Fact:
+    source_id: str
+    region_code: str
+    metric: str
+    value: Decimal
+    decimals: int
+    unit: str
+    qualifier: str
+    as_of: Period
+    as_of_text: str
+    quote: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RawLayer:
+    sources: dict[str, Source]
+    regions: dict[str, Region]
+    metrics: dict[str, Metric]
+    targets: list[Target]
+    facts: list[Fact]
+
+
+def qualifier_in_quote(quote: str, start: int) -> str:
+    """``approx`` / ``more_than`` / ``less_than`` from the words just before a number, else ``exact``."""
+    before = quote[max(0, start - 30):start]
+    for qualifier, pattern in _QUALIFIER_WORDS:
+        if pattern.search(before):
+            return qualifier
+    return "exact"
+
+
+def check_quote(source: Source, quote: str, value: Decimal, unit: str) -> tuple[list[tuple[str, str]], str | None]:
+    """Problems ``(field, message)`` of a quote and the value taken from it, and
+    the qualifier its words imply (None when the value is not found in it)."""
+    problems: list[tuple[str, str]] = []
+    norm = normalise_text(quote)
+    if not norm:
+        return [("quote", "empty; copy the sentence the figure comes from")], None
+    if norm not in normalise_text(source.text):
+        problems.append(("quote", f"not found in {source.file} (compared after normalising white space and quotes)"))
+    try:
+        mentions = find_numbers(norm)
+    except NumberFormatError as exc:
+        return problems + [("quote", str(exc))], None
+    want_percent = unit == "percent"
+    matches = [m for m in mentions if m.value == value and m.is_percent == want_percent]
+    if not matches:
+        found = ", ".join(m.text for m in mentions) or "no number"
+        kind = "a percentage ('... persen')" if want_percent else "a count"
+        problems.append(("value", f"{value} is not {kind} in the quote (it has: {found})"))
+        return problems, None
+    return problems, qualifier_in_quote(norm, matches[0].start)
+
+
+def _decimal(text: str) -> Decimal | None:
+    if not _VALUE.fullmatch(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover
+        return None
+
+
+def _value_problem(text: str) -> str:
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text) or re.fullmatch(r"-?\d+,\d+", text):
+        return (f"{text!r} is written the Indonesian way; write values in facts.csv plainly "
+                f"(926654, 100.10) and keep the Indonesian form in the quote")
+    return f"{text!r} is not a number (write e.g. 926654 or 99.54)"
+
+
+def load_regions(project: Project) -> tuple[dict[str, Region], list[Problem]]:
+    name = project.rel(project.raw / "regions.csv")
+    rows, problems = read_rows(project.raw / "regions.csv", name, REGION_COLUMNS, frozenset({"note"}))
+    regions: dict[str, Region] = {}
+    for line, r in rows:
+        if not _CODE.fullmatch(r["code"]):
+            problems.append(Problem(name, line, "code", f"{r['code']!r} is not a Kemendagri code (e.g. 64 or 64.71)"))
+            continue
+        if r["code"] in regions:
+            problems.append(Problem(name, line, "code", f"duplicate region {r['code']} (first on line {regions[r['code']].line})"))
+            continue
+        if not r["name"]:
+            problems.append(Problem(name, line, "name", "empty"))
+        if r["level"] not in LEVELS:
+            problems.append(Problem(name, line, "level", f"{r['level']!r} is not one of {', '.join(LEVELS)}"))
+        elif ("." in r["code"]) != (r["level"] in ("kabupaten", "kota")):
+            problems.append(Problem(name, line, "level", f"{r['level']} does not fit code {r['code']} "
+                                    "(provinces have 2 digits, kabupaten/kota 2.2)"))
+        regions[r["code"]] = Region(r["code"], r["name"], r["level"], r["parent_code"] or None, r["note"], line)
+    for region in regions.values():
+        if region.parent_code and region.parent_code not in regions:
+            problems.append(Problem(name, region.line, "parent_code", f"{region.parent_code!r} is not a region in this file"))
+        elif region.parent_code and "." in region.code and not region.code.startswith(region.parent_code + "."):
+            problems.append(Problem(name, region.line, "parent_code", f"{region.code} does not belong to {region.parent_code}"))
+    return regions, problems
+
+
+def load_metrics(project: Project) -> tuple[dict[str, Metric], list[Problem]]:
+    name = project.rel(project.raw / "metrics.csv")
+    rows, problems = read_rows(project.raw / "metrics.csv", name, METRIC_COLUMNS)
+    metrics: dict[str, Metric] = {}
+    for line, r in rows:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", r["metric"]):
+            problems.append(Problem(name, line, "metric", f"{r['metric']!r}: use lower_snake_case"))
+            continue
+        if r["metric"] in metrics:
+            problems.append(Problem(name, line, "metric", f"duplicate metric {r['metric']} (first on line {metrics[r['metric']].line})"))
+            continue
+        if r["unit"] not in UNITS:
+            problems.append(Problem(name, line, "unit", f"{r['unit']!r} is not one of {', '.join(UNITS)}"))
+        for field in ("label_id", "label_en", "definition"):
+            if not r[field]:
+                problems.append(Problem(name, line, field, "empty"))
+        metrics[r["metric"]] = Metric(r["metric"], r["unit"], r["label_id"], r["label_en"], r["definition"], line)
+    return metrics, problems
+
+
+def _check_common(name: str, line: int, r: dict[str, str], sources: dict[str, Source], regions: dict[str, Region],
+                  metrics: dict[str, Metric]) -> tuple[list[Problem], Decimal | None]:
+    """Checks shared by facts and targets: known source/region/metric, unit,
+    value and its range.  Returns the problems and the parsed value."""
+    problems: list[Problem] = []
+    if r["source_id"] not in sources:
+        problems.append(Problem(name, line, "source_id", f"unknown source {r['source_id']!r}; known: {', '.join(sorted(sources))}"))
+    if r["region_code"] not in regions:
+        problems.append(Problem(name, line, "region_code", f"unknown region {r['region_code']!r}; add it to regions.csv first"))
+    metric = metrics.get(r["metric"])
+    if metric is None:
+        problems.append(Problem(name, line, "metric", f"unknown metric {r['metric']!r}; add it to metrics.csv first"))
+    elif r["unit"] != metric.unit:
+        problems.append(Problem(name, line, "unit", f"{r['unit']!r} contradicts metric {metric.metric}, measured in {metric.unit}"))
+    value = _decimal(r["value"])
+    if value is None:
+        problems.append(Problem(name, line, "value", _value_problem(r["value"])))
+    elif value < 0:
+        problems.append(Problem(name, line, "value", f"{r['value']} is negative; counts and percentages cannot be"))
+    elif r["unit"] == "percent" and value > MAX_PERCENT:
+        problems.append(Problem(name, line, "value", f"{r['value']} % is out of range (0 to {MAX_PERCENT})"))
+    return problems, value
+
+
+def load_targets(project: Project, sources: dict[str, Source], regions: dict[str, Region],
+                 metrics: dict[str, Metric]) -> tuple[list[Target], list[Problem]]:
+    name = project.rel(project.raw / "targets.csv")
+    rows, problems = read_rows(project.raw / "targets.csv", name, TARGET_COLUMNS, frozenset({"note"}))
+    targets: list[Target] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for line, r in rows:
+        row_problems, value = _check_common(name, line, r, sources, regions, metrics)
+        if not re.fullmatch(r"(19|20)\d\d", r["year"]):
+            row_problems.append(Problem(name, line, "year", f"{r['year']!r} is not a year"))
+        if r["year_is_estimate"] not in ("true", "false"):
+            row_problems.append(Problem(name, line, "year_is_estimate", f"{r['year_is_estimate']!r}: write true or false"))
+        key = (r["metric"], r["region_code"], r["year"], r["source_id"])
+        if key in seen:
+            row_problems.append(Problem(name, line, "metric", f"duplicate target (first on line {seen[key]})"))
+        seen.setdefault(key, line)
+        if value is not None and r["source_id"] in sources:
+            quote_problems, _ = check_quote(sources[r["source_id"]], r["quote"], value, r["unit"])
+            row_problems += [Problem(name, line, f, m) for f, m in quote_problems]
+        problems += row_problems
+        if not row_problems and value is not None:
+            targets.append(Target(r["metric"], r["region_code"], int(r["year"]), r["year_is_estimate"] == "true",
+                                  value, r["unit"], r["source_id"], r["quote"], r["note"], line))
+    return targets, problems
+
+
+def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, Region],
+               metrics: dict[str, Metric]) -> tuple[list[Fact], list[Problem]]:
+    name = project.rel(project.raw / "facts.csv")
+    rows, problems = read_rows(project.raw / "facts.csv", name, FACT_COLUMNS, frozenset({"note"}))
+    facts: list[Fact] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for line, r in rows:
+        row_problems, value = _check_common(name, line, r, sources, regions, metrics)
+        source = sources.get(r["source_id"])
+        if r["qualifier"] not in QUALIFIERS:
+            row_problems.append(Problem(name, line, "qualifier", f"{r['qualifier']!r} is not one of {', '.join(QUALIFIERS)}"))
+        try:
+            as_of = parse_period(r["as_of"], r["as_of_precision"])
+        except ValueError as exc:
+            field = "as_of_precision" if "precision" in str(exc) and "not a" not in str(exc) else "as_of"
+            row_problems.append(Problem(name, line, field, str(exc)))
+            as_of = None
+        if as_of and as_of.start and source and source.latest_as_of and as_of.start > source.latest_as_of:
+            row_problems.append(Problem(name, line, "as_of", f"{r['as_of']} is after {source.id} was published "
+                                        f"(latest possible: {source.latest_as_of.isoformat()})"))
+        key = (r["source_id"], r["region_code"], r["metric"], r["as_of"])
+        if key in seen:
+            row_problems.append(Problem(name, line, "metric", f"duplicate fact: same source, region, metric and as_of "
+                                        f"as line {seen[key]}"))
+        seen.setdefault(key, line)
+        if value is not None and source is not None:
+            quote_problems, implied = check_quote(source, r["quote"], value, r["unit"])
+            row_problems += [Problem(name, line, f, m) for f, m in quote_problems]
+            if implied and r["qualifier"] in QUALIFIERS and implied != r["qualifier"]:
+                row_problems.append(Problem(name, line, "qualifier", f"{r['qualifier']!r}, but the quote's wording "
+                                            f"before {value} says {implied!r}"))
+        problems += row_problems
+        if not row_problems and value is not None and as_of is not None:
+            facts.append(Fact(r["source_id"], r["region_code"], r["metric"], value, decimals_of(r["value"]), r["unit"],
+                              r["qualifier"], as_of, r["as_of"], r["quote"], r["note"], line))
+    return facts, problems
+
+
+def load_raw_layer(project: Project) -> RawLayer:
+    """The whole raw layer, validated; raises :class:`ValidationFailed` listing every problem."""
+    sources, problems = load_sources(project)
+    regions, p = load_regions(project)
+    problems += p
+    metrics, p = load_metrics(project)
+    problems += p
+    targets, p = load_targets(project, sources, regions, metrics)
+    problems += p
+    facts, p = load_facts(project, sources, regions, metrics)
+    problems += p
+    if problems:
+        raise ValidationFailed(problems)
+    return RawLayer(sources, regions, metrics, targets, facts)

@@ -1,0 +1,171 @@
+"""The figures each notebook shows: snapshot queries shaped and labelled for a
+chart and a table (region with its level, as-of date, source, quote), in the
+report's language.  Aggregation happens in DuckDB; only what is drawn comes back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from . import queries
+from .dates import parse_period
+from .i18n import format_date, level, word
+from .numbers import format_number, format_percent
+from .params import Report
+
+RECORDING = "ktp_recording_pct"
+TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
+#: The Kaltim kabupaten/kota comparison: metric -> the national target metric that applies.
+EXTREME_METRICS = ["ktp_recording_pct", "first_time_voter_recording_pct", "kia_ownership_pct", "ikd_activation_pct"]
+
+
+def _d(value: Any) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """A source's date as honestly as it is known: ``21 Jun 2024``, ``Feb 2025``,
+    ``terbit ≥ 8 Nov 2024``, ``tanpa tanggal (sebelum akhir 2015, perkiraan)``.
+    Works on rows of sources (``published_on``) and of facts (``source_published_on``)."""
+    def get(key: str) -> Any:
+        value = row.get(f"source_{key}", row.get(key))
+        return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+    published, precision = get("published_on"), get("published_precision")
+    if published:
+        return format_date(parse_period(str(published), precision).start, precision, lang)  # type: ignore[arg-type]
+    if get("published_not_before"):
+        return f"{word('published', lang)} ≥ {format_date(_d(get('published_not_before')), 'day', lang)}"  # type: ignore[arg-type]
+    if get("published_not_after"):
+        year = _d(get("published_not_after")).year  # type: ignore[union-attr]
+        return f"{word('undated', lang)} ({word('before_end_of', lang)} {year}, {word('estimate', lang)})"  # type: ignore[arg-type]
+    return word("undated", lang)  # type: ignore[arg-type]
+
+
+def source_name(row: pd.Series | dict[str, Any]) -> str:
+    publisher = row.get("source_publisher", row.get("publisher"))
+    title = row.get("source_title", row.get("title"))
+    return str(publisher if publisher and not pd.isna(publisher) else f"“{title}”")
+
+
+def footer(rows: pd.DataFrame, lang: str) -> str:
+    """``Sumber: Serantau Media (Feb 2025); DKP3A Provinsi Kalimantan Timur (21 Jun 2024)``."""
+    seen: dict[str, str] = {}
+    for _, row in rows.iterrows():
+        if row["source_id"] not in seen:
+            seen[row["source_id"]] = f"{source_name(row)} ({source_date(row, lang)})"
+    return f"{word('sources', lang)}: " + "; ".join(seen.values()) if seen else ""
+
+
+def value_text(value: float, unit: str, decimals: int, qualifier: str, lang: str) -> str:
+    """``99,54 %``, ``sekitar 98 %``, ``lebih dari 75 %``, ``926.654``."""
+    number = (format_percent(value, lang, decimals) if unit == "percent"  # type: ignore[arg-type]
+              else format_number(value, lang, decimals))  # type: ignore[arg-type]
+    return number if qualifier == "exact" else f"{word(qualifier, lang)} {number}"  # type: ignore[arg-type]
+
+
+def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """Add display columns: region with its level, as-of date, value text, source and its date."""
+    lang = report.lang
+    out = df.copy()
+    if out.empty:
+        for col in ("region_label", "as_of_label", "value_label", "source_label", "metric_label", "level_label"):
+            out[col] = pd.Series(dtype=str)
+        return out
+    out["level_label"] = [level(v, lang) for v in out["region_level"]]  # type: ignore[arg-type]
+    out["region_label"] = [f"{n} ({lv})" for n, lv in zip(out["region_name"], out["level_label"])]
+    out["as_of_label"] = [format_date(_d(a), p, lang) for a, p in zip(out["as_of"], out["as_of_precision"])]  # type: ignore[arg-type]
+    out["value_label"] = [value_text(v, u, int(d), q, lang) for v, u, d, q in
+                          zip(out["value"], out["unit"], out["decimals"], out["qualifier"])]
+    out["source_label"] = [f"{source_name(r)}, {source_date(r, lang)}" for _, r in out.iterrows()]
+    out["metric_label"] = out["metric_label_id"] if lang == "id" else out["metric_label_en"]
+    return out
+
+
+def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The latest like-for-like recording coverage per region (stated, with the
+    figure derived from the same source's counts), the totals that include
+    pre-recording (a different measure, kept apart) and the recording target."""
+    latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
+    latest["derived_label"] = [None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]]  # type: ignore[arg-type]
+    totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
+    return latest, totals, targets_for(report, [RECORDING])
+
+
+def targets_for(report: Report, metrics: list[str]) -> pd.DataFrame:
+    """The most recent national target of each metric that has one, with its source and label."""
+    t = queries.targets(report.con, metrics)
+    t = t.sort_values(["year", "year_is_estimate"], ascending=[False, True]).drop_duplicates("metric")
+    labels = dict(report.con.execute(f"SELECT metric, label_{report.lang} FROM metrics").fetchall())
+    return t.assign(metric_label=[labels[m] for m in t["metric"]])
+
+
+def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stated figure of ``metric`` per region over time.  An undated figure is
+    placed at the latest date its source can have (``plot_date``) and flagged
+    ``undated`` so the chart marks it as such, never as a real date."""
+    df = label(queries.time_series(report.con, metric, report.regions, report.until), report)
+    bound = pd.to_datetime(df["source_published_not_after"])
+    df["undated"] = df["as_of"].isna()
+    df["plot_date"] = pd.to_datetime(df["as_of"]).fillna(bound)
+    df.loc[df["undated"], "as_of_label"] = [source_date(r, report.lang) for _, r in df[df["undated"]].iterrows()]
+    return df[df["plot_date"].notna()], targets_for(report, [metric])
+
+
+def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For each metric of :data:`EXTREME_METRICS`, the province figure and the
+    highest and lowest kabupaten/kota of the same source and date (``role``), and the targets."""
+    df = queries.facts(report.con, metrics=EXTREME_METRICS, kind="stated", until=report.until)
+    df = df[(df["region_code"] == province) | df["region_code"].str.startswith(province + ".")]
+    df = df[df["as_of"].notna()]
+    if df.empty:
+        return label(df.assign(role=pd.Series(dtype=str)), report).assign(role_label=pd.Series(dtype=str)), \
+            targets_for(report, [])
+    # The latest source per metric that reports kabupaten/kota at all.
+    sub = df[df["region_code"] != province]
+    latest = sub.sort_values("as_of").groupby("metric").tail(1)[["metric", "source_id"]]
+    df = df.merge(latest, on=["metric", "source_id"])
+    roles = []
+    for _, row in df.iterrows():
+        same = df[(df["metric"] == row["metric"]) & (df["region_code"] != province)]["value"]
+        roles.append("province" if row["region_code"] == province else
+                     "highest" if row["value"] == same.max() else "lowest" if row["value"] == same.min() else "other")
+    df["role"] = roles
+    out = label(df, report)
+    out["role_label"] = [word(r, report.lang) if r != "other" else "" for r in out["role"]]  # type: ignore[arg-type]
+    return out, targets_for(report, sorted(set(out["metric"])))
+
+
+def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stated and derived figures of ``metrics`` for the chosen regions, each with
+    the national target of its year."""
+    df = label(queries.facts(report.con, report.regions, metrics, until=report.until), report)
+    df = df[df["as_of"].notna()]
+    targets = queries.targets(report.con, metrics)
+    target_by = {(r.metric, r.year): r.value for r in targets.itertuples()}
+    df["target"] = [target_by.get((m, pd.Timestamp(a).year)) for m, a in zip(df["metric"], df["as_of"])]
+    df["kind_label"] = [word(k, report.lang) for k in df["kind"]]  # type: ignore[arg-type]
+    used = df[df["target"].notna()]
+    return df, targets_for(report, sorted(set(used["metric"])))
+
+
+def data_quality(report: Report) -> dict[str, pd.DataFrame]:
+    """Stated vs derived comparisons, every coverage over 100 % and why, undated sources."""
+    consistency = queries.consistency(report.con)
+    over = label(report.con.execute("""
+        SELECT f.*, s.note AS stated_note FROM facts_labeled f
+        LEFT JOIN facts s ON s.kind = 'stated' AND s.source_id = f.source_id AND s.region_code = f.region_code
+             AND s.metric = f.metric AND f.kind = 'derived'
+        WHERE f.unit = 'percent' AND f.value > 100 ORDER BY f.region_code, f.metric""").df(), report)
+    over["why"] = [n if isinstance(n, str) and n else s for n, s in zip(over["note"], over["stated_note"])]
+    sources = queries.sources(report.con)
+    undated = sources[sources["published_on"].isna()].copy()
+    undated["date_label"] = [source_date(r, report.lang) for _, r in undated.iterrows()]
+    return {"consistency": consistency, "over_100": over, "undated_sources": undated}
+
+
+def region_profile(report: Report, region: str) -> pd.DataFrame:
+    """Every figure about one region, stated and derived, with source and quote."""
+    return label(queries.facts(report.con, [region], until=report.until), report)

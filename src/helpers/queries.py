@@ -1,0 +1,150 @@
+"""The questions notebooks ask of a snapshot, as pandas DataFrames.
+
+Every value a caller passes is bound as a SQL parameter, never pasted into SQL text.
+Region arguments are Kemendagri codes; :func:`resolve_regions` turns names into codes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Sequence
+
+import duckdb
+import pandas as pd
+
+FACT_COLUMNS = ("region_code, region_name, region_level, metric, value, unit, qualifier, as_of, as_of_precision, "
+                "kind, source_id, quote")
+
+
+class UnknownChoice(ValueError):
+    """A parameter value that is not one of the valid choices (which the message lists)."""
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+    return con.execute(sql, list(params)).df()
+
+
+def snapshot_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The snapshot's id, creation time and counts."""
+    row = con.execute("SELECT * FROM snapshot").fetchone()
+    assert row is not None
+    return dict(zip([d[0] for d in con.description], row))
+
+
+def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return _df(con, "SELECT region_code, name, level, parent_code FROM regions ORDER BY region_code")
+
+
+def resolve_regions(con: duckdb.DuckDBPyConnection, wanted: Sequence[str] | str) -> list[str]:
+    """Region codes for names or codes: ``"Batam"``, ``"Kota Batam"``, ``"21.71"``, ``"64"``.
+
+    A name matches exactly (case-insensitive) or as the one region whose name
+    contains it.  Raises :class:`UnknownChoice` listing the regions of the snapshot."""
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    table = con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall()
+    codes: list[str] = []
+    for item in wanted:
+        key = str(item).strip().casefold()
+        exact = [c for c, n in table if key in (c.casefold(), n.casefold())]
+        partial = [c for c, n in table if key and key in n.casefold()]
+        found = exact or (partial if len(partial) == 1 else [])
+        if len(found) != 1:
+            choices = "; ".join(f"{c} {n}" for c, n in table)
+            why = "matches several regions" if len(partial) > 1 else "is not a region of this snapshot"
+            raise UnknownChoice(f"region {item!r} {why}. Valid choices (code or name): {choices}")
+        if found[0] not in codes:
+            codes.append(found[0])
+    return codes
+
+
+def metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return _df(con, "SELECT metric, unit, label_id, label_en, definition FROM metrics ORDER BY metric")
+
+
+def check_metric(con: duckdb.DuckDBPyConnection, metric: str) -> str:
+    """``metric`` if the snapshot knows it; else :class:`UnknownChoice` listing the metrics."""
+    known = [r[0] for r in con.execute("SELECT metric FROM metrics ORDER BY metric").fetchall()]
+    if metric not in known:
+        raise UnknownChoice(f"metric {metric!r} is not known. Valid choices: {', '.join(known)}")
+    return metric
+
+
+def facts(con: duckdb.DuckDBPyConnection, regions: Sequence[str] | None = None,
+          metrics: Sequence[str] | None = None, kind: str | None = None, until: date | None = None) -> pd.DataFrame:
+    """Facts with region and source labels, filtered by region codes, metrics,
+    kind ('stated' / 'derived') and as-of date (undated facts are kept)."""
+    return _df(con, f"""
+        SELECT {FACT_COLUMNS}, as_of_text, decimals, formula, metric_label_id, metric_label_en,
+               source_title, source_publisher, source_published_on, source_published_precision, source_published_not_before,
+               source_published_not_after, note, fact_id
+        FROM facts_labeled
+        WHERE (? IS NULL OR list_contains(?, region_code))
+          AND (? IS NULL OR list_contains(?, metric))
+          AND (? IS NULL OR kind = ?)
+          AND (? IS NULL OR as_of IS NULL OR as_of <= ?)
+        ORDER BY region_code, metric, as_of NULLS FIRST, kind DESC""",
+               [_list(regions), _list(regions), _list(metrics), _list(metrics), kind, kind, until, until])
+
+
+def latest_values(con: duckdb.DuckDBPyConnection, metric: str, regions: Sequence[str] | None = None,
+                  until: date | None = None) -> pd.DataFrame:
+    """Per region, the most recent dated figure of ``metric`` (stated, with the
+    derived figure of the same source and date beside it as ``derived_value``)."""
+    return _df(con, """
+        WITH s AS (
+          SELECT * FROM facts_labeled
+          WHERE kind = 'stated' AND metric = ? AND as_of IS NOT NULL AND (? IS NULL OR as_of <= ?)
+            AND (? IS NULL OR list_contains(?, region_code))
+          QUALIFY row_number() OVER (PARTITION BY region_code ORDER BY as_of DESC, source_id) = 1)
+        SELECT s.*, d.value AS derived_value, d.formula AS derived_formula
+        FROM s LEFT JOIN facts d ON d.kind = 'derived' AND d.source_id = s.source_id
+             AND d.region_code = s.region_code AND d.metric = s.metric
+        ORDER BY s.region_code""", [metric, until, until, _list(regions), _list(regions)])
+
+
+def time_series(con: duckdb.DuckDBPyConnection, metric: str, regions: Sequence[str] | None = None,
+                until: date | None = None) -> pd.DataFrame:
+    """Every stated figure of ``metric`` over time per region, undated ones included
+    (``as_of`` null) with the bounds their source's date allows."""
+    return _df(con, """
+        SELECT * FROM facts_labeled
+        WHERE kind = 'stated' AND metric = ? AND (? IS NULL OR list_contains(?, region_code))
+          AND (? IS NULL OR as_of IS NULL OR as_of <= ?)
+        ORDER BY region_code, as_of NULLS FIRST""", [metric, _list(regions), _list(regions), until, until])
+
+
+def targets(con: duckdb.DuckDBPyConnection, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """National targets with their source."""
+    return _df(con, """
+        SELECT t.*, s.title AS source_title, s.publisher AS source_publisher, s.published_on AS source_published_on,
+               s.published_precision AS source_published_precision,
+               s.published_not_before AS source_published_not_before,
+               s.published_not_after AS source_published_not_after
+        FROM targets t JOIN sources s USING (source_id)
+        WHERE (? IS NULL OR list_contains(?, t.metric)) ORDER BY t.metric, t.year, t.source_id""",
+               [_list(metrics), _list(metrics)])
+
+
+def consistency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stated figure next to its derivation from the same source."""
+    return _df(con, """
+        SELECT c.*, r.name AS region_name, r.level AS region_level, f.quote, f.as_of_text,
+               s.title AS source_title, s.publisher AS source_publisher, s.published_on AS source_published_on,
+               s.published_precision AS source_published_precision,
+               s.published_not_before AS source_published_not_before,
+               s.published_not_after AS source_published_not_after
+        FROM consistency c JOIN regions r USING (region_code) JOIN facts f ON f.fact_id = c.stated_fact_id
+             JOIN sources s ON s.source_id = c.source_id
+        ORDER BY agrees, source_id, metric""")
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Sources without their text."""
+    return _df(con, """
+        SELECT source_id, title, publisher, place, published_on, published_precision, published_not_before,
+               published_not_after, date_note, file, sha256, language, notes FROM sources ORDER BY source_id""")
+
+
+def _list(values: Sequence[str] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]

@@ -1,0 +1,299 @@
+"""Immutable DuckDB snapshots of the validated raw layer.
+
+``build`` validates the raw layer, writes ``data/processed/snapshots/<id>.duckdb``
+under a temporary name and renames it into place atomically; the id is a hash
+of the inputs, so an unchanged raw layer builds nothing new.  The catalog
+(``data/processed/catalog.json``) lists complete snapshots; ``resolve`` turns
+"latest" or an id (or a unique prefix of one) into a file; ``connect`` opens it
+read-only, so any number of readers can use it while a build runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+from filelock import FileLock
+
+from .derive import Comparison, Derived, compare, derive
+from .facts import Fact, RawLayer, load_raw_layer
+from .project import Project
+
+#: Bump when the tables written below change shape or meaning: it is part of the snapshot id.
+SCHEMA_VERSION = "1"
+_TMP_PREFIX = ".tmp-"
+
+
+class SnapshotNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    snapshot_id: str
+    path: Path
+    created: bool
+    counts: dict[str, int]
+
+
+def input_hash(project: Project) -> str:
+    """sha256 over every file of the raw layer (path and bytes) and the schema version."""
+    h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
+    for path in sorted(p for p in project.raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        h.update(project.rel(path).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
+    return h.hexdigest()
+
+
+def fact_key(source_id: str, region_code: str, metric: str, as_of: str, kind: str) -> str:
+    """A stable id for a fact: the same figure has the same id in every snapshot."""
+    return "f" + hashlib.sha256(f"{source_id}|{region_code}|{metric}|{as_of}|{kind}".encode()).hexdigest()[:12]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fact_row(f: Fact, kind: str, formula: str | None, inputs: list[str]) -> tuple[Any, ...]:
+    return (fact_key(f.source_id, f.region_code, f.metric, f.as_of_text, kind), kind, f.source_id, f.region_code,
+            f.metric, float(f.value), f.decimals, f.unit, f.qualifier, f.as_of.end, f.as_of.start, f.as_of.end,
+            f.as_of_text or None, f.as_of.precision, f.quote or None, f.note or None, formula, inputs,
+            "data/raw/facts.csv" if kind == "stated" else None, f.line or None)
+
+
+SCHEMA = """
+CREATE TABLE snapshot (snapshot_id VARCHAR, created_at VARCHAR, input_hash VARCHAR, schema_version VARCHAR,
+  fact_count INTEGER, derived_count INTEGER, source_count INTEGER, region_count INTEGER, disagreement_count INTEGER);
+CREATE TABLE sources (source_id VARCHAR PRIMARY KEY, title VARCHAR, publisher VARCHAR, place VARCHAR,
+  published_on VARCHAR, published_precision VARCHAR, published_start DATE, published_end DATE,
+  published_not_before DATE, published_not_after DATE, date_note VARCHAR, file VARCHAR, original_file VARCHAR,
+  sha256 VARCHAR, language VARCHAR, notes VARCHAR, text VARCHAR);
+CREATE TABLE regions (region_code VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR, parent_code VARCHAR, note VARCHAR);
+CREATE TABLE metrics (metric VARCHAR PRIMARY KEY, unit VARCHAR, label_id VARCHAR, label_en VARCHAR, definition VARCHAR);
+CREATE TABLE targets (metric VARCHAR, region_code VARCHAR, year INTEGER, year_is_estimate BOOLEAN, value DOUBLE,
+  unit VARCHAR, source_id VARCHAR, quote VARCHAR, note VARCHAR, raw_line INTEGER);
+CREATE TABLE facts (fact_id VARCHAR PRIMARY KEY, kind VARCHAR, source_id VARCHAR, region_code VARCHAR, metric VARCHAR,
+  value DOUBLE, decimals INTEGER, unit VARCHAR, qualifier VARCHAR, as_of DATE, as_of_start DATE, as_of_end DATE,
+  as_of_text VARCHAR, as_of_precision VARCHAR, quote VARCHAR, note VARCHAR, formula VARCHAR, input_fact_ids VARCHAR[],
+  raw_file VARCHAR, raw_line INTEGER);
+CREATE TABLE consistency (source_id VARCHAR, region_code VARCHAR, metric VARCHAR, stated_fact_id VARCHAR,
+  derived_fact_id VARCHAR, stated_value DOUBLE, derived_value DOUBLE, difference DOUBLE, tolerance DOUBLE,
+  agrees BOOLEAN, formula VARCHAR);
+CREATE VIEW facts_labeled AS
+  SELECT f.region_code, r.name AS region_name, r.level AS region_level, f.metric, m.label_id AS metric_label_id,
+         m.label_en AS metric_label_en, f.value, f.decimals, f.unit, f.qualifier, f.as_of, f.as_of_text,
+         f.as_of_precision, f.kind, f.formula, f.source_id, s.title AS source_title, s.publisher AS source_publisher,
+         s.published_on AS source_published_on, s.published_precision AS source_published_precision,
+         s.published_not_before AS source_published_not_before,
+         s.published_not_after AS source_published_not_after, f.quote, f.note, f.fact_id
+  FROM facts f JOIN regions r USING (region_code) JOIN metrics m USING (metric) JOIN sources s USING (source_id);
+CREATE VIEW disagreements AS SELECT * FROM consistency WHERE NOT agrees;
+CREATE VIEW latest_facts AS
+  SELECT * FROM facts_labeled WHERE kind = 'stated' AND as_of IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY region_code, metric ORDER BY as_of DESC, source_id) = 1;
+"""
+
+
+def _write(path: Path, snapshot_id: str, digest: str, raw: RawLayer, derived: list[Derived],
+           comparisons: list[Comparison]) -> dict[str, int]:
+    counts = {"facts": len(raw.facts), "derived": len(derived), "sources": len(raw.sources),
+              "regions": len(raw.regions), "disagreements": sum(not c.agrees for c in comparisons)}
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("BEGIN")
+        con.execute(SCHEMA)
+        con.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [snapshot_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), digest, SCHEMA_VERSION, counts["facts"],
+                     counts["derived"], counts["sources"], counts["regions"], counts["disagreements"]])
+        con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (s.id, s.title, s.publisher, s.place, s.published_on, s.published.precision, s.published.start,
+             s.published.end, s.published_not_before, s.published_not_after, s.date_note, s.file, s.original_file,
+             s.sha256, s.language, s.notes, s.text) for s in raw.sources.values()])
+        con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)", [
+            (r.code, r.name, r.level, r.parent_code, r.note or None) for r in raw.regions.values()])
+        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", [
+            (m.metric, m.unit, m.label_id, m.label_en, m.definition) for m in raw.metrics.values()])
+        con.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (t.metric, t.region_code, t.year, t.year_is_estimate, float(t.value), t.unit, t.source_id, t.quote,
+             t.note or None, t.line) for t in raw.targets])
+        rows = [_fact_row(f, "stated", None, []) for f in raw.facts]
+        rows += [_fact_row(d.fact, "derived", d.formula,
+                           [fact_key(i.source_id, i.region_code, i.metric, i.as_of_text,
+                                     "stated" if i.line else "derived") for i in d.inputs]) for d in derived]
+        con.executemany("INSERT INTO facts VALUES (" + ", ".join("?" * 20) + ")", rows)
+        con.executemany("INSERT INTO consistency VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (c.stated.source_id, c.stated.region_code, c.stated.metric,
+             fact_key(c.stated.source_id, c.stated.region_code, c.stated.metric, c.stated.as_of_text, "stated"),
+             fact_key(c.derived.fact.source_id, c.derived.fact.region_code, c.derived.fact.metric,
+                      c.derived.fact.as_of_text, "derived"),
+             float(c.stated.value), float(c.derived.fact.value), float(c.difference), float(c.tolerance), c.agrees,
+             c.derived.formula) for c in comparisons])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return counts
+
+
+def _lock(project: Project) -> FileLock:
+    project.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(project.processed / ".build.lock"))
+
+
+def _clean_leftovers(project: Project) -> None:
+    """Remove temporary files of builds that died (we hold the build lock, so none is running)."""
+    for path in project.snapshots_dir.glob(f"{_TMP_PREFIX}*"):
+        path.unlink(missing_ok=True)
+    for path in project.processed.glob(f"{_TMP_PREFIX}*"):
+        path.unlink(missing_ok=True)
+
+
+def build(project: Project) -> BuildResult:
+    """Validate the raw layer and write its snapshot, unless one with the same inputs exists.
+
+    Raises :class:`helpers.problems.ValidationFailed` (writing nothing) on any problem."""
+    raw = load_raw_layer(project)
+    digest = input_hash(project)
+    snapshot_id = digest[:12]
+    final = project.snapshots_dir / f"{snapshot_id}.duckdb"
+    with _lock(project):
+        _clean_leftovers(project)
+        created = not final.exists()
+        if created:
+            derived = derive(raw.facts, raw.targets)
+            tmp = project.snapshots_dir / f"{_TMP_PREFIX}{snapshot_id}.{os.getpid()}.duckdb"
+            try:
+                counts = _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived))
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, final)
+                _fsync_dir(final.parent)
+            finally:
+                tmp.unlink(missing_ok=True)
+                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        entries = _refresh_catalog(project, touch=snapshot_id)
+    counts = next(e["counts"] for e in entries if e["snapshot_id"] == snapshot_id)
+    return BuildResult(snapshot_id, final, created, counts)
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute("SELECT snapshot_id, created_at, input_hash, fact_count, derived_count, source_count, "
+                          "region_count, disagreement_count FROM snapshot").fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return {"snapshot_id": row[0], "created_at": row[1],
+            "input_hash": row[2], "file": f"snapshots/{path.name}",
+            "counts": {"facts": row[3], "derived": row[4], "sources": row[5], "regions": row[6],
+                       "disagreements": row[7]}}
+
+
+def _refresh_catalog(project: Project, touch: str | None = None) -> list[dict[str, Any]]:
+    """Rewrite the catalog from the complete snapshot files (call with the build lock held)."""
+    old = {e["snapshot_id"]: e for e in read_catalog(project)}
+    entries = []
+    for path in sorted(project.snapshots_dir.glob("*.duckdb")):
+        if path.name.startswith(_TMP_PREFIX):
+            continue
+        sid = path.stem
+        entry = old.get(sid) or _read_meta(path)
+        entry.setdefault("built_at", entry["created_at"])
+        if sid == touch:
+            entry["built_at"] = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        entries.append(entry)
+    entries.sort(key=lambda e: e["built_at"])
+    _atomic_write_text(project.catalog_path, json.dumps({"snapshots": entries}, indent=2) + "\n")
+    return entries
+
+
+def read_catalog(project: Project) -> list[dict[str, Any]]:
+    """Catalog entries, oldest first; the last one is "latest" (the most recently built)."""
+    try:
+        return list(json.loads(project.catalog_path.read_text(encoding="utf-8"))["snapshots"])
+    except FileNotFoundError:
+        return []
+
+
+def resolve(project: Project, snapshot: str = "latest") -> tuple[str, Path]:
+    """The id and file of ``snapshot``: "latest", an id, or a unique prefix of one."""
+    entries = [e for e in read_catalog(project) if (project.processed / e["file"]).exists()]
+    ids = [e["snapshot_id"] for e in entries]
+    if not ids:
+        raise SnapshotNotFound("no snapshot has been built yet; run `ktpel build`")
+    if snapshot in ("latest", "", None):
+        sid = ids[-1]
+    else:
+        matches = [i for i in ids if i.startswith(str(snapshot))]
+        if len(matches) != 1:
+            what = "is ambiguous" if matches else "is not a snapshot"
+            raise SnapshotNotFound(f"{snapshot!r} {what}; choose 'latest' or one of: {', '.join(reversed(ids))}")
+        sid = matches[0]
+    return sid, project.snapshots_dir / f"{sid}.duckdb"
+
+
+def connect(project: Project, snapshot: str = "latest") -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a snapshot."""
+    _, path = resolve(project, snapshot)
+    return duckdb.connect(str(path), read_only=True)
+
+
+DIFF_KEY = ("source_id", "region_code", "metric", "as_of_text", "kind")
+
+
+def diff(project: Project, a: str, b: str) -> list[dict[str, Any]]:
+    """Facts added, removed and changed (value, quote, qualifier, unit) from snapshot ``a`` to ``b``."""
+    _, path_a = resolve(project, a)
+    _, path_b = resolve(project, b)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS a (READ_ONLY)", [str(path_a)])
+        con.execute("ATTACH ? AS b (READ_ONLY)", [str(path_b)])
+        rows = con.execute("""
+            SELECT CASE WHEN a.fact_id IS NULL THEN 'added' WHEN b.fact_id IS NULL THEN 'removed' ELSE 'changed' END
+                     AS change,
+                   coalesce(b.source_id, a.source_id) AS source_id, coalesce(b.region_code, a.region_code) AS region_code,
+                   coalesce(b.metric, a.metric) AS metric, coalesce(b.as_of_text, a.as_of_text) AS as_of,
+                   coalesce(b.kind, a.kind) AS kind, a.value AS old_value, b.value AS new_value,
+                   a.quote AS old_quote, b.quote AS new_quote
+            FROM a.facts a FULL OUTER JOIN b.facts b ON a.fact_id = b.fact_id
+            WHERE a.fact_id IS NULL OR b.fact_id IS NULL OR a.value IS DISTINCT FROM b.value
+               OR a.quote IS DISTINCT FROM b.quote OR a.qualifier IS DISTINCT FROM b.qualifier
+               OR a.unit IS DISTINCT FROM b.unit
+            ORDER BY change, source_id, region_code, metric, as_of, kind""").fetchall()
+        cols = [d[0] for d in con.description]
+    finally:
+        con.close()
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def iter_catalog_lines(project: Project) -> Iterator[str]:
+    """The catalog as lines for a terminal, newest last, "latest" marked."""
+    entries = read_catalog(project)
+    yield f"{'snapshot':<13} {'created_at (UTC)':<26} {'facts':>7} {'derived':>8} {'sources':>8} {'disagree':>9}"
+    for i, e in enumerate(entries):
+        c = e["counts"]
+        mark = "  <- latest" if i == len(entries) - 1 else ""
+        yield (f"{e['snapshot_id']:<13} {e['created_at']:<26} {c['facts']:>7} {c['derived']:>8} {c['sources']:>8} "
+               f"{c['disagreements']:>9}{mark}")

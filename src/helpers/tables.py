@@ -1,0 +1,72 @@
+"""Read the hand-edited CSV files of the raw layer strictly but kindly.
+
+Accepted: UTF-8 with or without a byte-order mark, LF or CRLF line ends,
+spaces around fields.  Refused with ``file:line: field: ...``: other encodings,
+an empty file, a missing or extra column, a row with the wrong number of fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .problems import Problem
+
+Row = dict[str, str]
+
+
+def read_rows(path: Path, name: str, columns: list[str], optional: frozenset[str] = frozenset()
+              ) -> tuple[list[tuple[int, Row]], list[Problem]]:
+    """Rows of ``path`` as ``(line number, {column: stripped text})``.
+
+    ``name`` is how the file is named in messages (repo-relative).  Columns in
+    ``optional`` may be absent from the header; they then read as "".
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], [Problem(name, 0, "file", "file is missing")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [Problem(name, line, "encoding",
+                            f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
+    if not text.strip():
+        return [], [Problem(name, 1, "file", f"file is empty; expected a header: {','.join(columns)}")]
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        return [], [Problem(name, 1, "header", f"unreadable CSV: {exc}")]
+    missing = [c for c in columns if c not in header and c not in optional]
+    extra = [h for h in header if h not in columns]
+    if missing:
+        problems.append(Problem(name, 1, "header", f"missing column(s): {', '.join(missing)}"))
+    if extra:
+        problems.append(Problem(name, 1, "header", f"unknown column(s): {', '.join(extra)}; expected {','.join(columns)}"))
+    if len(set(header)) != len(header):
+        problems.append(Problem(name, 1, "header", "a column name appears twice"))
+    if problems:
+        return [], problems
+
+    rows: list[tuple[int, Row]] = []
+    line = reader.line_num + 1
+    try:
+        for fields in reader:
+            if not any(f.strip() for f in fields):
+                line = reader.line_num + 1
+                continue
+            if len(fields) != len(header):
+                problems.append(Problem(name, line, "row",
+                                        f"{len(fields)} fields, expected {len(header)} ({','.join(header)})"))
+            else:
+                row = {h: f.strip() for h, f in zip(header, fields)}
+                rows.append((line, {c: row.get(c, "") for c in columns}))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(name, reader.line_num, "row", f"unreadable CSV: {exc}"))
+    return rows, problems
