@@ -98,7 +98,8 @@ chart = charts.stated_vs_derived(checked, report.lang, narrative.quality_title(c
                                  f"snapshot {report.snapshot_id}")
 charts.show(chart)''',
             "display(Markdown(narrative.quality_text(quality, report.lang)))",
-            '''checked[["region_name", "metric", "stated_value", "derived_value", "difference", "tolerance", "agrees", "formula"]]''',
+            '''quality["over_100"][["region_label", "metric_label", "value_label", "kind", "source_label", "why"]]''',
+            '''checked[["region_name", "metric_label", "stated_label", "derived_label", "difference", "agrees", "formula", "quote"]]''',
         ],
     },
     "06_region_profile": {

@@ -35,7 +35,7 @@ def config(lang: Lang) -> dict[str, Any]:
         "locale": {"number": NUMBER_LOCALE[lang], "time": time_locale(lang)},
         "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#444", "offset": 12},
         "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
-        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 320, "columns": 2},
         "range": {"category": PALETTE},
         "view": {"stroke": None},
         "background": "white",
@@ -139,9 +139,9 @@ def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
            alt.Tooltip("as_of_label:N", title=word("date", lang)), TOOLTIP_QUOTE]
     points = alt.Chart(df).mark_point(size=140, filled=True, opacity=0.9).encode(x=x, y=y, color=color, tooltip=tip)
-    names = alt.Chart(df[df["role"] != "province"]).mark_text(dy=-12, fontSize=9).encode(
-        x=x, y=y, text="region_name:N", color=color)
-    layers: list[alt.Chart] = [points, names]
+    names = [alt.Chart(df[df["role"] == role]).mark_text(dy=dy, fontSize=9).encode(
+        x=x, y=y, text="region_name:N", color=color) for role, dy in (("highest", -13), ("lowest", 15))]
+    layers: list[alt.Chart] = [points, *names]
     if not targets.empty:
         tdf = targets[["metric_label", "value"]]
         layers.append(alt.Chart(tdf).mark_tick(color="#333", thickness=2, size=34).encode(x=x, y=y))
@@ -170,7 +170,7 @@ def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, su
 
 def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
     """The gap (stated − derived) of each stated figure that can be checked, with the tolerance band."""
-    df = df.assign(row=[f"{r} · {m}" for r, m in zip(df["region_name"], df["metric"])],
+    df = df.assign(row=[f"{r} · {m}" for r, m in zip(df["region_name"], df["metric_label"])],
                    status=[("✔ " if a else "✘ ") + (f"{d:+.2f}".replace(".", ",") if lang == "id" else f"{d:+.2f}")
                            for a, d in zip(df["agrees"], df["difference"])])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=380))

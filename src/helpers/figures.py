@@ -154,6 +154,12 @@ def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.Dat
 def data_quality(report: Report) -> dict[str, pd.DataFrame]:
     """Stated vs derived comparisons, every coverage over 100 % and why, undated sources."""
     consistency = queries.consistency(report.con)
+    consistency["metric_label"] = consistency[f"metric_label_{report.lang}"]
+    consistency["stated_label"] = [value_text(v, u, d, "exact", report.lang) for v, u, d in
+                                   zip(consistency["stated_value"], consistency["unit"], consistency["decimals"])]
+    consistency["derived_label"] = [value_text(v, u, max(d, 2) if u == "percent" else d, "exact", report.lang)
+                                    for v, u, d in zip(consistency["derived_value"], consistency["unit"],
+                                                       consistency["decimals"])]
     over = label(report.con.execute("""
         SELECT f.*, s.note AS stated_note FROM facts_labeled f
         LEFT JOIN facts s ON s.kind = 'stated' AND s.source_id = f.source_id AND s.region_code = f.region_code

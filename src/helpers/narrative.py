@@ -136,9 +136,8 @@ def quality_text(q: dict[str, pd.DataFrame], lang: Lang) -> str:
     lines = []
     for _, r in q["consistency"].iterrows():
         mark = "✔" if r["agrees"] else "✘"
-        lines.append(f"- {mark} {r['region_name']}, {r['metric']}: {word('stated', lang)} "
-                     f"{format_percent(r['stated_value'], lang, 2).replace(' %', '').replace('%', '')}, "
-                     f"{r['formula']} = {format_percent(r['derived_value'], lang, 2).replace(' %', '').replace('%', '')}")
+        lines.append(f"- {mark} {r['region_name']}, {r['metric_label']}: {word('stated', lang)} {r['stated_label']}; "
+                     f"{r['formula']} = {r['derived_label']}")
     over = [f"- {r['region_label']}: {r['value_label']} ({word(r['kind'], lang)}) — {r['why']}"
             for _, r in q["over_100"].iterrows()]
     undated = [f"- {r['title']}: {r['date_label']}" for _, r in q["undated_sources"].iterrows()]

@@ -129,13 +129,14 @@ def targets(con: duckdb.DuckDBPyConnection, metrics: Sequence[str] | None = None
 def consistency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stated figure next to its derivation from the same source."""
     return _df(con, """
-        SELECT c.*, r.name AS region_name, r.level AS region_level, f.quote, f.as_of_text,
+        SELECT c.*, r.name AS region_name, r.level AS region_level, f.quote, f.as_of_text, f.unit, f.decimals,
+               m.label_id AS metric_label_id, m.label_en AS metric_label_en,
                s.title AS source_title, s.publisher AS source_publisher, s.published_on AS source_published_on,
                s.published_precision AS source_published_precision,
                s.published_not_before AS source_published_not_before,
                s.published_not_after AS source_published_not_after
         FROM consistency c JOIN regions r USING (region_code) JOIN facts f ON f.fact_id = c.stated_fact_id
-             JOIN sources s ON s.source_id = c.source_id
+             JOIN sources s ON s.source_id = c.source_id JOIN metrics m ON m.metric = c.metric
         ORDER BY agrees, source_id, metric""")
 
 
