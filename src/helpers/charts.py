@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from .figures import footer
-from .i18n import NUMBER_LOCALE, Lang, time_locale, word
+from .i18n import NUMBER_LOCALE, Lang, time_locale, unit, word
 
 FONT = "DejaVu Sans"
 PALETTE = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b22", "#6b6b6b"]
@@ -186,19 +186,38 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
 
 
 def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Every percentage figure of one region, one row per indicator, points by date."""
+    """Every figure of one region: percentages on one shared axis (points by date,
+    stated and derived), counts as labelled bars, one row per indicator with its own scale."""
+    tip = [alt.Tooltip("metric_label:N", title=word("metric", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
+           alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
+           TOOLTIP_QUOTE]
+    df = df.assign(kind_label=[word(k, lang) for k in df["kind"]])  # type: ignore[arg-type]
+    parts: list[alt.TopLevelMixin] = []
     pct = df[df["unit"] == "percent"]
-    y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
-    color = alt.Color("as_of_label:N", title=word("date", lang), sort=None)
-    shape = alt.Shape("kind:N", title=word("kind", lang), scale=alt.Scale(domain=["stated", "derived"],
-                                                                          range=["circle", "diamond"]))
-    tip = [alt.Tooltip("value_label:N", title=word("value", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
-           alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
-    points = alt.Chart(pct).mark_point(size=120, filled=True).encode(
-        x=alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5])),
-        y=y, color=color, shape=shape, tooltip=tip)
-    text = alt.Chart(pct).mark_text(dy=-12, fontSize=10).encode(x="value:Q", y=y, text="value_label:N")
-    chart = alt.layer(points, text).properties(width=WIDTH, height=alt.Step(48))
+    if not pct.empty:
+        y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
+        x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
+        color = alt.Color("as_of_label:N", title=word("date", lang), sort=None)
+        shape = alt.Shape("kind_label:N", title=word("kind", lang))
+        points = alt.Chart(pct).mark_point(size=120, filled=True).encode(x=x, y=y, color=color, shape=shape, tooltip=tip)
+        texts = [alt.Chart(pct[pct["kind"] == kind]).mark_text(dy=dy, fontSize=10).encode(x=x, y=y, text="value_label:N")
+                 for kind, dy in (("stated", -13), ("derived", 15))]
+        parts.append(alt.layer(points, *texts).properties(width=WIDTH, height=alt.Step(52)))
+    counts = df[df["unit"] != "percent"]
+    if not counts.empty:
+        counts = counts.assign(
+            row=[f"{m} · {a}" + ("" if k == "stated" else f" ({word('derived', lang)})")
+                 for m, a, k in zip(counts["metric_label"], counts["as_of_label"], counts["kind"])],
+            unit_label=[unit(u, lang) for u in counts["unit"]])  # type: ignore[arg-type]
+        base = alt.Chart().encode(
+            x=alt.X("value:Q", title=None, axis=None),
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=380), sort=None))
+        bars = base.mark_bar(height=16, color=PALETTE[0]).encode(tooltip=tip)
+        labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text="value_label:N")
+        parts.append(alt.layer(bars, labels, data=counts).properties(width=WIDTH - 200, height=alt.Step(24))
+                     .facet(row=alt.Row("unit_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+                     .resolve_scale(x="independent", y="independent"))
+    chart = parts[0] if len(parts) == 1 else alt.vconcat(*parts, spacing=24)
     return finish(chart, "region-profile", title, subtitle, df, lang)
 
 

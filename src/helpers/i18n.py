@@ -36,6 +36,12 @@ WORDS: dict[str, dict[str, str]] = {
     "estimate": {"id": "perkiraan", "en": "estimate"},
 }
 
+UNITS = {"id": {"persons": "jiwa", "percent": "persen", "cards": "keping", "requests": "permohonan",
+                "districts": "kecamatan", "machines": "unit mesin", "regions": "kabupaten/kota", "categories": "kategori"},
+         "en": {"persons": "persons", "percent": "percent", "cards": "cards", "requests": "requests",
+                "districts": "districts", "machines": "machines", "regions": "regencies/cities",
+                "categories": "categories"}}
+
 MONTHS = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
                  "November", "Desember"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -59,6 +65,10 @@ def time_locale(lang: Lang) -> dict[str, object]:
 
 def word(key: str, lang: Lang) -> str:
     return WORDS[key][lang]
+
+
+def unit(name: str, lang: Lang) -> str:
+    return UNITS[lang].get(name, name)
 
 
 def level(name: str, lang: Lang) -> str:
