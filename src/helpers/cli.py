@@ -106,6 +106,12 @@ def cmd_diff(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(project: Project, args: argparse.Namespace) -> int:
+    from .export import cmd_export as export
+
+    return export(project, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ktpel", description="KTP-el coverage workspace: validate sources, "
                                      "build DuckDB snapshots, run and export reports.")
@@ -127,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b")
     p.add_argument("--format", choices=["csv", "json", "table"], default="table")
     p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("export", help="export a report batch: offline HTML, chart PNG/SVG/PDF, slide deck, index")
+    p.add_argument("--snapshot", default="latest", help="'latest' (default) or a snapshot id: exports reports/<id>/")
+    p.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                   help="only these reports (notebook names in the batch, without .ipynb); the index and the "
+                        "slide decks still cover the whole batch")
+    p.set_defaults(func=cmd_export)
     for register in _EXTENSIONS:
         register(sub)
     return parser
@@ -134,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Other modules add their subcommands here (report, export, ...).
 _EXTENSIONS: list[Any] = []
+
+
+def _add_report(sub: Any) -> None:
+    from .report import add_parser  # `ktpel report`: the Papermill batch runner
+
+    add_parser(sub)
+
+
+_EXTENSIONS.append(_add_report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

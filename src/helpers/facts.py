@@ -26,6 +26,7 @@ FACT_COLUMNS = ["source_id", "region_code", "metric", "value", "unit", "qualifie
 MAX_PERCENT = Decimal(200)
 _CODE = re.compile(r"\d{2}(\.\d{2})?")
 _VALUE = re.compile(r"-?\d+(\.\d+)?")
+_GROUPED_VALUE = re.compile(r"-?\d{1,3}(\.\d{3})+")
 # Words just before a number that say how exact it is, most specific first.
 _QUALIFIER_WORDS = [("approx", re.compile(r"(sekitar|hampir|kurang lebih|kira-kira|lebih kurang)\s*$", re.I)),
                     ("more_than", re.compile(r"(lebih dari|melebihi|lebih|di atas)\s*$", re.I)),
@@ -133,7 +134,7 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def _value_problem(text: str) -> str:
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text) or re.fullmatch(r"-?\d+,\d+", text):
+    if _GROUPED_VALUE.fullmatch(text) or re.fullmatch(r"-?\d+,\d+", text):
         return (f"{text!r} is written the Indonesian way; write values in facts.csv plainly "
                 f"(926654, 100.10) and keep the Indonesian form in the quote")
     return f"{text!r} is not a number (write e.g. 926654 or 99.54)"
@@ -201,6 +202,8 @@ def _check_common(name: str, line: int, r: dict[str, str], sources: dict[str, So
     elif r["unit"] != metric.unit:
         problems.append(Problem(name, line, "unit", f"{r['unit']!r} contradicts metric {metric.metric}, measured in {metric.unit}"))
     value = _decimal(r["value"])
+    if value is not None and r["unit"] != "percent" and _GROUPED_VALUE.fullmatch(r["value"]):
+        value = None  # "926.654" persons is 926654 written the Indonesian way, not 926.654 persons
     if value is None:
         problems.append(Problem(name, line, "value", _value_problem(r["value"])))
     elif value < 0:

@@ -78,15 +78,16 @@ def parse_numeral(numeral: str) -> tuple[Decimal, int]:
         except InvalidOperation as exc:  # pragma: no cover - regex guarantees digits
             raise NumberFormatError(f"not a number: {numeral!r}") from exc
         return value, len(fraction)
+    # English grouping before the comma count: "1,294,548" has two commas but is no decimal
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", s):
+        raise NumberFormatError(
+            f"{numeral!r} uses ',' to group thousands; Indonesian groups with '.' and uses ',' for decimals"
+        )
     if s.count(",") > 1:
         raise NumberFormatError(f"{numeral!r} has more than one decimal comma")
     if re.fullmatch(r"\d+\.\d{1,2}|\d+\.\d{4,}", s):
         raise NumberFormatError(
             f"{numeral!r} looks like an English decimal point; Indonesian writes the decimal with ','"
-        )
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", s):
-        raise NumberFormatError(
-            f"{numeral!r} uses ',' to group thousands; Indonesian groups with '.' and uses ',' for decimals"
         )
     raise NumberFormatError(f"{numeral!r} is not an Indonesian numeral (expected e.g. 1.294.548 or 99,54)")
 

@@ -1,0 +1,572 @@
+"""Exports of an executed report batch ``reports/<snapshot_id>/``, without re-running any notebook.
+
+For every executed notebook of the batch (``*.failed.ipynb``, hidden and temporary files ignored):
+
+* ``<name>.html``: narrative, tables and charts, no code (:mod:`helpers.export_html`);
+* ``charts/<name>--<chart_id>.png|svg|pdf``: each chart rendered offline by vl-convert from its
+  Vega-Lite spec, with the fonts shipped in ``helpers/fonts`` (PNG at scale 2, for slides);
+* ``slides.pptx`` (``slides-en.pptx`` for the runs in English): one 16:9 deck per language of the
+  batch, a slide per chart (:mod:`helpers.export_slides`);
+* ``index.html``: every report, its parameters, its charts and decks, the snapshot id and build
+  time, and the sources the snapshot was built from.
+
+Charts in the HTML are the SVG already stored in the notebook outputs (rendered by vl-convert when
+the notebook ran), written inline into the page.  That choice keeps the page fully offline (no Vega
+JavaScript from a CDN, and no 0.9 MB of inlined Vega per page either: no JavaScript at all), small
+(15-25 KB per chart), printable, searchable (text stays text), and identical to the PNG, SVG and
+PDF files, which come from the same spec and renderer.  The interactive version (tooltips with the
+source's quote) remains in JupyterLab, where the Vega-Lite output is shown.
+
+Writes are atomic.  Everything is rendered in memory first; only then is each file written under
+a temporary name in its own directory and renamed over the old one with :func:`os.replace`.  A
+failure while rendering writes nothing at all; a failure while writing leaves every file either in
+its previous or in its new complete version, and no temporary file.  Exports of one batch take a
+file lock, so two of them never interleave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import ast
+import copy
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import duckdb
+import nbformat
+from filelock import FileLock
+
+from . import queries
+from .figures import source_date
+from .i18n import format_date
+from .project import Project
+from .snapshot import resolve
+
+#: Scale of the PNG files: 2x the chart's size in the spec, sharp on slides and high-dpi screens.
+PNG_SCALE = 2
+CHARTS_DIR = "charts"
+INDEX = "index.html"
+TMP_MARK = ".tmp-export-"
+VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
+#: Parameters that name regions, in the notebooks' parameters cells.
+REGION_PARAMETERS = ("regions", "region", "province")
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "index_title": "Laporan cakupan KTP-el",
+        "deck_title": "Cakupan KTP-el",
+        "back": "← Semua laporan",
+        "snapshot": "Snapshot",
+        "built": "dibuat",
+        "run_at": "dijalankan",
+        "reports": "Laporan",
+        "report": "Laporan",
+        "parameters": "Parameter",
+        "set_by_run": "tebal: ditetapkan oleh run ini; lainnya: bawaan notebook",
+        "charts": "Grafik",
+        "chart_files": "Unduh grafik",
+        "slides": "Slide presentasi",
+        "deck": "Slide",
+        "notebook": "Notebook",
+        "regions": "Wilayah",
+        "sources": "Sumber",
+        "source_list": "Daftar sumber",
+        "sources_of_snapshot": "Sumber yang dipakai untuk membangun snapshot ini",
+        "sources_of_report": "Sumber angka pada laporan ini",
+        "no_publisher": "penerbit tidak tercatat",
+        "failed": "Run yang gagal (tidak diekspor)",
+        "skipped": "Dilewati",
+        "facts": "fakta",
+        "no_reports": "Belum ada laporan yang berhasil dijalankan untuk snapshot ini.",
+        "offline": "Halaman ini dibuat tanpa JavaScript dan tanpa koneksi internet; grafik interaktif "
+                   "(dengan kutipan sumber) tersedia di JupyterLab.",
+        "charts_count": "grafik",
+    },
+    "en": {
+        "index_title": "KTP-el coverage reports",
+        "deck_title": "KTP-el coverage",
+        "back": "← All reports",
+        "snapshot": "Snapshot",
+        "built": "built",
+        "run_at": "run",
+        "reports": "Reports",
+        "report": "Report",
+        "parameters": "Parameters",
+        "set_by_run": "bold: set by this run; others: notebook defaults",
+        "charts": "Charts",
+        "chart_files": "Download chart",
+        "slides": "Slide decks",
+        "deck": "Slides",
+        "notebook": "Notebook",
+        "regions": "Regions",
+        "sources": "Sources",
+        "source_list": "List of sources",
+        "sources_of_snapshot": "Sources this snapshot was built from",
+        "sources_of_report": "Sources of the figures in this report",
+        "no_publisher": "publisher not recorded",
+        "failed": "Failed runs (not exported)",
+        "skipped": "Skipped",
+        "facts": "facts",
+        "no_reports": "No report of this snapshot has run successfully yet.",
+        "offline": "This page uses no JavaScript and no network; the interactive charts (with the sources' "
+                   "quotes) are in JupyterLab.",
+        "charts_count": "charts",
+    },
+}
+
+
+def text(key: str, lang: str) -> str:
+    return TEXT.get(lang, TEXT["id"])[key]
+
+
+class ExportError(ValueError):
+    """A batch that cannot be exported as asked (e.g. an unknown report name)."""
+
+
+# --------------------------------------------------------------------------- the batch, as read
+
+
+@dataclass
+class Chart:
+    """One chart of an executed notebook: its Vega-Lite spec and the SVG stored beside it."""
+
+    report: str
+    number: int
+    chart_id: str
+    stem: str
+    spec: dict[str, Any]
+    svg: str | None
+    meta: dict[str, Any]
+    position: tuple[int, int]  # (cell index, output index) in the notebook
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or _spec_title(self.spec) or self.chart_id)
+
+    @property
+    def subtitle(self) -> list[str]:
+        sub = self.meta.get("subtitle") or []
+        return [sub] if isinstance(sub, str) else [str(s) for s in sub]
+
+    @property
+    def footer(self) -> str:
+        return str(self.meta.get("footer") or "")
+
+    @property
+    def sources(self) -> list[str]:
+        return [str(s) for s in self.meta.get("sources") or []]
+
+
+@dataclass
+class Run:
+    """One executed notebook of the batch."""
+
+    name: str
+    path: Path
+    nb: nbformat.NotebookNode
+    parameters: dict[str, Any]  # set by the run (papermill metadata)
+    effective: dict[str, Any]  # the notebook's defaults with those applied
+    lang: str
+    title: str
+    finished: str | None
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    project: Project
+    snapshot_id: str
+    directory: Path
+    created_at: str
+    counts: dict[str, Any]
+    runs: list[Run]
+    failed: list[Path]
+    skipped: list[str]
+    sources: list[dict[str, Any]]
+    region_names: dict[str, str]
+
+    @property
+    def lang(self) -> str:
+        """The batch's language: English only if every run is in English."""
+        langs = {r.lang for r in self.runs}
+        return "en" if langs == {"en"} else "id"
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [c for r in self.runs for c in r.charts]
+
+    def regions(self, runs: Iterable[Run] | None = None) -> list[str]:
+        """Names of the regions the runs were about, in order of appearance."""
+        out: list[str] = []
+        for run in self.runs if runs is None else runs:
+            for key in REGION_PARAMETERS:
+                value = run.effective.get(key)
+                for item in [value] if isinstance(value, str) else (value or []):
+                    name = self._region_name(str(item))
+                    if name not in out:
+                        out.append(name)
+        return out
+
+    def _region_name(self, item: str) -> str:
+        key = item.strip().casefold()
+        exact = [n for c, n in self.region_names.items() if key in (c.casefold(), n.casefold())]
+        partial = [n for n in self.region_names.values() if key and key in n.casefold()]
+        found = exact or (partial if len(partial) == 1 else [])
+        return found[0] if found else item
+
+    def source(self, source_id: str) -> dict[str, Any] | None:
+        return next((s for s in self.sources if s["source_id"] == source_id), None)
+
+    def built(self, lang: str) -> str:
+        return format_timestamp(self.created_at, lang)
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote (absolute paths; :meth:`relative` for messages)."""
+
+    snapshot_id: str
+    directory: Path
+    written: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def relative(self, project: Project) -> list[str]:
+        return [project.rel(p) for p in self.written]
+
+    def of_kind(self, suffix: str) -> list[Path]:
+        return [p for p in self.written if p.suffix == suffix]
+
+
+def format_timestamp(value: str | None, lang: str) -> str:
+    """``2026-11-23T07:28:24+00:00`` -> ``23 Nov 2026 07:28 UTC``."""
+    if not value:
+        return "?"
+    try:
+        ts = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    zone = "UTC" if ts.utcoffset() is not None and not ts.utcoffset() else (ts.strftime("%z") or "")
+    return f"{format_date(ts.date(), 'day', lang)} {ts:%H:%M} {zone}".strip()  # type: ignore[arg-type]
+
+
+def safe_name(value: str) -> str:
+    """A file-name-safe form of ``value`` (letters, digits, ``.``, ``_``, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-.") or "chart"
+
+
+def deck_name(lang: str) -> str:
+    return "slides.pptx" if lang == "id" else f"slides-{safe_name(lang)}.pptx"
+
+
+def is_report_notebook(path: Path) -> bool:
+    """An executed notebook of a batch: not failed, hidden, temporary or a checkpoint."""
+    name = path.name
+    return (path.suffix == ".ipynb" and not name.startswith((".", "~", "#")) and not name.endswith(".failed.ipynb")
+            and ".tmp" not in name and "-checkpoint" not in name and path.is_file())
+
+
+def _spec_title(spec: dict[str, Any]) -> str:
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title or "")
+
+
+def _defaults(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """The literal assignments of the notebook's ``parameters`` cell."""
+    out: dict[str, Any] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    out[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass
+    return out
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def _read_run(path: Path) -> Run:
+    nb = nbformat.read(path, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    parameters = dict(pm.get("parameters") or {})
+    effective = {**_defaults(nb), **parameters}
+    lang = str(effective.get("lang") or "id")
+    run = Run(name=path.stem, path=path, nb=nb, parameters=parameters, effective=effective, lang=lang,
+              title=_title(nb, path.stem), finished=pm.get("end_time"))
+    used: set[str] = set()
+    for ci, cell in enumerate(nb.cells):
+        for oi, output in enumerate(cell.get("outputs", []) if cell.cell_type == "code" else []):
+            data = output.get("data", {})
+            key = next((k for k in data if VEGALITE.fullmatch(k)), None)
+            if key is None:
+                continue
+            spec = data[key]
+            meta = dict((spec.get("usermeta") or {}).get("ktpel") or {})
+            number = len(run.charts) + 1
+            chart_id = str(meta.get("chart_id") or f"chart-{number}")
+            stem = f"{safe_name(run.name)}--{safe_name(chart_id)}"
+            if stem in used:
+                stem = f"{stem}-{number}"
+            used.add(stem)
+            meta.setdefault("lang", lang)
+            run.charts.append(Chart(run.name, number, chart_id, stem, spec, data.get("image/svg+xml"), meta, (ci, oi)))
+    return run
+
+
+def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Path]:
+    """The id of ``snapshot`` and its batch directory ``reports/<id>/`` (which must exist)."""
+    sid, _ = resolve(project, snapshot)
+    directory = project.reports_dir / sid
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no report batch for snapshot {sid} ({project.rel(directory)}/ does not exist); "
+                                "run `ktpel report` first")
+    return sid, directory
+
+
+def load_batch(project: Project, snapshot: str = "latest") -> Batch:
+    """Read every executed notebook of the batch and what the snapshot says about itself."""
+    sid, directory = batch_directory(project, snapshot)
+    _, db = resolve(project, sid)
+    runs, failed, skipped = [], [], []
+    for path in sorted(directory.glob("*.ipynb")):
+        if path.name.endswith(".failed.ipynb"):
+            failed.append(path)
+            continue
+        if not is_report_notebook(path):
+            continue
+        try:
+            run = _read_run(path)
+        except Exception as exc:  # noqa: BLE001 - a notebook being written or broken: report, go on
+            skipped.append(f"{project.rel(path)}: unreadable notebook ({type(exc).__name__})")
+            continue
+        if run.nb.metadata.get("papermill", {}).get("exception"):
+            failed.append(path)
+            continue
+        runs.append(run)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        info = queries.snapshot_info(con)
+        sources = queries.sources(con).to_dict("records")
+        region_names = dict(con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall())
+    finally:
+        con.close()
+    counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
+    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
+                 sources, region_names)
+
+
+def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
+    """(title, publisher, date as honestly known) of a source row."""
+    publisher = source.get("publisher")
+    if publisher is None or (not isinstance(publisher, str)) or not publisher.strip():
+        publisher = text("no_publisher", lang)
+    return str(source.get("title") or source.get("source_id")), str(publisher), source_date(source, lang)
+
+
+# --------------------------------------------------------------------------- rendering charts
+
+
+def _vlc() -> Any:
+    import vl_convert as vlc
+
+    from .charts import _register_fonts
+
+    _register_fonts()  # the shipped DejaVu fonts: text renders the same on a bare machine
+    return vlc
+
+
+def render_svg(spec: dict[str, Any]) -> str:
+    """The chart's SVG, from its Vega-Lite spec (no data is fetched: every chart carries its data)."""
+    return str(_vlc().vegalite_to_svg(spec, allowed_base_urls=[]))
+
+
+def render_png(svg: str) -> bytes:
+    """PNG at :data:`PNG_SCALE`, rasterised from the SVG (as vl-convert's own PNG path does)."""
+    return bytes(_vlc().svg_to_png(svg, scale=PNG_SCALE))
+
+
+def render_pdf(svg: str) -> bytes:
+    """PDF from the SVG, with the shipped fonts embedded."""
+    return bytes(_vlc().svg_to_pdf(svg))
+
+
+def render_chart(spec: dict[str, Any]) -> dict[str, bytes]:
+    """The chart as SVG, PNG and PDF: the Vega scene is laid out once, to SVG (the slow step),
+    then rasterised and converted, which takes half the time of rendering each format from the spec."""
+    svg = render_svg(spec)
+    return {"png": render_png(svg), "svg": svg.encode("utf-8"), "pdf": render_pdf(svg)}
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and ``os.replace``."""
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _clean_leftovers(directory: Path) -> None:
+    """Temporary files of exports that died (we hold the batch's export lock)."""
+    for folder in (directory, directory / CHARTS_DIR):
+        for path in folder.glob(f".*{TMP_MARK}*"):
+            path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- the export
+
+
+def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None) -> ExportResult:
+    """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
+
+    ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
+    always cover the whole batch (charts of other reports come from their existing PNG files when
+    those are newer than the notebook, else they are rendered)."""
+    from .export_html import index_page, report_page
+    from .export_slides import build_deck
+
+    sid, directory = batch_directory(project, snapshot_id)
+    with FileLock(str(directory / ".export.lock")):
+        _clean_leftovers(directory)
+        batch = load_batch(project, sid)
+        available = [r.name for r in batch.runs]
+        selected = set(available if names is None else names)
+        unknown = sorted(selected - set(available))
+        if unknown:
+            raise ExportError(f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
+                              f"available: {', '.join(available) or '(none)'}")
+        charts_dir = directory / CHARTS_DIR
+
+        # 1. Render everything in memory: a failure here writes nothing.
+        files: dict[Path, bytes] = {}
+        pngs: dict[str, bytes] = {}
+        for run in batch.runs:
+            for chart in run.charts:
+                if run.name in selected:
+                    rendered = render_chart(chart.spec)
+                    for ext, data in rendered.items():
+                        files[charts_dir / f"{chart.stem}.{ext}"] = data
+                    pngs[chart.stem] = rendered["png"]
+                else:
+                    existing = charts_dir / f"{chart.stem}.png"
+                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
+                        pngs[chart.stem] = existing.read_bytes()
+                    else:
+                        rendered = render_chart(chart.spec)
+                        for ext, data in rendered.items():
+                            files[charts_dir / f"{chart.stem}.{ext}"] = data
+                        pngs[chart.stem] = rendered["png"]
+        for run in batch.runs:
+            if run.name in selected:
+                files[directory / f"{run.name}.html"] = report_page(batch, run)
+        decks: dict[str, str] = {}
+        for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
+            runs = [r for r in batch.runs if r.lang == lang]
+            name = deck_name(lang)
+            files[directory / name] = build_deck(batch, runs, lang, pngs)
+            decks[lang] = name
+        files[directory / INDEX] = index_page(batch, decks)
+
+        # 2. Write each file atomically; the index last, once what it links to is there.
+        charts_dir.mkdir(exist_ok=True)
+        result = ExportResult(sid, directory, skipped=list(batch.skipped))
+        for path, data in files.items():
+            write_atomic(path, data)
+            result.written.append(path)
+        _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
+        return result
+
+
+def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:
+    """Chart files of re-exported reports that no longer have that chart."""
+    for run in runs:
+        for path in charts_dir.glob(f"{safe_name(run.name)}--*"):
+            if path not in keep and path.suffix in (".png", ".svg", ".pdf"):
+                path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def cmd_export(project: Project, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        result = export_batch(project, args.snapshot, args.only or None)
+    except ExportError as exc:
+        print(f"ktpel: {exc}", file=sys.stderr)
+        return 2
+    for line in result.relative(project):
+        print(line)
+    for line in result.skipped:
+        print(f"skipped: {line}")
+    print(f"exported snapshot {result.snapshot_id}: {len(result.written)} files in "
+          f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
+                     ) -> nbformat.NotebookNode:
+    """A copy of the run's notebook holding only what a reader needs: markdown cells, and outputs
+    that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
+    keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
+    nb = copy.deepcopy(run.nb)
+    charts = {c.position: c for c in run.charts}
+    for ci, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for oi, output in enumerate(cell.get("outputs", [])):
+            if output.output_type not in ("display_data", "execute_result"):
+                continue
+            chart = charts.get((ci, oi))
+            if chart is not None:
+                output.data = nbformat.from_dict({"image/svg+xml": chart_svg(chart), "text/plain": chart.title})
+                output.metadata = nbformat.from_dict({"ktpel_export": chart_meta(chart)})
+            else:
+                output.data = nbformat.from_dict({k: v for k, v in output.get("data", {}).items() if k in keep})
+                if "text/html" in output.data:
+                    output.data["text/html"] = _strip_scripts(output.data["text/html"])
+            if output.data:
+                outputs.append(output)
+        cell.outputs = outputs
+    return nb
+
+
+def _strip_scripts(html: str | list[str]) -> str:
+    html = "".join(html) if isinstance(html, list) else html
+    return re.sub(r"<script\b.*?</script\s*>", "", html, flags=re.S | re.I)

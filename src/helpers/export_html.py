@@ -1,0 +1,184 @@
+"""The HTML of an exported batch: a page per report (no code) and the batch's ``index.html``.
+
+Report pages come from nbconvert's ``HTMLExporter`` with inputs and prompts excluded, through a
+small template of our own (``assets/report.html.j2``).  It reuses JupyterLab's cell markup
+(``lab/base.html.j2``) but replaces the whole page head: nbconvert's own head loads require.js,
+MathJax and mermaid from CDNs and inlines 250 KB of JupyterLab CSS; ours holds a short stylesheet
+(``assets/report.css``, DejaVu Sans with system sans-serif fallbacks) and a Content-Security-Policy
+``default-src 'none'``, so that even if a notebook output referred to an address, the browser
+would not load it.  Outputs are filtered before conversion (:func:`helpers.export.prepare_for_html`):
+no streams, errors, scripts or widget state; each chart is its SVG, written inline (not as an
+``<img>`` data URL) so its text stays text.  Paths of the building machine are scrubbed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from html import escape
+from importlib.resources import files
+from typing import Any
+
+from .export import CHARTS_DIR, INDEX, Batch, Chart, Run, prepare_for_html, render_svg, source_line, text
+
+#: No network at all: no scripts, no fetches; inline styles and data: images only.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+TEMPLATE = "ktpel_report.html.j2"
+
+
+@cache
+def asset(name: str) -> str:
+    return (files("helpers") / "assets" / name).read_text(encoding="utf-8")
+
+
+@cache
+def _exporter() -> Any:
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    config.HTMLExporter.exclude_anchor_links = True
+    config.HTMLExporter.embed_images = True
+    return HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
+                        extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
+
+
+def inline_svg(svg: str, chart: Chart) -> str:
+    """The SVG ready to sit inside a page: no XML prolog, ids made unique to the chart,
+    labelled for screen readers with the chart's finding, no script."""
+    svg = re.sub(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", "", svg)
+    svg = re.sub(r"<script\b.*?</script\s*>", "", svg, flags=re.S | re.I)
+    ids = set(re.findall(r'\sid="([^"]+)"', svg))
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{chart.stem}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    label = escape(chart.title, quote=True)
+    return re.sub(r"<svg\b", f'<svg role="img" aria-label="{label}"', svg, count=1)
+
+
+def chart_links(chart: Chart, lang: str) -> str:
+    links = " · ".join(f'<a href="{CHARTS_DIR}/{escape(chart.stem)}.{ext}">{ext.upper()}</a>'
+                       for ext in ("png", "svg", "pdf"))
+    return f"{escape(text('chart_files', lang))}: {links}"
+
+
+def _scrub(html: str, batch: Batch) -> str:
+    """Remove any path of the building machine (the project root, however spelled)."""
+    root = batch.project.root
+    for spelled in sorted({str(root), str(root.resolve()), root.as_posix()}, key=len, reverse=True):
+        html = html.replace(spelled + "/", "").replace(spelled, ".")
+    return html
+
+
+def _snapshot_line(batch: Batch, lang: str) -> str:
+    return (f"{escape(text('snapshot', lang))} <code>{escape(batch.snapshot_id)}</code> · {escape(text('built', lang))} "
+            f'<time datetime="{escape(batch.created_at)}">{escape(batch.built(lang))}</time>')
+
+
+def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
+    items = []
+    for sid in source_ids:
+        source = batch.source(sid)
+        if source is None:
+            items.append(f"<li><code>{escape(sid)}</code></li>")
+            continue
+        title, publisher, date = source_line(source, lang)
+        items.append(f"<li><cite>{escape(title)}</cite> — {escape(publisher)} · {escape(date)}</li>")
+    return "\n".join(items)
+
+
+def _head(title: str, lang: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="generator" content="ktpel export">\n'
+            f"<title>{escape(title)}</title>\n<style>\n{asset('report.css')}\n</style>\n</head>\n")
+
+
+def report_page(batch: Batch, run: Run) -> bytes:
+    """``<name>.html``: the run's narrative, tables and charts, no code, no network."""
+    lang = run.lang
+    nb = prepare_for_html(run, lambda c: inline_svg(c.svg or render_svg(c.spec), c),
+                          lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
+    nav = (f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
+           f"<span>{_snapshot_line(batch, lang)}</span>"
+           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}">{escape(run.path.name)}</a></span>'
+           "</nav>")
+    used = list(dict.fromkeys(s for c in run.charts for s in c.sources))
+    heading = text("sources_of_report", lang) if used else text("sources_of_snapshot", lang)
+    sources = (f'<footer class="ktpel-sources"><h2>{escape(text("sources", lang))}</h2>\n'
+               f"<p>{escape(heading)} ({_snapshot_line(batch, lang)}):</p>\n"
+               f'<ul>\n{_source_items(batch, used or [s["source_id"] for s in batch.sources], lang)}\n</ul>\n'
+               f'<p class="note">{escape(text("offline", lang))}</p></footer>')
+    resources = {"ktpel": {"lang": lang, "csp": CSP, "title": f"{run.title} · KTP-el", "css": asset("report.css"),
+                           "nav": nav, "sources": sources},
+                 "metadata": {"name": run.name}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return _scrub(body, batch).encode("utf-8")
+
+
+def _parameters(run: Run) -> str:
+    items = []
+    for key, value in run.effective.items():
+        cls = ' class="set"' if key in run.parameters else ""
+        items.append(f"<li{cls}><code>{escape(key)} = {escape(json.dumps(value, ensure_ascii=False, default=str))}"
+                     "</code></li>")
+    return f'<ul class="params">{"".join(items)}</ul>'
+
+
+def index_page(batch: Batch, decks: dict[str, str]) -> bytes:
+    """``index.html``: every report of the batch with its parameters, charts and decks, the
+    snapshot id and build time, and the sources of the snapshot."""
+    lang = batch.lang
+    c = batch.counts
+    parts = [_head(f"{text('index_title', lang)} · {batch.snapshot_id}", lang), '<body>\n<div class="page">\n',
+             f"<header><h1>{escape(text('index_title', lang))}</h1>\n<p>{_snapshot_line(batch, lang)} · "
+             f"{c.get('fact_count')} {escape(text('facts', lang))}, {c.get('source_count')} "
+             f"{escape(text('sources', lang).lower())}</p></header>\n"]
+    regions = batch.regions()
+    if regions:
+        parts.append(f"<p>{escape(text('regions', lang))}: {escape(', '.join(regions))}</p>\n")
+    parts.append(f"<h2>{escape(text('reports', lang))}</h2>\n")
+    if batch.runs:
+        parts.append(f"<table class=\"reports\"><thead><tr><th>{escape(text('report', lang))}</th>"
+                     f"<th>{escape(text('parameters', lang))}</th><th>{escape(text('charts', lang))}</th>"
+                     f"<th>{escape(text('notebook', lang))}</th></tr></thead>\n<tbody>\n")
+        for run in batch.runs:
+            charts = "".join(f"<li>{escape(ch.title)}<br>{chart_links(ch, lang)}</li>" for ch in run.charts)
+            ran = f" · {escape(text('run_at', lang))} {escape(_short_time(run.finished, lang))}" if run.finished else ""
+            parts.append(f'<tr><td><a href="{escape(run.name)}.html">{escape(run.title)}</a><br>'
+                         f'<span class="muted">{escape(run.name)} · {escape(LANG_NAMES.get(run.lang, run.lang))}'
+                         f"{ran}</span></td><td>{_parameters(run)}</td><td><ul>{charts}</ul></td>"
+                         f'<td><a href="{escape(run.path.name)}">{escape(run.path.name)}</a></td></tr>\n')
+        parts.append(f"</tbody></table>\n<p class=\"note\">{escape(text('parameters', lang))}: "
+                     f"{escape(text('set_by_run', lang))}.</p>\n")
+    else:
+        parts.append(f"<p>{escape(text('no_reports', lang))}</p>\n")
+    if decks:
+        parts.append(f"<h2>{escape(text('slides', lang))}</h2>\n<ul>\n")
+        for deck_lang, name in decks.items():
+            n = sum(len(r.charts) for r in batch.runs if r.lang == deck_lang)
+            parts.append(f'<li><a href="{escape(name)}">{escape(name)}</a> ({escape(LANG_NAMES.get(deck_lang, deck_lang))}, '
+                         f"{n} {escape(text('charts_count', lang))})</li>\n")
+        parts.append("</ul>\n")
+    if batch.failed:
+        parts.append(f"<h3 class=\"failed\">{escape(text('failed', lang))}</h3>\n<ul>\n")
+        parts += [f'<li><a href="{escape(p.name)}">{escape(p.name)}</a></li>\n' for p in batch.failed]
+        parts.append("</ul>\n")
+    parts.append(f"<h2>{escape(text('sources', lang))}</h2>\n<p>{escape(text('sources_of_snapshot', lang))}:</p>\n"
+                 f'<ol class="sources-list">\n{_source_items(batch, [s["source_id"] for s in batch.sources], lang)}\n'
+                 f"</ol>\n<p class=\"note\">{escape(text('offline', lang))}</p>\n</div>\n</body>\n</html>\n")
+    return _scrub("".join(parts), batch).encode("utf-8")
+
+
+def _short_time(value: str | None, lang: str) -> str:
+    from .export import format_timestamp
+
+    return format_timestamp(value, lang)

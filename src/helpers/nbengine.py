@@ -1,0 +1,213 @@
+"""Run one notebook with Papermill, inside a worker process: :func:`execute_task`.
+
+This is the only module of the report runner that imports Papermill (about 2 s
+here, mostly ``nbformat``'s JSON-schema stack), so a worker imports it once
+and reuses it for every run it is given.  What it adds to Papermill:
+
+* **this interpreter's kernel**: the kernel is started as
+  ``sys.executable -m ipykernel_launcher``, whatever ``python3`` kernelspec
+  another environment (or ``~/.local/share/jupyter``) may define;
+* **explicit working directory and environment per run**: given to the kernel
+  at launch (``cwd=``, ``env=``), never by ``chdir`` in the worker;
+* **a bounded launch window**: a kernel start holds a slot (a semaphore shared
+  by the executor's workers) from launch until the kernel answers
+  ``kernel_info``; a start that fails or times out raises
+  :class:`KernelStartFailed` and :func:`execute_task` retries it once;
+* **progress as events**: ``("cells", name, done, total)`` after every code cell;
+* **atomic outputs**: Papermill writes ``.tmp-<name>.<pid>.ipynb`` in the output
+  directory; on success it is renamed to ``<name>.ipynb``; on failure to
+  ``<name>.failed.ipynb``, and the previous ``<name>.ipynb`` is left untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import nbformat
+import papermill as pm
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.log import logger as papermill_logger
+from papermill.utils import merge_kwargs, remove_args
+
+from .runner import Event, LaunchSlot, RunOutcome, RunTask
+
+ENGINE_NAME = "ktpel"
+_TMP_PREFIX = ".tmp-"
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel did not start, or did not answer ``kernel_info`` in time."""
+
+
+class ThisPythonKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is always ``sys.executable -m ipykernel_launcher``."""
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (ktpel)",
+                language="python", resource_dir="")
+        return self._kernel_spec
+
+
+class _Client(PapermillNotebookClient):
+    """Papermill's client, with the kernel launched in our cwd/env inside a launch slot."""
+
+    def __init__(self, nb_man: NotebookExecutionManager, *, ktpel: dict[str, Any], **kw: Any) -> None:
+        super().__init__(nb_man, **kw)
+        self._ktpel = ktpel
+        self._holding_slot = False
+
+    def _release_slot(self) -> None:
+        if self._holding_slot:
+            self._holding_slot = False
+            self._ktpel["slot"].release()
+
+    def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
+        k = self._ktpel
+        kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
+        k["slot"].acquire()
+        self._holding_slot = True
+        try:
+            super().start_new_kernel(**kwargs)
+        except Exception as exc:
+            self._release_slot()
+            raise KernelStartFailed(f"the kernel could not be launched ({type(exc).__name__}: {exc})") from exc
+
+    def start_new_kernel_client(self) -> Any:  # type: ignore[override]
+        try:
+            return super().start_new_kernel_client()
+        except Exception as exc:
+            raise KernelStartFailed(f"the kernel did not answer within {self.startup_timeout} s "
+                                    f"({type(exc).__name__}: {exc})") from exc
+        finally:
+            self._release_slot()
+
+
+def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int], None]) -> None:
+    """Call ``progress(done, total)`` after each code cell."""
+    total = sum(cell.cell_type == "code" for cell in nb_man.nb.cells)
+    complete = nb_man.cell_complete
+    done = 0
+
+    def cell_complete(cell: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal done
+        complete(cell, *args, **kwargs)
+        if cell.cell_type == "code":
+            done += 1
+            progress(done, total)
+
+    nb_man.cell_complete = cell_complete  # type: ignore[method-assign]
+
+
+class KtpelEngine(NBClientEngine):
+    """Papermill's nbclient engine with :class:`_Client` and :class:`ThisPythonKernelManager`."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: NotebookExecutionManager, kernel_name: str,  # type: ignore[override]
+                                 log_output: bool = False, stdout_file: Any = None, stderr_file: Any = None,
+                                 start_timeout: float = 60, execution_timeout: float | None = None,
+                                 **kwargs: Any) -> Any:
+        ktpel = kwargs.pop("ktpel")
+        _report_cells(nb_man, ktpel["progress"])
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
+                                    startup_timeout=start_timeout, kernel_name=kernel_name,
+                                    kernel_manager_class=ThisPythonKernelManager, log=papermill_logger,
+                                    log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+        return _Client(nb_man, ktpel=ktpel, **final_kwargs).execute()
+
+
+def register() -> None:
+    """Register the engine with Papermill and quieten Papermill's own logging (we report every
+    failure ourselves, with the notebook it happened in)."""
+    papermill_engines.register(ENGINE_NAME, KtpelEngine)
+    papermill_logger.setLevel(logging.CRITICAL)
+
+
+def _tail(log: IO[bytes], limit: int = 1500) -> str:
+    log.flush()
+    log.seek(0)
+    text = log.read().decode("utf-8", "replace").strip()
+    lines = [line for line in text.splitlines() if "without encryption" not in line]
+    return "\n".join(lines)[-limit:]
+
+
+def _finish(tmp: Path, dest: Path, task: RunTask, status: str, error: str | None) -> None:
+    """Record our metadata (and repo-relative papermill paths) in ``tmp``, then rename it to ``dest``."""
+    nb = nbformat.read(tmp, as_version=4)
+    nb.metadata.setdefault("papermill", {}).update(input_path=task.input_label, output_path=task.output_label(dest))
+    nb.metadata["ktpel"] = {**task.metadata, "status": status, **({"error": error} if error else {})}
+    with open(tmp, "w", encoding="utf-8") as fh:
+        nbformat.write(nb, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+
+
+def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot | None = None) -> RunOutcome:
+    """Run ``task``'s notebook into ``task.output_dir``; never raises for a failing notebook."""
+    out = task.output_dir
+    tmp = out / f"{_TMP_PREFIX}{task.name}.{os.getpid()}.ipynb"
+    final, failed = out / f"{task.name}.ipynb", out / f"{task.name}.failed.ipynb"
+    started = time.time()
+    error: str | None = None
+    attempt = 0
+    for attempt in range(1, task.attempts + 1):
+        emit(("start", task.name, attempt))
+        error = None
+        with tempfile.TemporaryFile() as log:
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
+                     "slot": slot or _NoSlot(), "progress": lambda d, t: emit(("cells", task.name, d, t))}
+            try:
+                pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,
+                                    kernel_name=task.kernel_name, progress_bar=False,
+                                    start_timeout=task.start_timeout, ktpel=ktpel)
+                break
+            except KernelStartFailed as exc:
+                tail = _tail(log)
+                error = f"KernelStartFailed: {exc}" + (f"\nkernel log:\n{tail}" if tail else "")
+                if attempt < task.attempts:
+                    emit(("retry", task.name, str(exc)))
+                    tmp.unlink(missing_ok=True)
+            except PapermillExecutionError as exc:
+                error = f"{exc.ename}: {exc.evalue}"
+                break
+            except Exception as exc:  # a broken notebook file, a dead kernel, ...
+                error = f"{type(exc).__name__}: {exc}"
+                break
+    output: Path | None = None
+    try:
+        if tmp.exists():
+            output = failed if error else final
+            _finish(tmp, output, task, "failed" if error else "ok", error)
+            if not error:
+                failed.unlink(missing_ok=True)
+        elif not error:
+            error = "papermill wrote no output notebook"
+    except Exception as exc:  # e.g. a disk full while writing: the previous output stays
+        output, error = None, error or f"{type(exc).__name__} while saving the output: {exc}"
+    finally:
+        tmp.unlink(missing_ok=True)
+    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time())
+
+
+class _NoSlot:
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass

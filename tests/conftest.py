@@ -1,0 +1,36 @@
+"""Shared by every test file: a private copy of the raw layer, and a way to run ``ktpel``.
+
+Keep this small and general; fixtures of one test file belong in that file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.project import Project
+
+#: The repository (the project whose raw layer the tests copy).
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_raw_layer(dest: Path) -> Project:
+    """Copy the repository's ``data/raw`` into ``dest/data/raw``; the project at ``dest``."""
+    shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
+    return Project(dest)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Project:
+    """A workspace at ``tmp_path/ws`` holding a copy of the raw layer and nothing else."""
+    return copy_raw_layer(tmp_path / "ws")
+
+
+def run_ktpel(project_root: Path | Project, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``ktpel --project ROOT ARGS...`` in a subprocess (text, stdout and stderr captured)."""
+    root = project_root.root if isinstance(project_root, Project) else project_root
+    return subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(root), *args],
+                          capture_output=True, text=True, timeout=timeout)

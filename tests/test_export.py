@@ -1,0 +1,301 @@
+"""`ktpel export`: a real batch (three notebooks run by Papermill on a fresh snapshot, one of them in
+English) exported to offline HTML, chart PNG/SVG/PDF and slide decks; the pages opened from disk in
+headless Chromium with the network cut off."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+import helpers.export as export
+from helpers.project import Project
+from helpers.snapshot import build
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+#: report name in the batch -> (notebook, parameters)
+RUNS = {
+    "region-comparison": ("01_region_comparison", {}),
+    "kabupaten-kota": ("03_kabupaten_kota", {}),
+    "data-quality-en": ("05_data_quality", {"lang": "en"}),
+}
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
+
+
+def _load_screenshot_tool():
+    spec = importlib.util.spec_from_file_location("ktpel_screenshot", ROOT / "tools" / "screenshot.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+screenshot_tool = _load_screenshot_tool()
+
+
+def _papermill(project: Project, sid: str, name: str) -> None:
+    notebook, parameters = RUNS[name]
+    args = [sys.executable, "-m", "papermill", str(project.notebooks_dir / f"{notebook}.ipynb"),
+            str(project.reports_dir / sid / f"{name}.ipynb"), "-p", "snapshot", sid, "--cwd",
+            str(project.notebooks_dir), "-k", "python3", "--no-progress-bar"]
+    for key, value in parameters.items():
+        args += ["-p", key, value]
+    done = subprocess.run(args, env={**os.environ, "KTPEL_PROJECT": str(project.root)}, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """A copy of the workspace, its snapshot, a batch of three executed notebooks (plus a failed run
+    and temporary files that must be ignored), exported once."""
+    root = tmp_path_factory.mktemp("ws")
+    shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    project = Project(root)
+    sid = build(project).snapshot_id
+    directory = project.reports_dir / sid
+    directory.mkdir(parents=True)
+    with ThreadPoolExecutor(len(RUNS)) as pool:
+        list(pool.map(lambda name: _papermill(project, sid, name), RUNS))
+    shutil.copy(directory / "region-comparison.ipynb", directory / "broken.failed.ipynb")
+    (directory / ".runner-tmp-1.ipynb").write_text("{ half a notebo", encoding="utf-8")
+    (directory / "region-comparison.tmp.ipynb").write_text("{ half a notebo", encoding="utf-8")
+    result = export.export_batch(project, sid)
+    con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
+    sources = [r[0] for r in con.execute("SELECT title FROM sources ORDER BY source_id").fetchall()]
+    created_at = con.execute("SELECT created_at FROM snapshot").fetchone()[0]
+    con.close()
+    loaded = export.load_batch(project, sid)
+    return SimpleNamespace(project=project, sid=sid, dir=directory, result=result, batch=loaded,
+                           sources=sources, created_at=created_at)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = screenshot_tool.launch(p)
+        yield b
+        b.close()
+
+
+def _files(directory: Path) -> dict[Path, tuple[bytes, int]]:
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(directory.rglob("*"))
+            if p.is_file() and p.suffix in (".html", ".png", ".svg", ".pdf", ".pptx")}
+
+
+def _leftovers(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if export.TMP_MARK in p.name]
+
+
+def test_every_output_is_written(batch):
+    d, sid = batch.dir, batch.sid
+    written = set(batch.result.written)
+    runs = {r.name: r for r in batch.batch.runs}
+    assert set(runs) == set(RUNS)  # the failed run and the temporary files are not reports
+    for name, run in runs.items():
+        assert d / f"{name}.html" in written
+        assert len(run.charts) == 1
+        for chart in run.charts:
+            assert chart.stem == f"{name}--{chart.chart_id}"
+            for ext in ("png", "svg", "pdf"):
+                assert d / "charts" / f"{chart.stem}.{ext}" in written
+    assert {d / "index.html", d / "slides.pptx", d / "slides-en.pptx"} <= written
+    assert not (d / "broken.failed.html").exists() and not (d / "broken.html").exists()
+    assert [p.name for p in batch.batch.failed] == ["broken.failed.ipynb"]
+    assert batch.result.relative(batch.project)[0].startswith(f"reports/{sid}/")
+    assert not _leftovers(d)
+
+
+def test_html_loads_nothing_from_anywhere(batch):
+    pages = sorted(batch.dir.glob("*.html"))
+    assert len(pages) == len(RUNS) + 1
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html.lower()
+        assert not re.search(r"""(src|href|action|poster|data)\s*=\s*["']?\s*(https?:)?//""", html, re.I), page.name
+        assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//|@import", html, re.I), page.name
+        assert "cdn" not in html.lower() and "mathjax" not in html.lower() and "require.js" not in html.lower()
+        # no path of the building machine
+        assert str(batch.project.root) not in html and str(ROOT) not in html and str(Path.home()) + "/" not in html
+        assert batch.sid in html and 'href="index.html"' in html or page.name == "index.html"
+    for name in RUNS:
+        html = (batch.dir / f"{name}.html").read_text(encoding="utf-8")
+        lang, word = ("en", "Sources") if name.endswith("-en") else ("id", "Sumber")
+        assert f'<html lang="{lang}">' in html and word in html
+        assert "<svg" in html and "data:image/svg+xml" not in html  # charts inline, not as images
+        assert "import " not in html and "open_report(" not in html  # no code
+
+
+def test_pages_render_offline_in_chromium(batch, browser):
+    for page_path in [batch.dir / f"{name}.html" for name in RUNS] + [batch.dir / "index.html"]:
+        blocked: list[str] = []
+        errors: list[str] = []
+        page = screenshot_tool.offline_page(browser, blocked)
+        page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.goto(page_path.as_uri(), wait_until="load")
+        if page_path.name != "index.html":
+            run = next(r for r in batch.batch.runs if r.name == page_path.stem)
+            marks = page.eval_on_selector_all(
+                "svg.marks", "els => els.map(e => [e.querySelectorAll('g[class*=\"mark-\"] path, "
+                "g[class*=\"mark-\"] rect, g[class*=\"mark-\"] line').length, e.getBoundingClientRect().width])")
+            assert len(marks) >= len(run.charts), page_path.name
+            for count, width in marks:
+                assert count > 0 and width > 300, (page_path.name, count, width)
+            assert run.charts[0].title in page.inner_text("body")
+            assert page.locator("table.dataframe").count() >= 1
+        links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        targets = [Path(unquote(urlparse(u).path)) for u in links if u.startswith("file://")]
+        assert len(targets) == len(links)  # every link is to a file of the batch
+        for target in targets:
+            assert target.is_file(), (page_path.name, target)
+        assert not errors, (page_path.name, errors)
+        assert not blocked, (page_path.name, blocked)
+        page.context.close()
+
+
+def test_index_names_runs_parameters_snapshot_and_sources(batch):
+    html = (batch.dir / "index.html").read_text(encoding="utf-8")
+    for name in RUNS:
+        for target in (f"{name}.html", f"{name}.ipynb", f"charts/{name}--"):
+            assert f'href="{target}' in html
+    assert '<li class="set"><code>lang = &quot;en&quot;</code></li>' in html
+    assert f'<time datetime="{batch.created_at}">' in html
+    assert 'href="slides.pptx"' in html and 'href="slides-en.pptx"' in html
+    assert "broken.failed.ipynb" in html
+    for title in batch.sources:
+        assert title.replace("&", "&amp;").replace('"', "&quot;") in html
+    assert "Kota Batam" in html and "terbit ≥" in html  # regions; a date as honestly known
+
+
+def test_chart_files(batch):
+    for chart in batch.batch.charts:
+        base = batch.dir / "charts" / chart.stem
+        svg = base.with_suffix(".svg").read_text(encoding="utf-8")
+        root = ET.fromstring(svg)
+        texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert chart.title in texts
+        width, height = float(root.get("width")), float(root.get("height"))
+        image = Image.open(base.with_suffix(".png"))
+        assert image.width >= 2 * width and image.height >= 2 * height
+        gray = image.convert("L")
+        pixels = list(gray.tobytes())
+        assert sum(p < 250 for p in pixels) / len(pixels) > 0.02  # not blank
+        band = gray.crop((0, 0, image.width, int(image.height * 0.12)))  # the title
+        dark = [p for p in band.tobytes() if p < 90]
+        assert len(dark) > 2000 and len(set(dark)) > 10  # text, anti-aliased
+        pdf = base.with_suffix(".pdf").read_bytes()
+        assert pdf.startswith(b"%PDF") and re.search(rb"/Type\s*/Page\b", pdf) and pdf.rstrip().endswith(b"%%EOF")
+        assert b"DejaVu" in pdf  # the shipped font, embedded
+
+
+@pytest.mark.parametrize(("deck", "lang"), [("slides.pptx", "id"), ("slides-en.pptx", "en")])
+def test_slide_deck(batch, deck, lang):
+    prs = Presentation(str(batch.dir / deck))
+    assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 0.01
+    charts = [c for r in batch.batch.runs if r.lang == lang for c in r.charts]
+    slides = list(prs.slides)
+    assert len(slides) == len(charts) + 2
+    first = " ".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    assert batch.sid in first and ("dibuat" if lang == "id" else "built") in first
+    word = "Sumber" if lang == "id" else "Sources"
+    for slide, chart in zip(slides[1:-1], charts):
+        assert slide.shapes.title.text_frame.text == chart.title
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pictures) == 1
+        assert pictures[0].left >= 0 and pictures[0].left + pictures[0].width <= prs.slide_width
+        assert pictures[0].top + pictures[0].height <= prs.slide_height
+        footers = [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text.startswith(word)]
+        assert footers == [chart.footer]
+    last = slides[-1]
+    assert last.shapes.title.text_frame.text == ("Daftar sumber" if lang == "id" else "List of sources")
+    closing = " ".join(s.text_frame.text for s in last.shapes if s.has_text_frame)
+    for title in batch.sources:
+        assert title in closing
+
+
+def test_failed_export_keeps_previous_files(batch, monkeypatch):
+    before = _files(batch.dir)
+    calls = []
+
+    def failing_png(svg: str) -> bytes:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("renderer died midway")
+        return b"\x89PNG broken"
+
+    monkeypatch.setattr(export, "render_png", failing_png)
+    with pytest.raises(RuntimeError, match="midway"):
+        export.export_batch(batch.project, batch.sid)
+    assert _files(batch.dir) == before  # nothing rewritten: rendering comes before any write
+    assert not _leftovers(batch.dir)
+    monkeypatch.undo()
+
+    # A failure while writing (here: the third rename) leaves whole files only, old or new.
+    real_replace, renames = os.replace, []
+
+    def failing_replace(src, dst):
+        renames.append(dst)
+        if len(renames) == 3:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(export.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        export.export_batch(batch.project, batch.sid)
+    monkeypatch.undo()
+    after = _files(batch.dir)
+    assert set(after) == set(before) and not _leftovers(batch.dir)
+    changed = [p for p in after if after[p][1] != before[p][1]]
+    assert len(changed) <= 2
+    for path in changed:  # rewritten completely (same export, same bytes)
+        assert after[path][0] == before[path][0] or path.suffix == ".pptx"
+    export.export_batch(batch.project, batch.sid)
+
+
+def test_cli_export(batch):
+    env = {**os.environ, "KTPEL_PROJECT": ""}
+    done = subprocess.run([str(BIN / "ktpel"), "--project", str(batch.project.root), "export", "--snapshot",
+                           batch.sid, "--only", "region-comparison"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"reports/{batch.sid}/region-comparison.html" in lines and f"reports/{batch.sid}/index.html" in lines
+    assert f"reports/{batch.sid}/charts/region-comparison--region-comparison.png" in lines
+    assert not any("kabupaten-kota.html" in line for line in lines)
+    assert str(batch.project.root) not in done.stdout
+    done = subprocess.run([str(BIN / "ktpel"), "--project", str(batch.project.root), "export", "--only", "nope"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2 and "available: data-quality-en, kabupaten-kota, region-comparison" in done.stderr
+
+
+def test_screenshot_tool(batch, tmp_path):
+    out = tmp_path / "shot.png"
+    # its own process: the module's browser fixture already runs Playwright's event loop in this one
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"),
+                           str(batch.dir / "region-comparison.html"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "blocked" not in done.stderr
+    assert out.stat().st_size < screenshot_tool.MAX_BYTES
+    image = Image.open(io.BytesIO(out.read_bytes()))
+    assert image.width == 1200 and image.height > 600

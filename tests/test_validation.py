@@ -1,0 +1,276 @@
+"""Every validation rule of the raw layer, each broken by one small edit of a copy.
+
+``ktpel build`` must then exit 1, name the edited line as ``data/raw/<file>:<line>: <field>:`` and write
+nothing.  Harmless variants (BOM, CRLF, spaces, curly quotes) must be accepted."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pytest
+
+from conftest import ROOT, run_ktpel
+from helpers.project import Project
+
+Edit = Callable[[Path], tuple[str, int]]
+"""Changes the raw layer at ``data/raw`` and returns the file and line the problem must be reported on."""
+
+
+def _line_of(text: str, needle: str, after: str = "") -> int:
+    """1-based line where ``needle`` starts (the first one after ``after``)."""
+    start = text.index(after) if after else 0
+    return text[: text.index(needle, start)].count("\n") + 1
+
+
+def replace(file: str, old: str, new: str) -> Edit:
+    """Replace the only occurrence of ``old`` in ``file``; expect the problem on the line where ``old`` starts."""
+    def edit(raw: Path) -> tuple[str, int]:
+        path = raw / file
+        text = path.read_bytes().decode("utf-8")
+        assert text.count(old) == 1, f"{old!r} should occur exactly once in {file}"
+        line = _line_of(text, old)
+        path.write_bytes(text.replace(old, new, 1).encode("utf-8"))
+        return file, line
+    return edit
+
+
+def append_duplicate_fact(raw: Path) -> tuple[str, int]:
+    path = raw / "facts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(line for line in lines if ",ktp_required," in line and line.startswith("batam-"))
+    if not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines.append(row)
+    path.write_text("".join(lines), encoding="utf-8")
+    return "facts.csv", len(lines)
+
+
+def empty_facts(raw: Path) -> tuple[str, int]:
+    (raw / "facts.csv").write_bytes(b"")
+    return "facts.csv", 1
+
+
+def latin1_note(raw: Path) -> tuple[str, int]:
+    path = raw / "facts.csv"
+    data = path.read_bytes()
+    old = b"'hingga saat ini' at the interview of 10 January 2025"
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, "wawancara di caf\u00e9".encode("latin-1")))
+    return "facts.csv", _line_of(data.decode("utf-8"), old.decode())
+
+
+BATENG = "sources/bateng-2022-babelpos.txt"
+
+
+def changed_source_text(raw: Path) -> tuple[str, int]:
+    with open(raw / BATENG, "ab") as fh:
+        fh.write(b"\nDiperbarui.")
+    return "sources.yaml", _line_of((raw / "sources.yaml").read_text(encoding="utf-8"), "sha256:",
+                                    after="id: bateng-2022-babelpos")
+
+
+def missing_source_text(raw: Path) -> tuple[str, int]:
+    (raw / BATENG).unlink()
+    return "sources.yaml", _line_of((raw / "sources.yaml").read_text(encoding="utf-8"), f"file: {BATENG}")
+
+
+BATAM_PCT_QUOTE = "sementara perekaman telah melampaui angka tersebut dengan 926.654 jiwa atau 100,10 persen"
+
+CASES = [
+    # facts.csv: quote and value against the source
+    pytest.param(replace("facts.csv", BATAM_PCT_QUOTE, BATAM_PCT_QUOTE.replace("angka tersebut", "target")),
+                 "quote", "not found in sources/batam-2025-serantaumedia.txt", id="quote-not-in-source"),
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent", "ktp_recording_pct,100.20,percent"),
+                 "value", "100.20 is not a percentage", id="value-not-in-quote"),
+    pytest.param(replace("facts.csv", '"perekaman akan wajib KTP untuk anak umur akan 17 tahun di pemilu nantinya '
+                                      'sudah direkam sekitar 7 persen"', '"ada 7 kategori yang mendapat penghargaan"'),
+                 "value", "7 is not a percentage ('... persen') in the quote (it has: 7)",
+                 id="percent-value-matched-against-count"),
+    pytest.param(replace("facts.csv", '"ada 7 kategori yang mendapat penghargaan"',
+                         '"Jadi angka perekaman kita sudah mencapai 105 persen"'),
+                 "value", "7 is not a count in the quote", id="count-value-matched-against-percent"),
+    pytest.param(replace("facts.csv", "batam-2025-serantaumedia,21.71,ktp_recorded,",
+                         "batam-2025-serantaumedia,21.99,ktp_recorded,"),
+                 "region_code", "unknown region '21.99'", id="unknown-region"),
+    pytest.param(replace("facts.csv", "21.71,population,", "21.71,populasi,"),
+                 "metric", "unknown metric 'populasi'", id="unknown-metric"),
+    pytest.param(replace("facts.csv", "21.71,population,1294548,persons,", "21.71,population,1294548,cards,"),
+                 "unit", "'cards' contradicts metric population, measured in persons", id="unit-contradicts-metric"),
+    # facts.csv: dates
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent,exact,2025-01-10,day",
+                         "ktp_recording_pct,100.10,percent,exact,2025-03-01,day"),
+                 "as_of", "2025-03-01 is after batam-2025-serantaumedia was published", id="as-of-after-publication"),
+    pytest.param(replace("facts.csv", "98.75,percent,exact,2024-06-13,day", "98.75,percent,exact,2024-02-30,day"),
+                 "as_of", "'2024-02-30' is not a real date", id="as-of-not-a-real-date"),
+    pytest.param(replace("facts.csv", "99.54,percent,exact,2024-10,month", "99.54,percent,exact,2024-10,day"),
+                 "as_of", "'2024-10' is not a day date (write it as 2024-06-13)", id="as-of-wrong-precision"),
+    # facts.csv: rows
+    pytest.param(append_duplicate_fact, "metric", "duplicate fact: same source, region, metric and as_of as line",
+                 id="duplicate-fact"),
+    pytest.param(replace("facts.csv", "ktp_prerecording_pct,7,percent,approx,", "ktp_prerecording_pct,7,percent,exact,"),
+                 "qualifier", "'exact', but the quote's wording before 7 says 'approx'",
+                 id="qualifier-contradicts-quote"),
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent,exact,", "ktp_recording_pct,100.10,percent,precise,"),
+                 "qualifier", "'precise' is not one of exact, approx, more_than, less_than", id="unknown-qualifier"),
+    pytest.param(replace("facts.csv", "ktp_recorded,926654,persons", "ktp_recorded,926.654,persons"),
+                 "value", "'926.654' is written the Indonesian way", id="value-written-indonesian-way"),
+    pytest.param(replace("facts.csv", "ktp_recorded,926654,persons", "ktp_recorded,-926654,persons"),
+                 "value", "-926654 is negative", id="negative-value"),
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent", "ktp_recording_pct,250,percent"),
+                 "value", "250 % is out of range (0 to 200)", id="percent-out-of-range"),
+    pytest.param(replace("facts.csv", "batam-2025-serantaumedia,21.71,population,", "batam-2025-serantau,21.71,population,"),
+                 "source_id", "unknown source 'batam-2025-serantau'", id="unknown-source"),
+    # facts.csv: the file itself
+    pytest.param(replace("facts.csv", "source_id,region_code,metric,value,unit,qualifier,",
+                         "source_id,region_code,metric,value,unit,"),
+                 "header", "missing column(s): qualifier", id="missing-column"),
+    pytest.param(replace("facts.csv", "as_of_precision,quote,note\n", "as_of_precision,quote,note,comment\n"),
+                 "header", "unknown column(s): comment", id="extra-column"),
+    pytest.param(empty_facts, "file", "file is empty", id="empty-file"),
+    pytest.param(latin1_note, "encoding", "byte 0xe9 is not UTF-8", id="latin1-bytes"),
+    # sources.yaml and the source texts
+    pytest.param(changed_source_text, "sha256", f"{BATENG} has sha256 ", id="source-text-changed"),
+    pytest.param(missing_source_text, "file", f"{BATENG} does not exist", id="source-file-missing"),
+    pytest.param(replace("sources.yaml", "    place: Batam\n", "    place: Batam: Kota\n"),
+                 "yaml", "not valid YAML", id="broken-yaml"),
+    # regions.csv
+    pytest.param(replace("regions.csv", "21,Provinsi Kepulauan Riau,provinsi,00,", "21,Provinsi Kepulauan Riau,provinsi,99,"),
+                 "parent_code", "'99' is not a region in this file", id="region-unknown-parent"),
+    pytest.param(replace("regions.csv", "21.71,Kota Batam,kota,21,", "21.71,Kota Batam,city,21,"),
+                 "level", "'city' is not one of nasional, provinsi, kabupaten, kota", id="region-bad-level"),
+    # targets.csv
+    pytest.param(replace("targets.csv", "ktp_recording_pct,00,2022,false,100,percent",
+                         "ktp_recording_pct,00,2022,false,99,percent"),
+                 "value", "99 is not a percentage", id="target-value-not-in-quote"),
+]
+
+
+def assert_nothing_written(project: Project) -> None:
+    snapshots = project.snapshots_dir
+    assert not snapshots.exists() or list(snapshots.iterdir()) == []
+    assert not project.catalog_path.exists()
+    assert not project.processed.exists() or [p for p in project.processed.rglob("*") if p.is_file()] == []
+
+
+#: Cases whose problem also makes other rows fail (their source is gone); elsewhere the edited line is the only one named.
+CASCADING = {"source-file-missing", "broken-yaml"}
+
+
+@pytest.mark.parametrize("edit, field, message", CASES)
+def test_build_refuses_and_names_the_line(project_copy: Project, edit: Edit, field: str, message: str,
+                                          request: pytest.FixtureRequest) -> None:
+    file, line = edit(project_copy.raw)
+    result = run_ktpel(project_copy, "build")
+    assert result.returncode == 1, result.stdout + result.stderr
+    prefix = f"data/raw/{file}:{line}: {field}: "
+    reported = [r for r in result.stderr.splitlines() if r.startswith(prefix)]
+    assert reported, f"no problem reported as {prefix!r}:\n{result.stderr}"
+    assert any(message in r for r in reported), f"{message!r} not in:\n{result.stderr}"
+    if request.node.callspec.id not in CASCADING:
+        named = {r.split(": ")[0] for r in result.stderr.splitlines() if r.startswith("data/raw/")}
+        assert named == {f"data/raw/{file}:{line}"}, result.stderr
+    assert result.stderr.rstrip().endswith("nothing was written")
+    assert str(project_copy.root) not in result.stderr  # messages name files relative to the project
+    assert result.stdout == ""
+    assert_nothing_written(project_copy)
+
+
+def test_every_problem_is_reported_at_once(project_copy: Project) -> None:
+    """Two independent mistakes in two files: both are listed, sorted by file and line."""
+    replace("facts.csv", "21.71,population,", "21.71,populasi,")(project_copy.raw)
+    replace("regions.csv", "21.71,Kota Batam,kota,21,", "21.71,Kota Batam,city,21,")(project_copy.raw)
+    result = run_ktpel(project_copy, "build")
+    assert result.returncode == 1
+    problems = [r for r in result.stderr.splitlines() if r.startswith("data/raw/")]
+    assert [p.split(": ")[0:2] for p in problems] == [["data/raw/facts.csv:4", "metric"],
+                                                       ["data/raw/regions.csv:4", "level"]]
+    assert "2 problem(s) found" in result.stderr
+    assert_nothing_written(project_copy)
+
+
+# --- harmless variants ---------------------------------------------------------------------------------------
+
+def add_bom(raw: Path) -> None:
+    path = raw / "facts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+
+def crlf_everywhere(raw: Path) -> None:
+    for name in ("facts.csv", "regions.csv", "metrics.csv", "targets.csv"):
+        path = raw / name
+        data = path.read_bytes()
+        assert b"\r\n" not in data
+        path.write_bytes(data.replace(b"\n", b"\r\n"))
+
+
+def spaces_around_fields(raw: Path) -> None:
+    replace("facts.csv", "batam-2025-serantaumedia,21.71,population,1294548,persons,exact,2025-01-10,day,",
+            "batam-2025-serantaumedia ,  21.71,population  ,1294548 ,persons\t,exact ,2025-01-10 , day,")(raw)
+    replace("regions.csv", "21.71,Kota Batam,kota,21,", "21.71 ,Kota Batam  ,kota ,21 ,  ")(raw)
+
+
+def curly_quotes_and_no_break_spaces_in_quote(raw: Path) -> None:
+    # the source has straight quotes and plain spaces; the quote typed by hand has curly ones and no-break spaces
+    replace("facts.csv", '"Jumlah penduduk Batam yang tercatat dalam Sistem Informasi',
+            '"\u201cJumlah penduduk Batam yang tercatat\u00a0dalam Sistem  Informasi')(raw)
+    replace("facts.csv", "mencapai 1.294.548 jiwa", "mencapai 1.294.548\u00a0jiwa")(raw)
+
+
+def straight_quote_where_source_is_curly(raw: Path) -> None:
+    # the source has \u201cCapaian ...; the quote has a plain (CSV-escaped) double quote
+    replace("facts.csv", '"Capaian perekaman KTP-el tertinggi', '"""Capaian perekaman KTP-el tertinggi')(raw)
+
+
+def _fact_rows() -> int:
+    with open(ROOT / "data" / "raw" / "facts.csv", encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("variant", [
+    pytest.param(add_bom, id="utf8-bom"),
+    pytest.param(crlf_everywhere, id="crlf-line-ends"),
+    pytest.param(spaces_around_fields, id="spaces-around-fields"),
+    pytest.param(curly_quotes_and_no_break_spaces_in_quote, id="curly-quotes-no-break-spaces"),
+    pytest.param(straight_quote_where_source_is_curly, id="straight-quote-curly-source"),
+])
+def test_harmless_variants_are_accepted(project_copy: Project, variant: Callable[[Path], None]) -> None:
+    variant(project_copy.raw)
+    result = run_ktpel(project_copy, "build")
+    assert result.returncode == 0, result.stderr
+    assert " built: " in result.stdout
+    [snapshot] = project_copy.snapshots_dir.glob("*.duckdb")
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        stated = con.execute("SELECT count(*) FROM facts WHERE kind = 'stated'").fetchone()[0]
+        regions = con.execute("SELECT region_code, name, level, parent_code FROM regions "
+                              "WHERE region_code = '21.71'").fetchone()
+        population = con.execute("SELECT value, unit FROM facts WHERE region_code = '21.71' "
+                                 "AND metric = 'population'").fetchone()
+    finally:
+        con.close()
+    assert stated == _fact_rows()
+    assert regions == ("21.71", "Kota Batam", "kota", "21")  # fields are stripped
+    assert population == (1294548.0, "persons")
+
+
+# --- ktpel check ---------------------------------------------------------------------------------------------
+
+def test_check_on_good_data_says_ok_and_writes_nothing(project_copy: Project) -> None:
+    result = run_ktpel(project_copy, "check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert f"{_fact_rows()} facts" in result.stdout
+    assert result.stderr == ""
+    assert not project_copy.processed.exists()
+
+
+def test_check_on_bad_data_fails_and_writes_nothing(project_copy: Project) -> None:
+    file, line = replace("facts.csv", "ktp_recorded,926654,persons", "ktp_recorded,926.654,persons")(project_copy.raw)
+    result = run_ktpel(project_copy, "check")
+    assert result.returncode == 1
+    assert not result.stdout.startswith("ok")
+    assert f"data/raw/{file}:{line}: value: " in result.stderr
+    assert not project_copy.processed.exists()
