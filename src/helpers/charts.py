@@ -10,23 +10,16 @@ so the stored notebooks, nbval and the offline HTML export all see the same char
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-# jsonschema (used by Altair) imports rfc3987_syntax when it is installed, only to register an "iri"
-# format checker that Vega-Lite schemas never use; that import compiles a Lark grammar (~1.5 s of every
-# kernel start).  Mark it absent before jsonschema loads: jsonschema skips it (it guards the import).
-if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
+import altair as alt
+import pandas as pd
 
 from .figures import footer
-from .i18n import NUMBER_LOCALE, Lang, time_locale, unit, word  # noqa: E402
+from .i18n import NUMBER_LOCALE, Lang, time_locale, unit, word
 
 FONT = "DejaVu Sans"
 PALETTE = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b22", "#6b6b6b"]
