@@ -26,8 +26,17 @@ export: $(STAMP)
 	$(BIN)/ktpel export
 
 test: data
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --junitxml=.pytest-results/junit.xml tests
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with nbval-sanitize.cfg
+	$(BIN)/python tools/reliability.py --junit .pytest-results/junit.xml
+
+# The README's reliability figures: bad inputs refused, variants accepted, kills survived, overlaps succeeded.
+reliability: data
+	$(BIN)/python tools/reliability.py
+
+# Timings as ratios (bench/results.json); not part of `make test`: it takes a few minutes.
+bench: data
+	$(BIN)/python tools/bench.py
 
 # Re-execute the notebooks in place against the latest snapshot (after an intended data change).
 notebooks: data

@@ -137,12 +137,12 @@ def test_a_build_while_four_report_runs_read_the_latest_snapshot(tmp_path, recor
             builds.append(ktpel(project, "build"))
             builds[-1].wait(timeout=120)
         results = [r.result() for r in runs]
+    record_property("concurrent_runs", len(names) + len(builds))  # recorded before the checks, so a failure counts
+    record_property("concurrent_succeeded", sum(r.returncode == 0 for r in results) + sum(b.returncode == 0 for b in builds))
     assert [b.returncode for b in builds] == [0, 0, 0]
     assert [r.returncode for r in results] == [0, 0, 0, 0], [r.stderr[-2000:] for r in results]
     check_store(project, {})
     assert len(read_catalog(project)) == 4
-    record_property("concurrent_runs", len(names) + len(builds))
-    record_property("concurrent_succeeded", sum(r.returncode == 0 for r in results) + sum(b.returncode == 0 for b in builds))
 
 
 # --- random input: accept or refuse cleanly, never a traceback ---------------------------------

@@ -222,8 +222,9 @@ def test_snapshot_opens_read_only_with_its_tables_and_views(built: tuple[Project
         kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
                                  "WHERE table_schema = 'main'").fetchall())
         assert {t for t, k in kinds.items() if k == "BASE TABLE"} == {
-            "snapshot", "sources", "regions", "metrics", "targets", "facts", "consistency"}
-        assert {t for t, k in kinds.items() if k == "VIEW"} == {"facts_labeled", "disagreements", "latest_facts"}
+            "snapshot", "sources", "regions", "metrics", "targets", "facts", "consistency", "bulk_rows", "bulk_files"}
+        assert {t for t, k in kinds.items() if k == "VIEW"} == {"facts_labeled", "disagreements", "latest_facts",
+                                                               "bulk_facts", "observations"}
         assert con.execute("SELECT snapshot_id FROM snapshot").fetchone() == (sid,)
         with pytest.raises(duckdb.Error):
             con.execute("DELETE FROM facts")

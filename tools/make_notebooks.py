@@ -33,7 +33,8 @@ chart = charts.region_comparison(latest, targets, report.lang, narrative.compari
                                  narrative.date_span(latest, report.lang))
 charts.show(chart)''',
             "display(Markdown(narrative.comparison_text(latest, totals, report.lang)))",
-            '''latest[["region_label", "value_label", "derived_label", "as_of_label", "source_label", "quote"]]''',
+            '''figures.table(latest, ["region_label", "value_label", "derived_label", "as_of_label", "source_label", "quote"],
+              report.lang)''',
         ],
     },
     "02_coverage_over_time": {
@@ -48,7 +49,8 @@ chart = charts.over_time(series, targets, report.lang, narrative.over_time_title
                          narrative.date_span(series, report.lang))
 charts.show(chart)''',
             "display(Markdown(narrative.over_time_text(series, report.lang)))",
-            '''series[["region_label", "value_label", "as_of_label", "source_label", "quote"]]''',
+            '''figures.table(series, ["region_label", "value_label", "as_of_label", "source_label", "quote"],
+              report.lang)''',
         ],
     },
     "03_kabupaten_kota": {
@@ -66,7 +68,8 @@ chart = charts.province_extremes(extremes, targets, report.lang,
                                  narrative.date_span(extremes, report.lang))
 charts.show(chart)''',
             "display(Markdown(narrative.extremes_text(extremes, targets, report.lang)))",
-            '''extremes[["metric_label", "role_label", "region_label", "value_label", "as_of_label", "quote"]]''',
+            '''figures.table(extremes, ["metric_label", "role_label", "region_label", "value_label", "as_of_label", "quote"],
+              report.lang)''',
         ],
     },
     "04_ikd_kia": {
@@ -81,7 +84,8 @@ chart = charts.progress(progress, targets, report.lang, narrative.progress_title
                         narrative.date_span(progress, report.lang))
 charts.show(chart)''',
             "display(Markdown(narrative.progress_text(progress, report.lang)))",
-            '''progress[["metric_label", "region_label", "value_label", "kind_label", "target", "as_of_label", "quote"]]''',
+            '''figures.table(progress, ["metric_label", "region_label", "value_label", "kind_label", "target", "as_of_label", "quote"],
+              report.lang)''',
         ],
     },
     "05_data_quality": {
@@ -98,8 +102,10 @@ chart = charts.stated_vs_derived(checked, report.lang, narrative.quality_title(c
                                  f"snapshot {report.snapshot_id}")
 charts.show(chart)''',
             "display(Markdown(narrative.quality_text(quality, report.lang)))",
-            '''quality["over_100"][["region_label", "metric_label", "value_label", "kind", "source_label", "why"]]''',
-            '''checked[["region_name", "metric_label", "stated_label", "derived_label", "difference", "agrees", "formula", "quote"]]''',
+            '''figures.table(quality["over_100"], ["region_label", "metric_label", "value_label", "kind", "source_label", "why"],
+              report.lang)''',
+            '''figures.table(checked, ["region_name", "metric_label", "stated_label", "derived_label", "difference", "agrees", "formula", "quote"],
+              report.lang)''',
         ],
     },
     "06_region_profile": {
@@ -114,7 +120,23 @@ name = report.region_names[region_code]
 chart = charts.profile(profile, report.lang, narrative.profile_title(profile, name, report.lang),
                        narrative.date_span(profile, report.lang))
 charts.show(chart)''',
-            '''profile[["metric_label", "value_label", "kind", "as_of_label", "source_label", "quote"]]''',
+            '''figures.table(profile, ["metric_label", "value_label", "kind", "as_of_label", "source_label", "quote"],
+              report.lang)''',
+        ],
+    },
+    "07_kabupaten_kota_spread": {
+        "title": "# Sebaran kabupaten/kota dari bulan ke bulan\n\nHow a metric is spread over every kabupaten/kota "
+                 "of the snapshot, month by month: the median, the middle 80 % and the extremes, from the curated "
+                 "facts and any bulk table (aggregated in DuckDB, so the notebook stays small at national scale).",
+        "params": COMMON + '\nmetric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`',
+        "open": "report = open_report(snapshot=snapshot, lang=lang, metric=metric, until=until)",
+        "cells": [
+            '''spread, targets, sources = figures.kabupaten_kota_spread(report, report.metric)
+chart = charts.spread(spread, targets, sources, report.lang, narrative.spread_title(spread, report.lang),
+                      f"snapshot {report.snapshot_id}")
+charts.show(chart)''',
+            "display(Markdown(narrative.spread_text(spread, report.lang)))",
+            '''figures.table(spread.tail(12), ["period_label", "n", "lo_label", "median_label", "hi_label"], report.lang)''',
         ],
     },
 }

@@ -221,6 +221,31 @@ def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VCon
     return finish(chart, "region-profile", title, subtitle, df, lang)
 
 
+def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang: Lang, title: str,
+           subtitle: str) -> alt.VConcatChart:
+    """The kabupaten/kota of each month as a band (10th to 90th percentile) around the median, with the
+    lowest and highest as thin ticks; only the aggregated rows are in the spec, however large the snapshot."""
+    x = alt.X("period:T", title=word("date", lang), axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("median:Q", title="%", scale=alt.Scale(zero=False, padding=10))
+    tip = [alt.Tooltip("period_label:N", title=word("date", lang)), alt.Tooltip("n:Q", title="n"),
+           alt.Tooltip("median_label:N", title="median"), alt.Tooltip("p10_label:N", title="p10"),
+           alt.Tooltip("p90_label:N", title="p90"), alt.Tooltip("lo_label:N", title="min"),
+           alt.Tooltip("hi_label:N", title="max")]
+    data = df.drop(columns=["source_ids", "files"]).assign(period=lambda d: pd.to_datetime(d["period"]))
+    base = alt.Chart(data)
+    layers = [base.mark_area(opacity=0.25, color=PALETTE[0]).encode(x=x, y=alt.Y("p10:Q", title="%"), y2="p90:Q"),
+              base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
+              base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
+              base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True), color=PALETTE[0]).encode(
+                  x=x, y=y, tooltip=tip)]
+    target = _target_value(targets)
+    if target is not None:
+        layers.append(alt.Chart(pd.DataFrame({"value": [target]})).mark_rule(strokeDash=[5, 3], color="#333")
+                      .encode(y="value:Q"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=300)
+    return finish(chart, "kabupaten-kota-spread", title, subtitle, sources, lang, targets)
+
+
 @cache
 def _register_fonts() -> None:
     import vl_convert as vlc

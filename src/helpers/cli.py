@@ -157,6 +157,15 @@ def _add_report(sub: Any) -> None:
 _EXTENSIONS.append(_add_report)
 
 
+def _add_synth(sub: Any) -> None:
+    from .bulk import add_parser  # `ktpel synth`: synthetic bulk tables (in a copy of the workspace)
+
+    add_parser(sub)
+
+
+_EXTENSIONS.append(_add_synth)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .snapshot import SnapshotNotFound
 

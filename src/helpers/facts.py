@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from . import bulk
 from .dates import Period, parse_period
 from .numbers import NumberFormatError, decimals_of, find_numbers
 from .problems import Problem, ValidationFailed
@@ -140,13 +142,23 @@ def _value_problem(text: str) -> str:
     return f"{text!r} is not a number (write e.g. 926654 or 99.54)"
 
 
-def load_regions(project: Project) -> tuple[dict[str, Region], list[Problem]]:
-    name = project.rel(project.raw / "regions.csv")
-    rows, problems = read_rows(project.raw / "regions.csv", name, REGION_COLUMNS, frozenset({"note"}))
+def load_regions(project: Project, path: Path | None = None,
+                 known: dict[str, Region] | None = None) -> tuple[dict[str, Region], list[Problem]]:
+    """The regions of ``path`` (default ``data/raw/regions.csv``).  With ``known`` (the regions of
+    another file, e.g. for ``data/raw/bulk/regions.csv``) codes may not repeat them and parents may be
+    among them; only the regions of ``path`` are returned."""
+    path = path or project.raw / "regions.csv"
+    known = known or {}
+    name = project.rel(path)
+    rows, problems = read_rows(path, name, REGION_COLUMNS, frozenset({"note"}))
     regions: dict[str, Region] = {}
     for line, r in rows:
         if not _CODE.fullmatch(r["code"]):
             problems.append(Problem(name, line, "code", f"{r['code']!r} is not a Kemendagri code (e.g. 64 or 64.71)"))
+            continue
+        if r["code"] in known:
+            problems.append(Problem(name, line, "code", f"region {r['code']} is in data/raw/regions.csv already "
+                                    f"(line {known[r['code']].line})"))
             continue
         if r["code"] in regions:
             problems.append(Problem(name, line, "code", f"duplicate region {r['code']} (first on line {regions[r['code']].line})"))
@@ -160,7 +172,7 @@ def load_regions(project: Project) -> tuple[dict[str, Region], list[Problem]]:
                                     "(provinces have 2 digits, kabupaten/kota 2.2)"))
         regions[r["code"]] = Region(r["code"], r["name"], r["level"], r["parent_code"] or None, r["note"], line)
     for region in regions.values():
-        if region.parent_code and region.parent_code not in regions:
+        if region.parent_code and region.parent_code not in regions and region.parent_code not in known:
             problems.append(Problem(name, region.line, "parent_code", f"{region.parent_code!r} is not a region in this file"))
         elif region.parent_code and "." in region.code and not region.code.startswith(region.parent_code + "."):
             problems.append(Problem(name, region.line, "parent_code", f"{region.code} does not belong to {region.parent_code}"))
@@ -277,17 +289,33 @@ def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, 
     return facts, problems
 
 
-def load_raw_layer(project: Project) -> RawLayer:
-    """The whole raw layer, validated; raises :class:`ValidationFailed` listing every problem."""
+def collect_raw_layer(project: Project) -> tuple[RawLayer, list[Problem]]:
+    """The raw layer but the rows of the bulk tables, and its problems (the layer is partial if any)."""
     sources, problems = load_sources(project)
     regions, p = load_regions(project)
     problems += p
+    extra = bulk.regions_file(project)
+    if extra.exists():
+        more, p = load_regions(project, extra, regions)
+        problems += p
+        regions = {**regions, **more}
     metrics, p = load_metrics(project)
     problems += p
     targets, p = load_targets(project, sources, regions, metrics)
     problems += p
     facts, p = load_facts(project, sources, regions, metrics)
     problems += p
+    return RawLayer(sources, regions, metrics, targets, facts), problems
+
+
+def load_raw_layer(project: Project, check_bulk: bool = True) -> RawLayer:
+    """The whole raw layer, validated; raises :class:`ValidationFailed` listing every problem.
+
+    ``check_bulk`` also validates the rows of the bulk tables (in a throw-away database; the build
+    validates them while loading them into the snapshot instead)."""
+    raw, problems = collect_raw_layer(project)
+    if check_bulk:
+        problems += bulk.check(project, raw.regions, raw.metrics)
     if problems:
         raise ValidationFailed(problems)
-    return RawLayer(sources, regions, metrics, targets, facts)
+    return raw

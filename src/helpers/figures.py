@@ -175,3 +175,46 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
 def region_profile(report: Report, region: str) -> pd.DataFrame:
     """Every figure about one region, stated and derived, with source and quote."""
     return label(queries.facts(report.con, [region], until=report.until), report)
+
+
+#: Table headers of the columns notebooks show, by language (columns not listed keep their name).
+HEADERS: dict[str, dict[str, str]] = {
+    "id": {"region_label": "Wilayah", "region_name": "Wilayah", "metric_label": "Indikator", "role_label": "Posisi",
+           "value_label": "Nilai", "derived_label": "Dihitung dari angka sumber", "stated_label": "Dinyatakan",
+           "kind": "Jenis", "kind_label": "Jenis", "target": "Target", "as_of_label": "Tanggal data",
+           "source_label": "Sumber", "quote": "Kutipan", "why": "Alasan", "difference": "Selisih",
+           "agrees": "Sesuai", "formula": "Rumus", "period_label": "Bulan", "n": "Kabupaten/kota",
+           "lo_label": "Terendah", "median_label": "Median", "hi_label": "Tertinggi"},
+    "en": {"region_label": "Region", "region_name": "Region", "metric_label": "Indicator", "role_label": "Position",
+           "value_label": "Value", "derived_label": "Derived from the source's counts", "stated_label": "Stated",
+           "kind": "Kind", "kind_label": "Kind", "target": "Target", "as_of_label": "As of",
+           "source_label": "Source", "quote": "Quote", "why": "Why", "difference": "Difference",
+           "agrees": "Agrees", "formula": "Formula", "period_label": "Month", "n": "Kabupaten/kota",
+           "lo_label": "Lowest", "median_label": "Median", "hi_label": "Highest"},
+}
+
+
+def table(df: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
+    """``columns`` of ``df`` for display: headers in the report's language, numbered from 1, and a dash
+    where a row has no value (not ``NaN``)."""
+    out = df[columns].astype(object).where(df[columns].notna(), "–")
+    out = out.rename(columns=HEADERS.get(lang, HEADERS["id"]))
+    out.index = pd.RangeIndex(1, len(out) + 1)
+    return out
+
+
+def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per month, the spread of ``metric`` over the kabupaten/kota (aggregated in DuckDB), with labels; the
+    target; and one row per source behind it (for the chart's footer; bulk tables are named by file)."""
+    lang = report.lang
+    df = queries.kabupaten_kota_spread(report.con, metric, report.until)
+    df["period_label"] = [format_date(pd.Timestamp(p).date(), "month", lang) for p in df["period"]]  # type: ignore[arg-type]
+    for col in ("lo", "p10", "median", "p90", "hi"):
+        df[f"{col}_label"] = [format_percent(v, lang) for v in df[col]]  # type: ignore[arg-type]
+    used = sorted({s for ids in df["source_ids"] for s in ids if s is not None})
+    facts = queries.facts(report.con, metrics=[metric], kind="stated")
+    sources = facts[facts["source_id"].isin(used)].drop_duplicates("source_id")
+    files = sorted({f for fs in df["files"] for f in fs})
+    bulk = pd.DataFrame({"source_id": [f"bulk:{f}" for f in files], "source_title": files,
+                         "source_publisher": [f"{'tabel' if lang == 'id' else 'table'} {f}" for f in files]})
+    return df, targets_for(report, [metric]), pd.concat([sources, bulk], ignore_index=True)

@@ -159,3 +159,26 @@ def date_span(df: pd.DataFrame, lang: Lang) -> str:
     first, last = dated.iloc[0], dated.iloc[-1]
     return (f"{format_date(pd.Timestamp(first['as_of']).date(), first['as_of_precision'], lang)} – "
             f"{format_date(pd.Timestamp(last['as_of']).date(), last['as_of_precision'], lang)}")
+
+
+def spread_title(df: pd.DataFrame, lang: Lang) -> str:
+    if df.empty:
+        return "Belum ada angka kabupaten/kota" if lang == "id" else "No kabupaten/kota figures yet"
+    last = df.iloc[-1]
+    return (f"Median kabupaten/kota {_pct(last['median'], lang)} ({last['period_label']}, {int(last['n'])} wilayah)"
+            if lang == "id" else
+            f"Median kabupaten/kota at {_pct(last['median'], lang)} ({last['period_label']}, {int(last['n'])} regions)")
+
+
+def spread_text(df: pd.DataFrame, lang: Lang) -> str:
+    if df.empty:
+        return "Snapshot ini belum memuat angka kabupaten/kota untuk indikator ini." if lang == "id" else \
+            "This snapshot has no kabupaten/kota figures for this indicator yet."
+    last, regions = df.iloc[-1], int(df["n"].max())
+    if lang == "id":
+        return (f"{len(df)} bulan dengan angka dari hingga {regions} kabupaten/kota. Pada {last['period_label']} "
+                f"nilainya berkisar {_pct(last['lo'], lang)} – {_pct(last['hi'], lang)}; separuh kabupaten/kota "
+                f"di bawah {_pct(last['median'], lang)}.")
+    return (f"{len(df)} month(s) with figures from up to {regions} kabupaten/kota. In {last['period_label']} "
+            f"they range from {_pct(last['lo'], lang)} to {_pct(last['hi'], lang)}; half are below "
+            f"{_pct(last['median'], lang)}.")

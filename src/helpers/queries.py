@@ -149,3 +149,59 @@ def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _list(values: Sequence[str] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
+
+
+#: ``freq`` of :func:`observations_series`: the period each value stands for.
+FREQUENCIES = ("day", "month", "quarter", "year")
+
+
+def observations_series(con: duckdb.DuckDBPyConnection, regions: Sequence[str] | None, metric: str,
+                        until: date | None = None, freq: str | None = None) -> pd.DataFrame:
+    """Stated figures of ``metric`` from facts and bulk tables (view ``observations``) per region and period.
+
+    DuckDB aggregates; only the rows of the chart come back: one per region and period (``freq``: day,
+    month, quarter or year; None = every as_of), ``value`` the latest figure in the period (a fact wins
+    over a bulk row of the same date), ``n`` the figures in it and ``origins`` where they came from.
+    Undated facts are left out.  On a snapshot built before bulk tables existed, facts only."""
+    if freq is not None and freq not in FREQUENCIES:
+        raise UnknownChoice(f"freq {freq!r} is not known. Valid choices: {', '.join(FREQUENCIES)} or None")
+    has_view = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'observations'").fetchone()
+    source = ("observations" if has_view and has_view[0] else
+              "(SELECT region_code, metric, value, unit, as_of, kind, 'fact' AS origin FROM facts)")
+    return _df(con, f"""
+        SELECT o.region_code, any_value(r.name) AS region_name, o.metric, any_value(o.unit) AS unit,
+               CASE WHEN ? IS NULL THEN o.as_of ELSE date_trunc(?, o.as_of)::DATE END AS period,
+               arg_max(o.value, epoch(o.as_of) * 2 + (o.origin = 'fact')::INTEGER) AS value,
+               max(o.as_of) AS as_of, count(*) AS n, list(DISTINCT o.origin ORDER BY o.origin) AS origins
+        FROM {source} o JOIN regions r USING (region_code)
+        WHERE o.kind = 'stated' AND o.metric = ? AND o.as_of IS NOT NULL
+          AND (? IS NULL OR list_contains(?, o.region_code)) AND (? IS NULL OR o.as_of <= ?)
+        GROUP BY o.region_code, o.metric, period
+        ORDER BY o.region_code, period""", [freq, freq, metric, _list(regions), _list(regions), until, until])
+
+
+def kabupaten_kota_spread(con: duckdb.DuckDBPyConnection, metric: str, until: date | None = None,
+                          parent: str | None = None, months: int = 60) -> pd.DataFrame:
+    """How ``metric`` is spread over the kabupaten/kota (of province ``parent``, or all), per month.
+
+    DuckDB aggregates every stated figure of facts and bulk tables (view ``observations``), however many
+    rows the snapshot has; one row per month of the last ``months`` comes back: ``n`` kabupaten/kota, ``lo``/``p10``/``median``/
+    ``p90``/``hi`` of their latest value in the month, and the ``source_ids`` and bulk ``files`` behind it."""
+    has_view = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'observations'").fetchone()
+    source = ("observations" if has_view and has_view[0] else
+              "(SELECT region_code, metric, value, as_of, kind, source_id, NULL AS file FROM facts)")
+    return _df(con, f"""
+        WITH latest AS (
+            SELECT o.region_code, date_trunc('month', o.as_of)::DATE AS period,
+                   arg_max(o.value, o.as_of) AS value, list(DISTINCT o.source_id) AS source_ids,
+                   list(DISTINCT o.file) FILTER (WHERE o.source_id IS NULL) AS files
+            FROM {source} o JOIN regions r USING (region_code)
+            WHERE o.kind = 'stated' AND o.metric = ? AND o.as_of IS NOT NULL AND r.level IN ('kabupaten', 'kota')
+              AND (? IS NULL OR r.parent_code = ?) AND (? IS NULL OR o.as_of <= ?)
+            GROUP BY o.region_code, period)
+        SELECT period, count(*) AS n, min(value) AS lo, quantile_cont(value, 0.1) AS p10,
+               median(value) AS median, quantile_cont(value, 0.9) AS p90, max(value) AS hi,
+               list_distinct(flatten(list(source_ids))) AS source_ids,
+               list_distinct(flatten(list(coalesce(files, [])))) AS files
+        FROM latest WHERE period > (SELECT max(period) FROM latest) - to_months(?)
+        GROUP BY period ORDER BY period""", [metric, parent, parent, until, until, months])

@@ -34,8 +34,7 @@ it anyway).  A failing run leaves ``<name>.failed.ipynb`` and does not touch
 the previous ``<name>.ipynb``.
 
 Execution is delegated to an executor (:mod:`helpers.runner`: a local process
-pool by default; the module docstring there shows where a Dask executor
-plugs in); a single run is executed by :mod:`helpers.nbengine`.
+pool by default, or a Dask cluster); a single run is executed by :mod:`helpers.nbengine`.
 """
 
 from __future__ import annotations
@@ -531,12 +530,14 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
         for run in runs:
             if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
                 results[run.name] = RunResult(run.name, "up to date", 0.0, run.output)
+                run.failed_output.unlink(missing_ok=True)  # a failure of other inputs, now superseded
                 echo(f"[{next(counter)}/{total}] {run.name} up to date")
             else:
                 todo.append(run)
         if todo:
             n_jobs = max(1, min(jobs or default_jobs(), len(todo)))
-            echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {n_jobs} at a time")
+            where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
+            echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
             own = executor is None
             ex = executor or EXECUTORS["local"](jobs=n_jobs)
             finished: set[str] = set()
@@ -622,13 +623,40 @@ def _positive_int(text: str) -> int:
 def cmd_report(project: Project, args: argparse.Namespace) -> int:
     try:
         overrides = parse_overrides(args.parameters)
-        executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs)
+        if args.executor == "dask" and not args.scheduler:
+            raise UsageError("--executor dask needs --scheduler ADDRESS, the Dask scheduler to run on "
+                             "(e.g. --scheduler tcp://scheduler-host:8786)")
+        if args.scheduler and args.executor != "dask":
+            raise UsageError(f"--scheduler is only used with --executor dask (not --executor {args.executor})")
+        options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
+        executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
         results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
                             jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout)
     except UsageError as exc:
         print(f"ktpel report: {exc}", file=sys.stderr)
         return 2
+    if args.export:
+        export_results(project, results)
     return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def export_results(project: Project, results: Sequence[RunResult], echo: Callable[[str], None] = _echo) -> None:
+    """Export (HTML, chart files, decks, index) the runs that just ran, and those never exported;
+    nothing when the whole batch was up to date and exported already."""
+    good = [r for r in results if r.status != "failed" and r.output is not None]
+    if not good:
+        return
+    directory = good[0].output.parent
+    names = [r.name for r in good if r.status == "ok" or not (directory / f"{r.name}.html").is_file()]
+    if not names and (directory / "index.html").is_file():
+        echo("exports up to date")
+        return
+    from .export import INDEX, export_batch  # duckdb, pandas, nbformat: only when there is work
+
+    t0 = time.monotonic()
+    written = export_batch(project, directory.name, names).written
+    echo(f"exported {len(names)} report(s): {len(written)} files (HTML, charts, slides, "
+         f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s")
 
 
 def add_parser(sub: Any) -> None:
@@ -647,8 +675,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-j", "--jobs", type=_positive_int, default=None,
                    help=f"notebooks run at once (default: the number of cores, here {default_jobs()})")
     p.add_argument("--force", action="store_true", help="re-run runs that are up to date")
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="skip the exports (HTML, chart files, slides, index); `ktpel export` makes them later")
     p.add_argument("--config", type=Path, default=None, help=f"the runs file (default: {CONFIG_NAME} at the project root)")
     p.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="where runs execute (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: the Dask scheduler, e.g. tcp://scheduler-host:8786 (the workers "
+                        "need this package and the project at the same path)")
     p.add_argument("--start-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
     p.set_defaults(func=cmd_report)

@@ -7,8 +7,8 @@ finishes and passes progress :data:`Event` tuples to a callback in the calling
 thread.  A task is executed by :func:`helpers.nbengine.execute_task`
 (Papermill), whatever the executor.
 
-The seam for other executors
-----------------------------
+Executors
+---------
 :class:`LocalProcessExecutor` (the default) is a pool of ``jobs`` *processes*
 (``spawn``, not ``fork``: a forked child inherits the parent's ZMQ and event-loop
 state, papermill #329; processes, not threads: ``cwd`` is not thread-safe,
@@ -16,31 +16,44 @@ papermill #473).  Each worker imports Papermill once and is reused for every run
 it is given; a semaphore shared by the workers bounds how many kernels are
 *starting* at once (papermill #239), see :class:`LocalProcessExecutor`.
 
-A Dask executor is one more class and one more entry in :data:`EXECUTORS`,
-nothing else changes::
+:class:`DaskExecutor` (``ktpel report --executor dask --scheduler ADDRESS``)
+submits one Dask task per run to a ``distributed`` cluster; ``distributed`` is
+imported only when it is used.  The launch window is a ``distributed.Semaphore``
+held on the scheduler (shared by every worker of the batch), progress events
+travel back through a ``distributed.Queue`` that :meth:`DaskExecutor.run`
+drains in the caller's thread, and a worker that raised or was lost becomes a
+failed :class:`RunOutcome`.  What reaches a worker is the :class:`RunTask`
+only, i.e. *paths*, never the snapshot or the notebooks themselves:
 
-    class DaskExecutor(Executor):
-        def __init__(self, jobs, scheduler):            # ktpel report --executor dask --scheduler ADDRESS
-            self.client = distributed.Client(scheduler)
-        def run(self, tasks, on_event):
-            slot = distributed.Semaphore(max_leases=jobs, name="ktpel-kernel-launch")
-            events = distributed.Queue()                 # workers put Event tuples, we drain it
-            futures = [self.client.submit(execute_task, t, events.put, slot, pure=False) for t in tasks]
-            for future in distributed.as_completed(futures):  # drain `events` meanwhile
-                yield future.result()
-
-The paths in a :class:`RunTask` must then be valid on the workers (a shared file
-system), and the workers need this package and the snapshot.
+* **the project at the same path everywhere**: a task names the notebook, the
+  output directory and the kernel's working directory by absolute path, and
+  the kernel finds the snapshot through ``KTPEL_PROJECT`` (also absolute).
+  Every worker must see the project, with its ``data/processed/snapshots/``
+  and ``reports/``, at the caller's path: a shared file system (NFS) mounted
+  at the same path, or a copy synced to the same path before the batch (and
+  the outputs synced back after it).  A worker that cannot see the notebook
+  or the output directory fails the run with a message saying so.
+* **this package, same commit**: the worker imports :mod:`helpers.runner` and
+  :mod:`helpers.nbengine` (``pip install -e .`` of the same commit in the
+  workers' environment, which also needs Papermill and ipykernel: the kernel
+  is the worker's own interpreter).  A run's fingerprint covers the caller's
+  helper modules, so a worker whose ``helpers`` differ from the caller's
+  refuses the run rather than write an output stamped with a fingerprint of
+  other code.
 """
 
 from __future__ import annotations
 
 import abc
+import atexit
 import concurrent.futures as cf
+import hashlib
 import multiprocessing as mp
 import os
 import queue
+import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
@@ -51,7 +64,9 @@ Event = tuple[Any, ...]
 
 
 class LaunchSlot(Protocol):
-    """A (cross-process) semaphore: ``multiprocessing``'s, or ``distributed.Semaphore``."""
+    """A (cross-process) semaphore bounding kernel starts: ``multiprocessing``'s, or a
+    ``distributed.Semaphore`` behind :class:`_DaskLaunchSlot`.  ``release`` is only
+    called after a successful ``acquire``."""
 
     def acquire(self) -> bool: ...
 
@@ -196,5 +211,210 @@ class LocalProcessExecutor(Executor):
             self._events.close()
 
 
-#: ``ktpel report --executor NAME``: a factory taking ``jobs`` (and, later, its own options).
-EXECUTORS: dict[str, Callable[..., Executor]] = {"local": LocalProcessExecutor}
+
+# --- a Dask distributed cluster --------------------------------------------------------------
+
+_ENGINE_REGISTERED = False
+
+
+def package_digest() -> str:
+    """sha256 of this package's modules as they are on disk now (those a run's fingerprint covers,
+    and those the kernel imports): the caller's and a worker's must agree."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        data = path.read_bytes()
+        h.update(f"{path.name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+class _DaskLaunchSlot:
+    """:class:`LaunchSlot` over a ``distributed.Semaphore`` (made in the worker, by name)."""
+
+    def __init__(self, semaphore: Any) -> None:
+        self._semaphore = semaphore
+
+    def acquire(self) -> bool:
+        return bool(self._semaphore.acquire())
+
+    def release(self) -> None:
+        try:
+            self._semaphore.release()
+        except Exception:  # noqa: BLE001 - an expired lease is released by the scheduler anyway
+            pass
+
+
+def _refused(task: RunTask, why: str) -> RunOutcome:
+    now = time.time()
+    return RunOutcome(task.name, False, 0.0, None, why, 0, now, now)
+
+
+def _dask_work(task: RunTask, events_name: str, slot_name: str, launch_limit: int, digest: str) -> RunOutcome:
+    """The Dask task of one run, on a worker: :func:`helpers.nbengine.execute_task` with the
+    batch's launch semaphore, and progress events put on the batch's queue."""
+    global _ENGINE_REGISTERED
+    import socket
+
+    import distributed
+
+    from . import nbengine
+
+    if not _ENGINE_REGISTERED:
+        nbengine.register()
+        _ENGINE_REGISTERED = True
+    host = socket.gethostname()
+    if package_digest() != digest:
+        return _refused(task, f"worker on {host} has other helpers modules than the caller (install the "
+                              f"same commit on every worker: pip install -e .)")
+    missing = [label for path, label in ((task.notebook, task.input_label), (task.output_dir, task.output_dir_label))
+               if not path.exists()]
+    if missing:
+        return _refused(task, f"worker on {host} cannot see {', '.join(missing)}: every worker needs the project "
+                              f"at the caller's path (a shared file system, or a copy synced to the same path)")
+    client = distributed.get_client()
+    events = distributed.Queue(events_name, client=client)  # one more reference, dropped by close() below
+
+    def emit(event: Event) -> None:
+        try:
+            events.put(list(event))
+        except Exception:  # noqa: BLE001 - progress is best effort; the run goes on
+            pass
+
+    try:
+        slot = _DaskLaunchSlot(distributed.Semaphore(max_leases=launch_limit, name=slot_name))
+        return nbengine.execute_task(task, emit, slot)
+    finally:
+        events.close()
+
+
+class DaskExecutor(Executor):
+    """Runs on a Dask ``distributed`` cluster: one task per run (``pure=False``: never cached).
+
+    ``scheduler`` is the scheduler's address (``tcp://host:8786``), or a
+    ``distributed.Client`` (used as is, left open) or cluster object such as
+    ``LocalCluster`` (a client is made for it); the executor connects when it is
+    made (:class:`helpers.report.UsageError` if the scheduler cannot be reached).  ``jobs`` bounds how many runs
+    are in flight at once (default: all, i.e. as many as the workers have
+    threads); ``launch_limit`` (default ``min(jobs, 2)``) how many kernels may be
+    starting at once on the whole cluster, as in :class:`LocalProcessExecutor`.
+    Workers should run one task at a time (``dask worker --nthreads 1``, one
+    worker process per concurrent notebook); the kernels are separate processes.
+    See the module docstring for what the workers need.
+    """
+
+    #: Seconds between two looks at the progress queue while runs are in flight.
+    poll_interval = 0.1
+
+    def __init__(self, jobs: int | None = None, scheduler: Any = None, launch_limit: int | None = None) -> None:
+        if scheduler is None:
+            raise ValueError("DaskExecutor needs a scheduler: an address such as tcp://host:8786, or a Client")
+        self.jobs = max(1, jobs) if jobs else None
+        self.launch_limit = max(1, min(self.jobs or 2, launch_limit or 2))
+        self.scheduler = scheduler
+        self._client: Any = None
+        self._own_client = False
+        self._slot: Any = None
+        self._slot_name = f"ktpel-kernel-launch-{uuid.uuid4().hex}"
+        self._start()  # connect now: an unreachable scheduler is reported before anything is planned
+
+    def _start(self) -> Any:
+        if self._client is None:
+            import distributed
+
+            if isinstance(self.scheduler, distributed.Client):
+                self._client = self.scheduler
+            else:
+                try:
+                    self._client = distributed.Client(self.scheduler, set_as_default=False)
+                except OSError as exc:  # unreachable, or not a scheduler: a bad --scheduler
+                    from .report import UsageError
+
+                    raise UsageError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})") from None
+                self._own_client = True
+            self._slot = distributed.Semaphore(max_leases=self.launch_limit, name=self._slot_name,
+                                               scheduler_rpc=self._client.scheduler, loop=self._client.loop)
+            self._slot.register()
+            # An executor its user never closed (``ktpel report`` does not) still releases its
+            # scheduler state and flushes its client at exit; registered after ``distributed``'s
+            # own exit hooks, so it runs before them.
+            atexit.register(self.close)
+        return self._client
+
+    def run(self, tasks: Sequence[RunTask], on_event: Callable[[Event], None]) -> Iterator[RunOutcome]:
+        import distributed
+
+        client = self._start()
+        batch = uuid.uuid4().hex[:12]
+        events = distributed.Queue(f"ktpel-events-{batch}", client=client)
+        digest = package_digest()
+        waiting = list(reversed(tasks))
+        submitted: dict[Any, RunTask] = {}
+        completed = distributed.as_completed(loop=client.loop)
+
+        def submit() -> None:
+            while waiting and (self.jobs is None or len(submitted) < self.jobs):
+                task = waiting.pop()
+                future = client.submit(_dask_work, task, events.name, self._slot_name, self.launch_limit, digest,
+                                       key=f"ktpel-{task.name}-{batch}", pure=False)
+                submitted[future] = task
+                completed.add(future)
+
+        def drain() -> None:
+            try:
+                received = events.get(batch=True)
+            except Exception:  # noqa: BLE001 - e.g. the scheduler is unreachable: outcomes still come
+                return
+            for event in received:
+                on_event(tuple(event))
+
+        try:
+            submit()
+            while submitted:
+                done = completed.next_batch(block=False)
+                drain()
+                if not done:
+                    time.sleep(self.poll_interval)
+                    continue
+                for future in done:
+                    task = submitted.pop(future)
+                    yield self._outcome(future, task)
+                submit()
+        finally:
+            if submitted:
+                client.cancel(list(submitted))
+            events.close()
+
+    @staticmethod
+    def _outcome(future: Any, task: RunTask) -> RunOutcome:
+        try:
+            if future.status == "finished":
+                return future.result()
+            if future.status == "error":
+                exc = future.exception()
+                if type(exc).__name__ == "KilledWorker":  # the worker process died while running it
+                    return _refused(task, f"worker failed: the Dask worker running it died (KilledWorker: {exc})")
+                return _failed(task, exc)
+            return _refused(task, f"worker failed: its Dask task was {future.status} (a lost worker or scheduler)")
+        except BaseException as exc:  # noqa: BLE001 - the result could not be fetched: a lost worker
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return _failed(task, exc)
+
+    def close(self) -> None:
+        if self._client is None:
+            return
+        atexit.unregister(self.close)
+        try:
+            if self._slot is not None:
+                self._slot.close()
+        except Exception:  # noqa: BLE001 - the scheduler may be gone already
+            pass
+        if self._own_client:
+            self._client.close()
+        self._client = self._slot = None
+        self._own_client = False
+
+
+#: ``ktpel report --executor NAME``: a factory taking ``jobs`` and the executor's own options
+#: (``scheduler`` for ``dask``).
+EXECUTORS: dict[str, Callable[..., Executor]] = {"local": LocalProcessExecutor, "dask": DaskExecutor}

@@ -21,12 +21,14 @@ from typing import Any, Iterator
 import duckdb
 from filelock import FileLock
 
+from . import bulk
 from .derive import Comparison, Derived, compare, derive
-from .facts import Fact, RawLayer, load_raw_layer
+from .facts import Fact, RawLayer, collect_raw_layer
+from .problems import ValidationFailed
 from .project import Project
 
 #: Bump when the tables written below change shape or meaning: it is part of the snapshot id.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: bulk tables and the observations view
 _TMP_PREFIX = ".tmp-"
 
 
@@ -47,7 +49,8 @@ def input_hash(project: Project) -> str:
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     for path in sorted(p for p in project.raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
         h.update(project.rel(path).encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
+        with open(path, "rb") as fh:  # streamed: bulk tables may be gigabytes
+            h.update(hashlib.file_digest(fh, "sha256").hexdigest().encode() + b"\n")
     return h.hexdigest()
 
 
@@ -114,14 +117,35 @@ CREATE VIEW latest_facts AS
 """
 
 
+#: Every stated and derived fact and every bulk row, with their common columns.
+OBSERVATIONS_VIEW = """
+CREATE VIEW observations AS
+  SELECT region_code, metric, value, unit, as_of, kind, source_id, quote, 'fact' AS origin, raw_file AS file,
+         raw_line::BIGINT AS line FROM facts
+  UNION ALL
+  SELECT region_code, metric, value, unit, as_of, 'stated', NULL::VARCHAR, NULL::VARCHAR, 'bulk', file, line
+  FROM bulk_facts;
+"""
+
+
 def _write(path: Path, snapshot_id: str, digest: str, raw: RawLayer, derived: list[Derived],
-           comparisons: list[Comparison]) -> dict[str, int]:
+           comparisons: list[Comparison], project: Project | None = None) -> dict[str, int]:
+    """Write the snapshot to ``path``: first the bulk tables (loaded and validated in SQL; raises
+    :class:`ValidationFailed` on a problem), then the rest in one transaction."""
     counts = {"facts": len(raw.facts), "derived": len(derived), "sources": len(raw.sources),
               "regions": len(raw.regions), "disagreements": sum(not c.agrees for c in comparisons)}
     con = duckdb.connect(str(path))
     try:
+        bulk.configure(con, _spill_dir(path))
+        if project is not None:
+            counts["bulk"], problems = bulk.load(con, project, raw.regions, raw.metrics)
+            if problems:
+                raise ValidationFailed(problems)
+        con.execute(bulk.BULK_SCHEMA)
         con.execute("BEGIN")
         con.execute(SCHEMA)
+        con.execute(bulk.BULK_VIEW)
+        con.execute(OBSERVATIONS_VIEW)
         con.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [snapshot_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), digest, SCHEMA_VERSION, counts["facts"],
                      counts["derived"], counts["sources"], counts["regions"], counts["disagreements"]])
@@ -155,6 +179,11 @@ def _write(path: Path, snapshot_id: str, digest: str, raw: RawLayer, derived: li
     return counts
 
 
+def _spill_dir(path: Path) -> Path:
+    """Where DuckDB may spill while writing ``path`` (removed after the build)."""
+    return path.with_name(path.name + ".spill")
+
+
 def _lock(project: Project) -> FileLock:
     project.snapshots_dir.mkdir(parents=True, exist_ok=True)
     return FileLock(str(project.processed / ".build.lock"))
@@ -163,7 +192,10 @@ def _lock(project: Project) -> FileLock:
 def _clean_leftovers(project: Project) -> None:
     """Remove temporary files of builds that died (we hold the build lock, so none is running)."""
     for path in project.snapshots_dir.glob(f"{_TMP_PREFIX}*"):
-        path.unlink(missing_ok=True)
+        if path.is_dir():
+            bulk.remove_spill(path)
+        else:
+            path.unlink(missing_ok=True)
     for path in project.processed.glob(f"{_TMP_PREFIX}*"):
         path.unlink(missing_ok=True)
 
@@ -171,8 +203,12 @@ def _clean_leftovers(project: Project) -> None:
 def build(project: Project) -> BuildResult:
     """Validate the raw layer and write its snapshot, unless one with the same inputs exists.
 
-    Raises :class:`helpers.problems.ValidationFailed` (writing nothing) on any problem."""
-    raw = load_raw_layer(project)
+    Raises :class:`helpers.problems.ValidationFailed` (writing nothing) on any problem.  The rows of
+    the bulk tables are validated while they are loaded into the new snapshot (under the lock); an
+    existing snapshot of the same inputs was validated when it was built."""
+    raw, problems = collect_raw_layer(project)
+    if problems:
+        raise ValidationFailed(problems + bulk.check(project, raw.regions, raw.metrics))
     digest = input_hash(project)
     snapshot_id = digest[:12]
     final = project.snapshots_dir / f"{snapshot_id}.duckdb"
@@ -183,7 +219,7 @@ def build(project: Project) -> BuildResult:
             derived = derive(raw.facts, raw.targets)
             tmp = project.snapshots_dir / f"{_TMP_PREFIX}{snapshot_id}.{os.getpid()}.duckdb"
             try:
-                counts = _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived))
+                counts = _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived), project)
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
                 os.replace(tmp, final)
@@ -191,6 +227,7 @@ def build(project: Project) -> BuildResult:
             finally:
                 tmp.unlink(missing_ok=True)
                 tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+                bulk.remove_spill(_spill_dir(tmp))
         entries = _refresh_catalog(project, touch=snapshot_id)
     counts = next(e["counts"] for e in entries if e["snapshot_id"] == snapshot_id)
     return BuildResult(snapshot_id, final, created, counts)
@@ -201,13 +238,15 @@ def _read_meta(path: Path) -> dict[str, Any]:
     try:
         row = con.execute("SELECT snapshot_id, created_at, input_hash, fact_count, derived_count, source_count, "
                           "region_count, disagreement_count FROM snapshot").fetchone()
+        has_bulk = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bulk_rows'").fetchone()
+        bulk_rows = con.execute("SELECT count(*) FROM bulk_rows").fetchone()[0] if has_bulk and has_bulk[0] else 0  # type: ignore[index]
     finally:
         con.close()
     assert row is not None
     return {"snapshot_id": row[0], "created_at": row[1],
             "input_hash": row[2], "file": f"snapshots/{path.name}",
             "counts": {"facts": row[3], "derived": row[4], "sources": row[5], "regions": row[6],
-                       "disagreements": row[7]}}
+                       "disagreements": row[7], "bulk": bulk_rows}}
 
 
 def _refresh_catalog(project: Project, touch: str | None = None) -> list[dict[str, Any]]:
