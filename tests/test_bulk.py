@@ -217,3 +217,29 @@ def test_regions_written_by_synth_are_valid_csv(tmp_path: Path) -> None:
         codes = [r["code"] for r in csv.DictReader(fh)]
     assert codes[:2] == ["01", "01.01"] and "02.01" in codes and len(codes) == 102
     assert run_ktpel(project, "check").returncode == 0
+
+
+@pytest.mark.parametrize("max_bits", [bulk.MAX_KEY_BITS, 0], ids=["bitmap", "hashes"])
+def test_duplicate_keys_are_found_by_both_proofs(monkeypatch: pytest.MonkeyPatch, max_bits: int) -> None:
+    monkeypatch.setattr(bulk, "MAX_KEY_BITS", max_bits)
+    con = duckdb.connect()
+    con.execute(bulk.BULK_SCHEMA)
+    rows = [(r, m, f"2024-{month:02d}-01") for r in ("64", "64.71", "21.71") for m in ("population", "ktp_recorded")
+            for month in range(1, 13)]
+    con.executemany("INSERT INTO bulk_rows VALUES (?, ?, ?::DATE, 1, 0)", rows)
+    assert bulk._keys_are_unique(con)
+    con.execute("INSERT INTO bulk_rows VALUES (NULL, 'population', DATE '2024-01-01', 1, 0)")  # a key with a hole
+    assert bulk._keys_are_unique(con)
+    con.execute("INSERT INTO bulk_rows VALUES ('64.71', 'ktp_recorded', DATE '2024-07-01', 2, 0)")  # a repeat
+    assert not bulk._keys_are_unique(con)
+
+
+def test_input_hash_uses_a_fast_digest_only_for_large_files(project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import snapshot
+
+    before = snapshot.input_hash(project_copy)
+    monkeypatch.setattr(snapshot, "FAST_DIGEST_BYTES", 1)  # every file is "large" now
+    fast = snapshot.input_hash(project_copy)
+    assert fast != before  # the digests differ in kind, so a build never mistakes one for the other
+    (project_copy.raw / "regions.csv").write_bytes((project_copy.raw / "regions.csv").read_bytes() + b"\n")
+    assert snapshot.input_hash(project_copy) != fast

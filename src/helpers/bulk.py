@@ -63,6 +63,8 @@ SUFFIXES = (".csv", ".parquet")
 MAX_REPORTED = 20
 MEMORY_LIMIT = "1GB"
 MAX_PERCENT = 200
+#: Largest key space checked for duplicates with a bitmap (2**29 bits: 64 MB per thread).
+MAX_KEY_BITS = 2**29
 _NUMBER_TYPES = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|"
                            r"FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))")
 _HINT = {"value": "write a plain number such as 926654 or 99.54 ('.' as decimal point, no grouping)",
@@ -272,13 +274,46 @@ def _row_problems(con: duckdb.DuckDBPyConnection, today: date) -> list[tuple[str
     return [(f, int(line), _RULES[rule][0], msg, int(n)) for f, line, rule, msg, n in rows]
 
 
+def _keys_are_unique(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether no two rows of ``bulk_rows`` share (region_code, metric, as_of), in a few cheap scans.
+
+    The regions, metrics and dates that occur are few (hundreds, tens, hundreds), so each key maps
+    to a distinct integer below their product (their ranks, mixed); when that is at most
+    :data:`MAX_KEY_BITS`, one bit per possible key (DuckDB's ``bitstring_agg``) counts the distinct
+    keys at a fraction of the cost of a hash aggregate over millions of keys.  Otherwise, or with
+    empty key fields, the distinct hashes of the keys are counted."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _bulk_key_r AS SELECT region_code, row_number() OVER (ORDER BY region_code) - 1 AS i
+          FROM (SELECT DISTINCT region_code FROM bulk_rows WHERE region_code IS NOT NULL);
+        CREATE OR REPLACE TEMP TABLE _bulk_key_m AS SELECT metric, row_number() OVER (ORDER BY metric) - 1 AS i
+          FROM (SELECT DISTINCT metric FROM bulk_rows WHERE metric IS NOT NULL);
+        CREATE OR REPLACE TEMP TABLE _bulk_key_d AS SELECT as_of, row_number() OVER (ORDER BY as_of) - 1 AS i
+          FROM (SELECT DISTINCT as_of FROM bulk_rows WHERE as_of IS NOT NULL)""")
+    rows, regions, metrics, dates = con.execute(
+        "SELECT (SELECT count(*) FROM bulk_rows), (SELECT count(*) FROM _bulk_key_r), (SELECT count(*) FROM _bulk_key_m), "
+        "(SELECT count(*) FROM _bulk_key_d)").fetchone()  # type: ignore[misc]
+    space = regions * metrics * dates
+    if 0 < space <= MAX_KEY_BITS:
+        keyed, distinct = con.execute(f"""
+            SELECT count(k), bit_count(bitstring_agg(k, 0, {space - 1})) FROM (
+              SELECT ((r.i * {metrics} + m.i) * {dates} + d.i)::BIGINT AS k
+              FROM bulk_rows JOIN _bulk_key_r r USING (region_code) JOIN _bulk_key_m m USING (metric)
+                   JOIN _bulk_key_d d USING (as_of))""").fetchone()  # type: ignore[misc]
+        if keyed == rows:
+            return bool(distinct == rows)
+    distinct = con.execute("SELECT count(DISTINCT hash(region_code, metric, as_of)) FROM bulk_rows").fetchone()[0]  # type: ignore[index]
+    return bool(distinct == rows)
+
+
 def _duplicates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str, int, int]]:
     """``(file, line, first file, first line, count)`` of rows repeating the (region_code, metric, as_of) of
-    an earlier row.  An aggregate over a 64-bit hash of the key finds candidates; exact keys confirm them."""
-    candidates = con.execute("""
+    an earlier row.  :func:`_keys_are_unique` proves there are none in the usual case; otherwise the
+    repeated 64-bit hashes of the keys are candidates and exact keys confirm them."""
+    if _keys_are_unique(con):
+        return []
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _bulk_dup_hashes AS
         SELECT hash(region_code, metric, as_of) AS h FROM bulk_rows GROUP BY h HAVING count(*) > 1""")
-    del candidates
     return [(f, int(line), ff, int(fl), int(n)) for f, line, ff, fl, n in con.execute(f"""
         WITH c AS (
           SELECT f.file, b.rowid - f.first_rowid + f.first_line AS line, b.region_code, b.metric, b.as_of
@@ -354,9 +389,10 @@ def load(con: duckdb.DuckDBPyConnection, project: Project, regions: Iterable[str
     today = today or date.today()
     con.execute(BULK_SCHEMA)
     con.execute("CREATE OR REPLACE TEMP TABLE _bulk_regions (code VARCHAR PRIMARY KEY)")
-    con.executemany("INSERT INTO _bulk_regions VALUES (?)", [[c] for c in regions])
+    con.execute("INSERT INTO _bulk_regions SELECT unnest(?::VARCHAR[])", [list(regions)])
     con.execute("CREATE OR REPLACE TEMP TABLE _bulk_metrics (metric VARCHAR PRIMARY KEY, unit VARCHAR)")
-    con.executemany("INSERT INTO _bulk_metrics VALUES (?, ?)", [[m.metric, m.unit] for m in metrics.values()])
+    con.execute("INSERT INTO _bulk_metrics SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                [[m.metric for m in metrics.values()], [m.unit for m in metrics.values()]])
     problems: list[Problem] = []
     loaded: list[_Loaded] = []
     for file_id, path in enumerate(bulk_files(project)):

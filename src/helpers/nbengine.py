@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import IO, Any, Callable
 
@@ -39,6 +40,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.log import logger as papermill_logger
 from papermill.utils import merge_kwargs, remove_args
 
+from .forkkernel import ForkProvisioner
 from .runner import Event, LaunchSlot, RunOutcome, RunTask
 
 ENGINE_NAME = "ktpel"
@@ -50,7 +52,16 @@ class KernelStartFailed(RuntimeError):
 
 
 class ThisPythonKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel is always ``sys.executable -m ipykernel_launcher``."""
+    """A kernel manager whose kernel is always ``sys.executable -m ipykernel_launcher``, forked
+    from this worker's zygote when ``fork`` is set (see :mod:`helpers.forkkernel`)."""
+
+    fork = False
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        if self.fork and self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -78,6 +89,7 @@ class _Client(PapermillNotebookClient):
     def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         k = self._ktpel
         kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
+        self.km.fork = k["kernel_start"] == "fork"
         k["slot"].acquire()
         self._holding_slot = True
         try:
@@ -170,7 +182,7 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         emit(("start", task.name, attempt))
         error = None
         with tempfile.TemporaryFile() as log:
-            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "kernel_start": task.kernel_start,
                      "slot": slot or _NoSlot(), "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
                 pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,

@@ -56,7 +56,7 @@ import yaml
 
 from .problems import Problem, ValidationFailed
 from .project import Project
-from .runner import EXECUTORS, Event, Executor, RunOutcome, RunTask, default_jobs
+from .runner import EXECUTORS, Event, Executor, RunOutcome, RunTask, default_jobs, default_kernel_start
 
 CONFIG_NAME = "reports.yaml"
 #: Bump when the runner changes what it writes: it is part of every fingerprint.
@@ -483,7 +483,7 @@ def _echo(line: str) -> None:
     print(line, flush=True)
 
 
-def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float) -> RunTask:
+def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str) -> RunTask:
     return RunTask(
         name=run.name, notebook=run.notebook.path.resolve(), output_dir=run.output.parent.resolve(),
         parameters=run.parameters, cwd=run.notebook.path.parent.resolve(),
@@ -491,7 +491,7 @@ def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: fl
         input_label=run.notebook.label, output_dir_label=project.rel(run.output.parent),
         metadata={"name": run.name, "fingerprint": run.fingerprint, "snapshot_id": snapshot_id,
                   "notebook": run.notebook.label, "parameters": run.parameters, "runner_version": RUNNER_VERSION},
-        start_timeout=start_timeout)
+        start_timeout=start_timeout, kernel_start=kernel_start)
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -502,7 +502,8 @@ def _first_line(text: str | None, limit: int = 300) -> str:
 def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None = None, only: Sequence[str] = (),
               overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
               export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
-              start_timeout: float = 60.0, echo: Callable[[str], None] = _echo) -> list[RunResult]:
+              start_timeout: float = 60.0, kernel_start: str | None = None,
+              echo: Callable[[str], None] = _echo) -> list[RunResult]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
 
     Refuses the whole batch (:class:`ValidationFailed`, :class:`UsageError`) before running anything
@@ -554,7 +555,8 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                     echo(f"      {name}: {rest[0]}; retrying once")
 
             try:
-                tasks = [_task(project, run, snapshot_id, start_timeout) for run in todo]
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start or default_kernel_start())
+                         for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = _result(outcome)
@@ -631,7 +633,8 @@ def cmd_report(project: Project, args: argparse.Namespace) -> int:
         options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
         executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
         results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
-                            jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout)
+                            jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
+                            kernel_start=args.kernel_start)
     except UsageError as exc:
         print(f"ktpel report: {exc}", file=sys.stderr)
         return 2
@@ -684,4 +687,8 @@ def add_parser(sub: Any) -> None:
                         "need this package and the project at the same path)")
     p.add_argument("--start-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
+    p.add_argument("--kernel-start", choices=("fork", "spawn"), default=default_kernel_start(),
+                   help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
+                        f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
+                        f"{default_kernel_start()})")
     p.set_defaults(func=cmd_report)

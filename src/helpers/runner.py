@@ -51,6 +51,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import queue
+import sys
 import time
 import traceback
 import uuid
@@ -89,6 +90,7 @@ class RunTask:
     metadata: dict[str, Any] = field(default_factory=dict)  # stored as the output's metadata.ktpel
     start_timeout: float = 60.0
     attempts: int = 2  # kernel start attempts
+    kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.forkkernel)
 
     def output_label(self, path: Path) -> str:
         return f"{self.output_dir_label}/{path.name}"
@@ -128,6 +130,12 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_kernel_start() -> str:
+    """``fork`` (kernels forked from a warm zygote, :mod:`helpers.forkkernel`) where it is safe and
+    available (Linux), else ``spawn``."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 # --- the local process pool -------------------------------------------------------------------

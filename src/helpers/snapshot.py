@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
+import xxhash
 from filelock import FileLock
 
 from . import bulk
@@ -44,13 +45,26 @@ class BuildResult:
     counts: dict[str, int]
 
 
+#: Files at least this large are digested with XXH3-128 (eight times faster than sha256 here; this
+#: hash detects changes, it does not defend against forgery): bulk tables of gigabytes.
+FAST_DIGEST_BYTES = 16 * 2**20
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as fh:  # streamed: bulk tables may be gigabytes
+        if os.fstat(fh.fileno()).st_size < FAST_DIGEST_BYTES:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+        h = xxhash.xxh3_128()
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+        return "xxh3:" + h.hexdigest()
+
+
 def input_hash(project: Project) -> str:
-    """sha256 over every file of the raw layer (path and bytes) and the schema version."""
+    """sha256 over every file of the raw layer (path and digest of its bytes) and the schema version."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     for path in sorted(p for p in project.raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        h.update(project.rel(path).encode() + b"\0")
-        with open(path, "rb") as fh:  # streamed: bulk tables may be gigabytes
-            h.update(hashlib.file_digest(fh, "sha256").hexdigest().encode() + b"\n")
+        h.update(project.rel(path).encode() + b"\0" + _file_digest(path).encode() + b"\n")
     return h.hexdigest()
 
 
