@@ -191,17 +191,19 @@ def kabupaten_kota_spread(con: duckdb.DuckDBPyConnection, metric: str, until: da
     source = ("observations" if has_view and has_view[0] else
               "(SELECT region_code, metric, value, as_of, kind, source_id, NULL AS file FROM facts)")
     return _df(con, f"""
-        WITH latest AS (
-            SELECT o.region_code, date_trunc('month', o.as_of)::DATE AS period,
-                   arg_max(o.value, o.as_of) AS value, list(DISTINCT o.source_id) AS source_ids,
-                   list(DISTINCT o.file) FILTER (WHERE o.source_id IS NULL) AS files
+        WITH obs AS (
+            SELECT o.region_code, o.as_of, o.value, o.source_id, o.file
             FROM {source} o JOIN regions r USING (region_code)
             WHERE o.kind = 'stated' AND o.metric = ? AND o.as_of IS NOT NULL AND r.level IN ('kabupaten', 'kota')
-              AND (? IS NULL OR r.parent_code = ?) AND (? IS NULL OR o.as_of <= ?)
-            GROUP BY o.region_code, period)
+              AND (? IS NULL OR r.parent_code = ?) AND (? IS NULL OR o.as_of <= ?)),
+        latest AS (  -- only the last months are grouped, however many years the snapshot holds
+            SELECT region_code, date_trunc('month', as_of)::DATE AS period,
+                   arg_max(value, as_of) AS value, list(DISTINCT source_id) AS source_ids,
+                   list(DISTINCT file) FILTER (WHERE source_id IS NULL) AS files
+            FROM obs WHERE as_of >= (SELECT date_trunc('month', max(as_of)) - to_months(? - 1) FROM obs)
+            GROUP BY region_code, period)
         SELECT period, count(*) AS n, min(value) AS lo, quantile_cont(value, 0.1) AS p10,
                median(value) AS median, quantile_cont(value, 0.9) AS p90, max(value) AS hi,
                list_distinct(flatten(list(source_ids))) AS source_ids,
                list_distinct(flatten(list(coalesce(files, [])))) AS files
-        FROM latest WHERE period > (SELECT max(period) FROM latest) - to_months(?)
-        GROUP BY period ORDER BY period""", [metric, parent, parent, until, until, months])
+        FROM latest GROUP BY period ORDER BY period""", [metric, parent, parent, until, until, months])
