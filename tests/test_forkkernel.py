@@ -130,3 +130,11 @@ def test_the_zygote_ends_when_its_worker_is_killed():
         worker.kill()  # SIGKILL: no clean-up code of the worker runs
         worker.wait()
     assert _gone(zygote_pid), "the zygote outlived its worker"
+
+
+def test_an_unknown_kernel_start_is_refused(tmp_path):
+    from helpers.project import Project
+    from helpers.report import UsageError, run_batch
+
+    with pytest.raises(UsageError, match="unknown kernel start 'thread'; choose one of fork, spawn"):
+        run_batch(Project(tmp_path), kernel_start="thread")

@@ -109,9 +109,9 @@ def test_failed_and_killed_runs_keep_the_previous_output(ws):
     first = run_ktpel(ws.root, "report", "--config", _crash_config(ws, "ok"), "--no-export", timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     good = (ws.out / "probe.ipynb").read_bytes()
-    for mode, error in (("raise", "ValueError: probe asked to fail"), ("kill", "DeadKernelError")):
+    for mode, error, start in (("raise", "ValueError: probe asked to fail", "spawn"), ("kill", "DeadKernelError", "fork")):
         done = run_ktpel(ws.root, "report", "--config", _crash_config(ws, mode), "--no-export", "--force",
-                         timeout=300)
+                         "--kernel-start", start, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
         assert "FAILED" in done.stdout and error in done.stdout
         assert "1 ok, 1 failed, 0 up to date" in done.stdout  # the other run went on and succeeded
@@ -133,6 +133,7 @@ def test_bad_parameters_are_refused_before_anything_runs(ws):
         (["-p", "snapshot=abc"], "choose the snapshot with --snapshot"),
         (["-p", "lang"], "write key=value"),
         (["--only", "nope"], "--only nope: no such run in reports.yaml; runs: region-comparison"),
+        (["--kernel-start", "thread"], "argument --kernel-start: invalid choice: 'thread'"),
         (["--snapshot", "000000000000"], "000000000000"),
     ]
     for args, message in cases:

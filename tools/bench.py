@@ -168,13 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"build of {args.rows} rows {build_s:.2f} s (peak {peak_mb:.0f} MB), DuckDB alone {duck_s:.2f} s",
               flush=True)
 
-        times = {}
-        for label, root in (("small", small), ("large", large)):
-            out = base / f"scale-{label}"
-            out.mkdir()
-            notebook = str(root / SCALE_NOTEBOOK)
-            times[label] = best([papermill(notebook, out / f"run{i}.ipynb", {}, root / "notebooks", root)
-                                 for i in range(args.repeat)])
+        runs_of: dict[str, list[float]] = {"small": [], "large": []}
+        for i in range(args.repeat):  # interleaved, so that both see the same machine
+            for label, root in (("small", small), ("large", large)):
+                out = base / f"scale-{label}"
+                out.mkdir(exist_ok=True)
+                runs_of[label].append(papermill(str(root / SCALE_NOTEBOOK), out / f"run{i}.ipynb", {},
+                                                root / "notebooks", root))
+        times = {label: best(values) for label, values in runs_of.items()}
         print(f"{SCALE_NOTEBOOK}: seed snapshot {times['small']:.2f} s, {args.rows} rows {times['large']:.2f} s",
               flush=True)
         largest = max(notebook_size_kb(base / "scale-large"), notebook_size_kb(small / "reports"),

@@ -182,8 +182,9 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         emit(("start", task.name, attempt))
         error = None
         with tempfile.TemporaryFile() as log:
-            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "kernel_start": task.kernel_start,
-                     "slot": slot or _NoSlot(), "progress": lambda d, t: emit(("cells", task.name, d, t))}
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
+                     "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
+                     "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
                 pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,
                                     kernel_name=task.kernel_name, progress_bar=False,

@@ -59,6 +59,8 @@ from .project import Project
 from .runner import EXECUTORS, Event, Executor, RunOutcome, RunTask, default_jobs, default_kernel_start
 
 CONFIG_NAME = "reports.yaml"
+#: How kernels start: forked from a worker's zygote (helpers.forkkernel) or spawned as new processes.
+KERNEL_STARTS = ("fork", "spawn")
 #: Bump when the runner changes what it writes: it is part of every fingerprint.
 RUNNER_VERSION = "1"
 NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
@@ -513,6 +515,9 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
     from .snapshot import resolve
 
     t0 = time.monotonic()
+    kernel_start = kernel_start or default_kernel_start()
+    if kernel_start not in KERNEL_STARTS:
+        raise UsageError(f"unknown kernel start {kernel_start!r}; choose one of {', '.join(KERNEL_STARTS)}")
     snapshot_id, _ = resolve(project, snapshot)
     runs = plan(project, load_config(project, config), snapshot_id, only=only, overrides=overrides,
                 export_settings=export_settings)
@@ -555,8 +560,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                     echo(f"      {name}: {rest[0]}; retrying once")
 
             try:
-                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start or default_kernel_start())
-                         for run in todo]
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start) for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = _result(outcome)
@@ -687,7 +691,7 @@ def add_parser(sub: Any) -> None:
                         "need this package and the project at the same path)")
     p.add_argument("--start-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
-    p.add_argument("--kernel-start", choices=("fork", "spawn"), default=default_kernel_start(),
+    p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
                    help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
                         f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
                         f"{default_kernel_start()})")
