@@ -50,6 +50,7 @@ import duckdb
 
 from .problems import Problem
 from .project import Project
+from .tables import header_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from .facts import Metric, Region
@@ -136,20 +137,7 @@ def _csv_header(path: Path, name: str) -> tuple[list[str] | None, list[Problem]]
     except UnicodeDecodeError as exc:
         return None, [Problem(name, 1, "encoding", f"byte 0x{first[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
     header = [h.strip() for h in next(csv.reader([text]), [])]
-    return header, _header_problems(header, name, "column(s)")
-
-
-def _header_problems(header: Sequence[str], name: str, what: str) -> list[Problem]:
-    problems = []
-    missing = [c for c in COLUMNS if c not in header]
-    extra = [h for h in header if h not in COLUMNS]
-    if missing:
-        problems.append(Problem(name, 1, "header", f"missing {what}: {', '.join(missing)}; expected {','.join(COLUMNS)}"))
-    if extra:
-        problems.append(Problem(name, 1, "header", f"unknown {what}: {', '.join(extra)}; expected {','.join(COLUMNS)}"))
-    if len(set(header)) != len(header):
-        problems.append(Problem(name, 1, "header", "a column name appears twice"))
-    return problems
+    return header, header_problems(header, COLUMNS, name)
 
 
 def _register(con: duckdb.DuckDBPyConnection, file_id: int, name: str, fmt: str, first_line: int) -> int:
@@ -218,7 +206,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, file_id
     except duckdb.Error as exc:
         return None, [Problem(name, 1, "file", f"not a readable Parquet file: {str(exc).splitlines()[0]}")]
     types = {r[0]: r[1] for r in schema}
-    problems = _header_problems([r[0] for r in schema], name, "column(s)")
+    problems = header_problems([r[0] for r in schema], COLUMNS, name)
     want = {"region_code": "VARCHAR", "metric": "VARCHAR", "as_of": "DATE"}
     for column, kind in types.items():
         ok = kind == want[column] if column in want else (column != "value" or bool(_NUMBER_TYPES.fullmatch(kind)))

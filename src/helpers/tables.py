@@ -10,10 +10,27 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Sequence
 
 from .problems import Problem
 
 Row = dict[str, str]
+
+
+def header_problems(header: Sequence[str], columns: Sequence[str], name: str,
+                    optional: frozenset[str] = frozenset()) -> list[Problem]:
+    """Problems of a header (line 1 of ``name``) that must hold ``columns``, in any order, each once;
+    those in ``optional`` may be absent."""
+    problems = []
+    missing = [c for c in columns if c not in header and c not in optional]
+    extra = [h for h in header if h not in columns]
+    if missing:
+        problems.append(Problem(name, 1, "header", f"missing column(s): {', '.join(missing)}; expected {','.join(columns)}"))
+    if extra:
+        problems.append(Problem(name, 1, "header", f"unknown column(s): {', '.join(extra)}; expected {','.join(columns)}"))
+    if len(set(header)) != len(header):
+        problems.append(Problem(name, 1, "header", "a column name appears twice"))
+    return problems
 
 
 def read_rows(path: Path, name: str, columns: list[str], optional: frozenset[str] = frozenset()
@@ -37,19 +54,11 @@ def read_rows(path: Path, name: str, columns: list[str], optional: frozenset[str
         return [], [Problem(name, 1, "file", f"file is empty; expected a header: {','.join(columns)}")]
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    problems: list[Problem] = []
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         return [], [Problem(name, 1, "header", f"unreadable CSV: {exc}")]
-    missing = [c for c in columns if c not in header and c not in optional]
-    extra = [h for h in header if h not in columns]
-    if missing:
-        problems.append(Problem(name, 1, "header", f"missing column(s): {', '.join(missing)}"))
-    if extra:
-        problems.append(Problem(name, 1, "header", f"unknown column(s): {', '.join(extra)}; expected {','.join(columns)}"))
-    if len(set(header)) != len(header):
-        problems.append(Problem(name, 1, "header", "a column name appears twice"))
+    problems = header_problems(header, columns, name, optional)
     if problems:
         return [], problems
 
