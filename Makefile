@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install data report export test lab notebooks bench reliability clean
+.PHONY: install data report export test lint lab notebooks bench reliability clean
 
 install: $(STAMP)
 
@@ -25,10 +25,15 @@ report: data
 export: $(STAMP)
 	$(BIN)/ktpel export
 
-test: data
+test: data lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --junitxml=.pytest-results/junit.xml tests
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with nbval-sanitize.cfg
 	$(BIN)/python tools/reliability.py --junit .pytest-results/junit.xml
+
+# Static checks: ruff (lint), the layer contracts of pyproject.toml (import-linter).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/lint-imports
 
 # The README's reliability figures: bad inputs refused, variants accepted, kills survived, overlaps succeeded.
 reliability: data

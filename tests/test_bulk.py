@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 import pytest
 
 from conftest import copy_raw_layer, run_ktpel
-from helpers import bulk, queries
+from helpers.analysis import queries
 from helpers.project import Project
-from helpers.snapshot import build, connect, read_catalog
+from helpers.raw import bulk
+from helpers.snapshot import build, connect, read_catalog, synth
 
 GOOD = ("region_code,metric,as_of,value\n"
         "64.01,population,2024-01-31,1000\n"
@@ -35,7 +36,7 @@ def write_bulk(project: Project, data: bytes | str, name: str = "x.csv") -> Path
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
     project = copy_raw_layer(tmp_path_factory.mktemp("bulk") / "ws")
-    rows, regions = bulk.synth(project, project.raw / "bulk" / "synthetic.csv", kabupaten=125, rows=100_000, seed=7)
+    rows, regions = synth.synth(project, project.raw / "bulk" / "synthetic.csv", kabupaten=125, rows=100_000, seed=7)
     assert (rows, regions) == (100_000, 127)
     return project, build(project).snapshot_id
 
@@ -89,8 +90,8 @@ def test_observations_series_is_aggregated_by_duckdb(con: duckdb.DuckDBPyConnect
 def test_synth_is_deterministic_and_writes_parquet(tmp_path: Path) -> None:
     project = copy_raw_layer(tmp_path / "ws")
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    bulk.synth(project, a, kabupaten=3, months=4, n_metrics=5, seed=1)
-    bulk.synth(project, b, kabupaten=3, months=4, n_metrics=5, seed=1)
+    synth.synth(project, a, kabupaten=3, months=4, n_metrics=5, seed=1)
+    synth.synth(project, b, kabupaten=3, months=4, n_metrics=5, seed=1)
     assert a.read_bytes() == b.read_bytes() and len(a.read_text().splitlines()) == 1 + 3 * 4 * 5
     result = run_ktpel(project, "synth", "--kabupaten", "3", "--months", "2", "--format", "parquet")
     assert result.returncode == 0, result.stderr
@@ -212,7 +213,7 @@ def test_input_hash_covers_bulk_files(project_copy: Project) -> None:
 
 def test_regions_written_by_synth_are_valid_csv(tmp_path: Path) -> None:
     project = copy_raw_layer(tmp_path / "ws")
-    bulk.synth(project, project.raw / "bulk" / "s.csv", kabupaten=100, months=1, n_metrics=1)
+    synth.synth(project, project.raw / "bulk" / "s.csv", kabupaten=100, months=1, n_metrics=1)
     with open(bulk.regions_file(project), encoding="utf-8", newline="") as fh:
         codes = [r["code"] for r in csv.DictReader(fh)]
     assert codes[:2] == ["01", "01.01"] and "02.01" in codes and len(codes) == 102
@@ -235,7 +236,7 @@ def test_duplicate_keys_are_found_by_both_proofs(monkeypatch: pytest.MonkeyPatch
 
 
 def test_input_hash_uses_a_fast_digest_only_for_large_files(project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpers import snapshot
+    from helpers.snapshot import store as snapshot
 
     before = snapshot.input_hash(project_copy)
     monkeypatch.setattr(snapshot, "FAST_DIGEST_BYTES", 1)  # every file is "large" now

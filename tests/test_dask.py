@@ -16,8 +16,9 @@ import nbformat
 import pytest
 
 from conftest import ROOT, copy_raw_layer, run_ktpel
-from helpers.report import run_batch
-from helpers.runner import EXECUTORS, DaskExecutor, RunTask
+from helpers.batch.executors import EXECUTORS, DaskExecutor
+from helpers.batch.run import run_batch
+from helpers.batch.tasks import RunTask
 from helpers.snapshot import build
 
 distributed = pytest.importorskip("distributed")
@@ -158,7 +159,7 @@ def test_a_worker_that_cannot_see_the_project_fails_that_run_only(ws, cluster):
 
 
 def test_a_worker_with_other_helpers_refuses_the_run(ws, cluster, monkeypatch):
-    monkeypatch.setattr("helpers.runner.package_digest", lambda: "0" * 64)  # the caller's, as if edited
+    monkeypatch.setattr("helpers.batch.executors.package_digest", lambda: "0" * 64)  # the caller's, as if edited
     with DaskExecutor(scheduler=cluster) as executor:
         [outcome] = executor.run([_task(ws, "other-code", "notebooks/98_broken.ipynb")], lambda event: None)
     assert not outcome.ok and "other helpers modules than the caller" in outcome.error

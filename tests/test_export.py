@@ -23,7 +23,10 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-import helpers.export as export
+import helpers.atomic as atomic
+import helpers.export.build as export
+import helpers.export.render as render
+from helpers.export.model import load_batch
 from helpers.project import Project
 from helpers.snapshot import build
 
@@ -82,7 +85,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     sources = [r[0] for r in con.execute("SELECT title FROM sources ORDER BY source_id").fetchall()]
     created_at = con.execute("SELECT created_at FROM snapshot").fetchone()[0]
     con.close()
-    loaded = export.load_batch(project, sid)
+    loaded = load_batch(project, sid)
     return SimpleNamespace(project=project, sid=sid, dir=directory, result=result, batch=loaded,
                            sources=sources, created_at=created_at)
 
@@ -103,7 +106,7 @@ def _files(directory: Path) -> dict[Path, tuple[bytes, int]]:
 
 
 def _leftovers(directory: Path) -> list[Path]:
-    return [p for p in directory.rglob("*") if export.TMP_MARK in p.name]
+    return [p for p in directory.rglob("*") if p.name.startswith(atomic.TMP_PREFIX)]
 
 
 def test_every_output_is_written(batch):
@@ -243,7 +246,7 @@ def test_failed_export_keeps_previous_files(batch, monkeypatch):
             raise RuntimeError("renderer died midway")
         return b"\x89PNG broken"
 
-    monkeypatch.setattr(export, "render_png", failing_png)
+    monkeypatch.setattr(render, "render_png", failing_png)
     with pytest.raises(RuntimeError, match="midway"):
         export.export_batch(batch.project, batch.sid)
     assert _files(batch.dir) == before  # nothing rewritten: rendering comes before any write
@@ -259,7 +262,7 @@ def test_failed_export_keeps_previous_files(batch, monkeypatch):
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(export.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError):
         export.export_batch(batch.project, batch.sid)
     monkeypatch.undo()

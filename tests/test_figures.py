@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from helpers.figures import table
+from helpers.analysis.figures import table
 
 
 def test_table_localises_headers_numbers_rows_and_marks_missing_values():

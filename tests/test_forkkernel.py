@@ -1,6 +1,6 @@
-"""Kernels forked from a warm zygote (helpers.forkkernel) behave like spawned ones, for real.
+"""Kernels forked from a warm zygote (helpers.batch.kernels) behave like spawned ones, for real.
 
-Each test runs a small notebook through helpers.nbengine.execute_task (real Papermill, real kernels)
+Each test runs a small notebook through helpers.batch.engine.execute_task (real Papermill, real kernels)
 in this process, once forked and once spawned, and compares what the kernel saw."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import forkkernel, nbengine
-from helpers.runner import RunTask
+from helpers.batch import engine as nbengine
+from helpers.batch import kernels as forkkernel
+from helpers.batch.tasks import RunTask
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
@@ -79,7 +80,7 @@ def test_a_forked_kernel_sees_what_a_spawned_one_sees(tmp_path):
 
 def test_forked_kernels_share_the_imports_and_start_faster(tmp_path):
     notebook = _notebook(tmp_path / "imports.ipynb", "import sys\nprint('pandas' in sys.modules)",
-                         "import helpers.charts, pandas, altair, duckdb")
+                         "import helpers.analysis.charts, pandas, altair, duckdb")
     _run(tmp_path, notebook, "warm-up", "fork")  # starts the zygote
     times = {}
     for mode in ("spawn", "fork"):
@@ -121,7 +122,7 @@ def _gone(pid: int, within: float = 15.0) -> bool:
 
 
 def test_the_zygote_ends_when_its_worker_is_killed():
-    code = ("import time\nfrom helpers import forkkernel\nz = forkkernel.zygote()\nz._await_ready()\n"
+    code = ("import time\nfrom helpers.batch import kernels as forkkernel\nz = forkkernel.zygote()\nz._await_ready()\n"
             "print(z.process.pid, flush=True)\ntime.sleep(120)")
     worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
@@ -133,8 +134,9 @@ def test_the_zygote_ends_when_its_worker_is_killed():
 
 
 def test_an_unknown_kernel_start_is_refused(tmp_path):
+    from helpers.batch.run import run_batch
+    from helpers.problems import UsageError
     from helpers.project import Project
-    from helpers.report import UsageError, run_batch
 
     with pytest.raises(UsageError, match="unknown kernel start 'thread'; choose one of fork, spawn"):
         run_batch(Project(tmp_path), kernel_start="thread")

@@ -68,12 +68,12 @@ def test_make_lab_serves_notebooks_with_a_kernel_that_imports_helpers():
         client.start_channels()
         try:
             client.wait_for_ready(timeout=60)
-            reply = client.execute_interactive("import helpers.params, helpers.charts; print(helpers.params.__name__)",
+            reply = client.execute_interactive("import helpers.analysis.params, helpers.analysis.charts; print(helpers.analysis.params.__name__)",
                                                timeout=60, output_hook=lambda msg: printed.append(msg))
         finally:
             client.stop_channels()
         assert reply["content"]["status"] == "ok", reply["content"]
-        assert any(m["msg_type"] == "stream" and "helpers.params" in m["content"]["text"] for m in printed)
+        assert any(m["msg_type"] == "stream" and "helpers.analysis.params" in m["content"]["text"] for m in printed)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

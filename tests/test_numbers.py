@@ -9,8 +9,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from helpers.numbers import NumberFormatError, find_numbers, format_number, format_percent, parse_number, parse_numeral
-
+from helpers.raw.numbers import (
+    NumberFormatError,
+    find_numbers,
+    format_number,
+    format_percent,
+    parse_number,
+    parse_numeral,
+)
 
 # --- parsing -----------------------------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import random
 import shutil
@@ -22,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.facts import load_raw_layer
-from helpers.numbers import NumberFormatError, find_numbers, parse_numeral
 from helpers.problems import ValidationFailed
 from helpers.project import Project
+from helpers.raw.facts import load_raw_layer
+from helpers.raw.numbers import NumberFormatError, find_numbers, parse_numeral
 from helpers.snapshot import read_catalog
 
 ROOT = Path(__file__).resolve().parents[1]

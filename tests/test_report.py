@@ -14,7 +14,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT, copy_raw_layer, run_ktpel
-from helpers.report import check_name, parse_overrides, UsageError
+from helpers.batch.config import check_name, parse_overrides
+from helpers.problems import UsageError
 from helpers.snapshot import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
@@ -68,7 +69,7 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert "region-comparison: started" in out and "profile-kaltim: 5/5 cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
     summary = out[out.index("name "):]
-    assert f"region-comparison      ok" in summary.replace("  ", " ") or "region-comparison" in summary
+    assert "region-comparison      ok" in summary.replace("  ", " ") or "region-comparison" in summary
     assert f"reports/{ws.sid}/profile-kaltim.ipynb" in summary
     assert str(ws.root) not in out
     for name in ("region-comparison", "profile-kaltim"):

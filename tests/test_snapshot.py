@@ -7,16 +7,16 @@ import hashlib
 import io
 import json
 import math
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pytest
 
-import helpers.snapshot
+import helpers.snapshot.store
 from conftest import copy_raw_layer, run_ktpel
-from helpers import queries
+from helpers.analysis import queries
 from helpers.project import Project
 from helpers.snapshot import build, connect, input_hash, read_catalog
 
@@ -268,7 +268,7 @@ def test_a_build_failing_midway_leaves_no_trace(project_copy: Project, monkeypat
         assert path.exists()
         raise OSError("disk full")
 
-    monkeypatch.setattr(helpers.snapshot, "_write", failing_write)
+    monkeypatch.setattr(helpers.snapshot.store, "_write", failing_write)
     with pytest.raises(OSError, match="disk full"):
         build(project_copy)
     assert written and written[0].name.startswith(".tmp-")

@@ -6,8 +6,8 @@ nothing.  Harmless variants (BOM, CRLF, spaces, curly quotes) must be accepted."
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pytest

@@ -26,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -79,8 +80,9 @@ def empty_notebook(path: Path) -> Path:
 def batch_runs(root: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """(name, notebook, parameters) of every run of the batch, as `ktpel report` plans them."""
     sys.path.insert(0, str(ROOT / "src"))
+    from helpers.batch.config import load_config
+    from helpers.batch.plan import plan
     from helpers.project import Project
-    from helpers.report import load_config, plan
     from helpers.snapshot import resolve
 
     project = Project(root)

@@ -18,7 +18,7 @@ COMMON = '''snapshot = "latest"  # "latest" or a snapshot id (see `ktpel snapsho
 lang = "id"  # "id" (Bahasa Indonesia) or "en"
 until = None  # only figures as of this date or earlier, e.g. "2024-12-31"'''
 REGIONS = '''regions = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]  # names or Kemendagri codes'''
-IMPORTS = "from IPython.display import Markdown, display\n\nfrom helpers import charts, figures, narrative\nfrom helpers.params import open_report"
+IMPORTS = "from IPython.display import Markdown, display\n\nfrom helpers.analysis import charts, figures, narrative\nfrom helpers.analysis.params import open_report"
 
 NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_region_comparison": {

@@ -69,7 +69,7 @@ def screenshot(html: Path, out: Path, width: int = 1200, max_height: int = 1400)
 
 def _default_page() -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from helpers.export import batch_directory
+    from helpers.export.model import batch_directory
     from helpers.project import find_project
 
     _, directory = batch_directory(find_project())

@@ -1,6 +1,9 @@
-"""``ktpel``: one command over the workspace.
+"""``ktpel``: one command over the workspace, and the only module that knows argparse.
 
-    ktpel build | check | snapshots | facts | diff A B | report | export
+    ktpel check | build | snapshots | facts | diff A B | report | export | synth
+
+Each verb is a ``cmd_<verb>(project, args)`` function registered in :func:`build_parser`; the work
+itself lives in the stage subpackages (raw, snapshot, batch, export), imported when the verb runs.
 
 Every command works on the project in the current directory, or the one
 given with ``--project DIR``.
@@ -12,12 +15,14 @@ import argparse
 import csv
 import json
 import sys
+import time
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from .problems import ValidationFailed
-from .project import Project, find_project
+from helpers.problems import UsageError, ValidationFailed
+from helpers.project import Project, find_project
 
 FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
                        "as_of_precision", "kind", "source_id", "quote"]
@@ -48,7 +53,7 @@ def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
-    from .facts import load_raw_layer
+    from helpers.raw.facts import load_raw_layer
 
     raw = load_raw_layer(project)
     print(f"ok: {len(raw.facts)} facts, {len(raw.targets)} targets, {len(raw.sources)} sources, "
@@ -57,7 +62,7 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_build(project: Project, args: argparse.Namespace) -> int:
-    from .snapshot import build
+    from helpers.snapshot import build
 
     result = build(project)
     state = "built" if result.created else "up to date (inputs unchanged), reused"
@@ -68,7 +73,7 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(project: Project, args: argparse.Namespace) -> int:
-    from .snapshot import iter_catalog_lines, read_catalog
+    from helpers.snapshot import iter_catalog_lines, read_catalog
 
     if args.format == "json":
         print(json.dumps(read_catalog(project), indent=2))
@@ -79,7 +84,7 @@ def cmd_snapshots(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_facts(project: Project, args: argparse.Namespace) -> int:
-    from .snapshot import connect
+    from helpers.snapshot import connect
 
     con = connect(project, args.snapshot)
     try:
@@ -95,7 +100,7 @@ def cmd_facts(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_diff(project: Project, args: argparse.Namespace) -> int:
-    from .snapshot import diff
+    from helpers.snapshot import diff
 
     rows = diff(project, args.a, args.b)
     columns = ["change", "source_id", "region_code", "metric", "as_of", "kind", "old_value", "new_value"]
@@ -107,9 +112,94 @@ def cmd_diff(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_export(project: Project, args: argparse.Namespace) -> int:
-    from .export import cmd_export as export
+    from helpers.export.build import export_batch
+    from helpers.export.model import ExportError
 
-    return export(project, args)
+    started = time.perf_counter()
+    try:
+        result = export_batch(project, args.snapshot, args.only or None)
+    except ExportError as exc:
+        print(f"ktpel: {exc}", file=sys.stderr)
+        return 2
+    for line in result.relative(project):
+        print(line)
+    for line in result.skipped:
+        print(f"skipped: {line}")
+    print(f"exported snapshot {result.snapshot_id}: {len(result.written)} files in "
+          f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_report(project: Project, args: argparse.Namespace) -> int:
+    from helpers.batch.config import parse_overrides
+    from helpers.batch.executors import EXECUTORS
+    from helpers.batch.run import run_batch
+
+    overrides = parse_overrides(args.parameters)
+    if args.executor == "dask" and not args.scheduler:
+        raise UsageError("--executor dask needs --scheduler ADDRESS, the Dask scheduler to run on "
+                         "(e.g. --scheduler tcp://scheduler-host:8786)")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError(f"--scheduler is only used with --executor dask (not --executor {args.executor})")
+    options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
+    executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
+    results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
+                        jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
+                        kernel_start=args.kernel_start)
+    if args.export:
+        _export_results(project, [(r.name, r.status, r.output) for r in results])
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None]]) -> None:
+    """Export (HTML, chart files, decks, index) the runs that just ran, and those never exported;
+    nothing when the whole batch was up to date and exported already."""
+    good = [(name, status, output) for name, status, output in results if status != "failed" and output is not None]
+    if not good:
+        return
+    directory = good[0][2].parent  # type: ignore[union-attr]
+    names = [name for name, status, _ in good if status == "ok" or not (directory / f"{name}.html").is_file()]
+    if not names and (directory / "index.html").is_file():
+        print("exports up to date", flush=True)
+        return
+    from helpers.export.build import (
+        export_batch,  # duckdb, pandas, nbformat: only when there is work
+    )
+    from helpers.export.model import INDEX
+
+    t0 = time.monotonic()
+    written = export_batch(project, directory.name, names).written
+    print(f"exported {len(names)} report(s): {len(written)} files (HTML, charts, slides, "
+          f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s", flush=True)
+
+
+def cmd_synth(project: Project, args: argparse.Namespace) -> int:
+    from helpers.raw.bulk import bulk_dir, regions_file
+    from helpers.snapshot.synth import synth
+
+    out = Path(args.out) if args.out else bulk_dir(project) / f"synthetic.{args.format}"
+    if not out.is_absolute():
+        out = project.root / out
+    try:
+        rows, regions = synth(project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format,
+                              args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
+          f"{project.rel(regions_file(project))}")
+    if out.parent.resolve() != bulk_dir(project).resolve():
+        print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,35 +229,63 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these reports (notebook names in the batch, without .ipynb); the index and the "
                         "slide decks still cover the whole batch")
     p.set_defaults(func=cmd_export)
-    for register in _EXTENSIONS:
-        register(sub)
+    _add_report(sub)
+    _add_synth(sub)
     return parser
 
 
-#: Other modules add their subcommands here (report, export, ...).
-_EXTENSIONS: list[Any] = []
-
-
 def _add_report(sub: Any) -> None:
-    from .report import add_parser  # `ktpel report`: the Papermill batch runner
+    from helpers.batch.config import CONFIG_NAME, KERNEL_STARTS
+    from helpers.batch.executors import EXECUTORS, default_jobs, default_kernel_start
 
-    add_parser(sub)
-
-
-_EXTENSIONS.append(_add_report)
+    p = sub.add_parser(
+        "report", help="run the report notebooks of reports.yaml with Papermill",
+        description="Run every run of reports.yaml (or those named with --only) on a snapshot with Papermill, "
+                    "into reports/<snapshot_id>/<name>.ipynb, several at once; runs whose notebook, helpers, "
+                    "parameters and snapshot are unchanged are skipped as up to date.",
+        epilog="examples:  ktpel report  |  ktpel report --only profile-batam -p lang=en  |  "
+               "ktpel report -p regions='[\"Batam\", \"64\"]' --only region-comparison --force")
+    p.add_argument("--snapshot", default="latest", help="'latest' (default) or a snapshot id")
+    p.add_argument("--only", nargs="+", action="extend", default=[], metavar="NAME", help="run only these runs")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter for every run, VALUE read as YAML (repeatable; wins over reports.yaml)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None,
+                   help=f"notebooks run at once (default: the number of cores, here {default_jobs()})")
+    p.add_argument("--force", action="store_true", help="re-run runs that are up to date")
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="skip the exports (HTML, chart files, slides, index); `ktpel export` makes them later")
+    p.add_argument("--config", type=Path, default=None, help=f"the runs file (default: {CONFIG_NAME} at the project root)")
+    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="where runs execute (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: the Dask scheduler, e.g. tcp://scheduler-host:8786 (the workers "
+                        "need this package and the project at the same path)")
+    p.add_argument("--start-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="how long a kernel may take to start before the run is retried once (default: 60)")
+    p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
+                   help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
+                        f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
+                        f"{default_kernel_start()})")
+    p.set_defaults(func=cmd_report)
 
 
 def _add_synth(sub: Any) -> None:
-    from .bulk import add_parser  # `ktpel synth`: synthetic bulk tables (in a copy of the workspace)
-
-    add_parser(sub)
-
-
-_EXTENSIONS.append(_add_synth)
+    p = sub.add_parser("synth", help="write a synthetic bulk table (run it in a COPY of the workspace: "
+                                     "ktpel --project COPY synth ...)",
+                       description="Write a deterministic synthetic bulk table to data/raw/bulk/ and its "
+                                   "synthetic regions (codes 01-09.xx, never Kemendagri codes) to "
+                                   "data/raw/bulk/regions.csv. Meant for a copy of the workspace.")
+    p.add_argument("--kabupaten", type=int, default=514, help="synthetic kabupaten (default 514, at most 891)")
+    p.add_argument("--months", type=int, default=120, help="monthly figures ending 2024-12-31 (default 120)")
+    p.add_argument("--metrics", type=int, default=8, help="metrics of metrics.csv to fill (default 8)")
+    p.add_argument("--rows", type=int, default=None, help="exactly this many rows (adds months as needed)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
+    p.set_defaults(func=cmd_synth)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .snapshot import SnapshotNotFound
+    from helpers.snapshot import SnapshotNotFound
 
     args = build_parser().parse_args(argv)
     try:
@@ -178,6 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"ktpel: {len(exc.problems)} problem(s) found; nothing was written", file=sys.stderr)
         return 1
+    except UsageError as exc:
+        print(f"ktpel {args.command}: {exc}", file=sys.stderr)
+        return 2
     except (SnapshotNotFound, FileNotFoundError) as exc:
         print(f"ktpel: {exc}", file=sys.stderr)
         return 2

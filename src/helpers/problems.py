@@ -22,3 +22,7 @@ class ValidationFailed(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(ValueError):
+    """A bad command-line request (``-p``, ``--only``, ``--jobs``, a bad parameter of a hand run)."""

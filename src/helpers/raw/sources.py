@@ -7,14 +7,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .dates import Period, parse_period
-from .problems import Problem
-from .project import Project
+from helpers.problems import Problem
+from helpers.project import Project
+from helpers.raw.dates import Period, parse_period
 
 FIELDS = ("id", "title", "publisher", "place", "published_on", "published_precision", "published_not_before",
           "published_not_after", "date_note", "file", "original_file", "sha256", "language", "notes")

@@ -40,11 +40,11 @@ from typing import IO, Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
 
-from .runner import package_digest
+from helpers.codehash import package_digest
 
 #: Modules the zygote imports once: what the report notebooks and the kernel itself import.
 PRELOAD = ("ipykernel.kernelapp", "IPython.display", "pandas", "altair", "duckdb", "vl_convert",
-           "helpers.charts", "helpers.figures", "helpers.narrative", "helpers.params", "helpers.queries")
+           "helpers.analysis.charts", "helpers.analysis.figures", "helpers.analysis.narrative", "helpers.analysis.params", "helpers.analysis.queries")
 #: Environment of the zygote (and so of its kernels): one BLAS thread, so that nothing runs
 #: beside the main thread when it forks.
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -140,7 +140,7 @@ class Zygote:
         self.digest = package_digest()  # the helpers it imported
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {**os.environ, **SINGLE_THREADED}
-        code = f"from helpers.forkkernel import serve; serve({theirs.fileno()})"
+        code = f"from helpers.batch.kernels import serve; serve({theirs.fileno()})"
         self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
                                         stdin=subprocess.DEVNULL)
         theirs.close()

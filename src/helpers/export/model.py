@@ -26,28 +26,22 @@ file lock, so two of them never interleave.
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-import ast
-import copy
-import os
 import re
-import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import duckdb
 import nbformat
-from filelock import FileLock
 
-from . import queries
-from .figures import source_date
-from .i18n import format_date
-from .project import Project
-from .snapshot import resolve
+from helpers.analysis import queries
+from helpers.analysis.labels import source_date
+from helpers.i18n import format_date
+from helpers.notebooks import parameter_defaults
+from helpers.project import Project
+from helpers.snapshot import resolve
 
 #: Scale of the PNG files: 2x the chart's size in the spec, sharp on slides and high-dpi screens.
 PNG_SCALE = 2
@@ -281,25 +275,6 @@ def _spec_title(spec: dict[str, Any]) -> str:
     return str(title or "")
 
 
-def _defaults(nb: nbformat.NotebookNode) -> dict[str, Any]:
-    """The literal assignments of the notebook's ``parameters`` cell."""
-    out: dict[str, Any] = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                try:
-                    out[node.targets[0].id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
-    return out
-
-
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -313,7 +288,7 @@ def _read_run(path: Path) -> Run:
     nb = nbformat.read(path, as_version=4)
     pm = nb.metadata.get("papermill", {})
     parameters = dict(pm.get("parameters") or {})
-    effective = {**_defaults(nb), **parameters}
+    effective = {**parameter_defaults(nb.cells), **parameters}
     lang = str(effective.get("lang") or "id")
     run = Run(name=path.stem, path=path, nb=nb, parameters=parameters, effective=effective, lang=lang,
               title=_title(nb, path.stem), finished=pm.get("end_time"))
@@ -385,188 +360,3 @@ def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
     if publisher is None or (not isinstance(publisher, str)) or not publisher.strip():
         publisher = text("no_publisher", lang)
     return str(source.get("title") or source.get("source_id")), str(publisher), source_date(source, lang)
-
-
-# --------------------------------------------------------------------------- rendering charts
-
-
-def _vlc() -> Any:
-    import vl_convert as vlc
-
-    from .charts import _register_fonts
-
-    _register_fonts()  # the shipped DejaVu fonts: text renders the same on a bare machine
-    return vlc
-
-
-def render_svg(spec: dict[str, Any]) -> str:
-    """The chart's SVG, from its Vega-Lite spec (no data is fetched: every chart carries its data)."""
-    return str(_vlc().vegalite_to_svg(spec, allowed_base_urls=[]))
-
-
-def render_png(svg: str) -> bytes:
-    """PNG at :data:`PNG_SCALE`, rasterised from the SVG (as vl-convert's own PNG path does)."""
-    return bytes(_vlc().svg_to_png(svg, scale=PNG_SCALE))
-
-
-def render_pdf(svg: str) -> bytes:
-    """PDF from the SVG, with the shipped fonts embedded."""
-    return bytes(_vlc().svg_to_pdf(svg))
-
-
-def render_chart(spec: dict[str, Any]) -> dict[str, bytes]:
-    """The chart as SVG, PNG and PDF: the Vega scene is laid out once, to SVG (the slow step),
-    then rasterised and converted, which takes half the time of rendering each format from the spec."""
-    svg = render_svg(spec)
-    return {"png": render_png(svg), "svg": svg.encode("utf-8"), "pdf": render_pdf(svg)}
-
-
-# --------------------------------------------------------------------------- atomic writes
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and ``os.replace``."""
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _clean_leftovers(directory: Path) -> None:
-    """Temporary files of exports that died (we hold the batch's export lock)."""
-    for folder in (directory, directory / CHARTS_DIR):
-        for path in folder.glob(f".*{TMP_MARK}*"):
-            path.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- the export
-
-
-def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None) -> ExportResult:
-    """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
-
-    ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
-    always cover the whole batch (charts of other reports come from their existing PNG files when
-    those are newer than the notebook, else they are rendered)."""
-    from .export_html import index_page, report_page
-    from .export_slides import build_deck
-
-    sid, directory = batch_directory(project, snapshot_id)
-    with FileLock(str(directory / ".export.lock")):
-        _clean_leftovers(directory)
-        batch = load_batch(project, sid)
-        available = [r.name for r in batch.runs]
-        selected = set(available if names is None else names)
-        unknown = sorted(selected - set(available))
-        if unknown:
-            raise ExportError(f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
-                              f"available: {', '.join(available) or '(none)'}")
-        charts_dir = directory / CHARTS_DIR
-
-        # 1. Render everything in memory: a failure here writes nothing.
-        files: dict[Path, bytes] = {}
-        pngs: dict[str, bytes] = {}
-        for run in batch.runs:
-            for chart in run.charts:
-                if run.name in selected:
-                    rendered = render_chart(chart.spec)
-                    for ext, data in rendered.items():
-                        files[charts_dir / f"{chart.stem}.{ext}"] = data
-                    pngs[chart.stem] = rendered["png"]
-                else:
-                    existing = charts_dir / f"{chart.stem}.png"
-                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
-                        pngs[chart.stem] = existing.read_bytes()
-                    else:
-                        rendered = render_chart(chart.spec)
-                        for ext, data in rendered.items():
-                            files[charts_dir / f"{chart.stem}.{ext}"] = data
-                        pngs[chart.stem] = rendered["png"]
-        for run in batch.runs:
-            if run.name in selected:
-                files[directory / f"{run.name}.html"] = report_page(batch, run)
-        decks: dict[str, str] = {}
-        for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
-            runs = [r for r in batch.runs if r.lang == lang]
-            name = deck_name(lang)
-            files[directory / name] = build_deck(batch, runs, lang, pngs)
-            decks[lang] = name
-        files[directory / INDEX] = index_page(batch, decks)
-
-        # 2. Write each file atomically; the index last, once what it links to is there.
-        charts_dir.mkdir(exist_ok=True)
-        result = ExportResult(sid, directory, skipped=list(batch.skipped))
-        for path, data in files.items():
-            write_atomic(path, data)
-            result.written.append(path)
-        _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
-        return result
-
-
-def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:
-    """Chart files of re-exported reports that no longer have that chart."""
-    for run in runs:
-        for path in charts_dir.glob(f"{safe_name(run.name)}--*"):
-            if path not in keep and path.suffix in (".png", ".svg", ".pdf"):
-                path.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def cmd_export(project: Project, args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    try:
-        result = export_batch(project, args.snapshot, args.only or None)
-    except ExportError as exc:
-        print(f"ktpel: {exc}", file=sys.stderr)
-        return 2
-    for line in result.relative(project):
-        print(line)
-    for line in result.skipped:
-        print(f"skipped: {line}")
-    print(f"exported snapshot {result.snapshot_id}: {len(result.written)} files in "
-          f"{time.perf_counter() - started:.1f} s")
-    return 0
-
-
-def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
-                     ) -> nbformat.NotebookNode:
-    """A copy of the run's notebook holding only what a reader needs: markdown cells, and outputs
-    that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
-    keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
-    nb = copy.deepcopy(run.nb)
-    charts = {c.position: c for c in run.charts}
-    for ci, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        outputs = []
-        for oi, output in enumerate(cell.get("outputs", [])):
-            if output.output_type not in ("display_data", "execute_result"):
-                continue
-            chart = charts.get((ci, oi))
-            if chart is not None:
-                output.data = nbformat.from_dict({"image/svg+xml": chart_svg(chart), "text/plain": chart.title})
-                output.metadata = nbformat.from_dict({"ktpel_export": chart_meta(chart)})
-            else:
-                output.data = nbformat.from_dict({k: v for k, v in output.get("data", {}).items() if k in keep})
-                if "text/html" in output.data:
-                    output.data["text/html"] = _strip_scripts(output.data["text/html"])
-            if output.data:
-                outputs.append(output)
-        cell.outputs = outputs
-    return nb
-
-
-def _strip_scripts(html: str | list[str]) -> str:
-    html = "".join(html) if isinstance(html, list) else html
-    return re.sub(r"<script\b.*?</script\s*>", "", html, flags=re.S | re.I)

@@ -27,24 +27,29 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 import nbformat
 import papermill as pm
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+from papermill.engines import (
+    NBClientEngine,
+    NotebookExecutionManager,
+    papermill_engines,
+)
 from papermill.exceptions import PapermillExecutionError
 from papermill.log import logger as papermill_logger
 from papermill.utils import merge_kwargs, remove_args
 
-from .forkkernel import ForkProvisioner
-from .runner import Event, LaunchSlot, RunOutcome, RunTask
+from helpers import atomic
+from helpers.batch.kernels import ForkProvisioner
+from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
 
 ENGINE_NAME = "ktpel"
-_TMP_PREFIX = ".tmp-"
 
 
 class KernelStartFailed(RuntimeError):
@@ -167,13 +172,13 @@ def _finish(tmp: Path, dest: Path, task: RunTask, status: str, error: str | None
         nbformat.write(nb, fh)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, dest)
+    atomic.replace(tmp, dest)
 
 
 def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot | None = None) -> RunOutcome:
     """Run ``task``'s notebook into ``task.output_dir``; never raises for a failing notebook."""
     out = task.output_dir
-    tmp = out / f"{_TMP_PREFIX}{task.name}.{os.getpid()}.ipynb"
+    tmp = atomic.tmp_path(out / f"{task.name}.ipynb")
     final, failed = out / f"{task.name}.ipynb", out / f"{task.name}.failed.ipynb"
     started = time.time()
     error: str | None = None

@@ -13,24 +13,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import xxhash
 from filelock import FileLock
 
-from . import bulk
-from .derive import Comparison, Derived, compare, derive
-from .facts import Fact, RawLayer, collect_raw_layer
-from .problems import ValidationFailed
-from .project import Project
+from helpers import atomic
+from helpers.problems import ValidationFailed
+from helpers.project import Project
+from helpers.raw import bulk
+from helpers.raw.facts import Fact, RawLayer, collect_raw_layer
+from helpers.snapshot.derive import Comparison, Derived, compare, derive
 
 #: Bump when the tables written below change shape or meaning: it is part of the snapshot id.
-SCHEMA_VERSION = "2"  # 2: bulk tables and the observations view
-_TMP_PREFIX = ".tmp-"
+SCHEMA_VERSION = "3"  # 2: bulk tables and the observations view; 3: region aliases
 
 
 class SnapshotNotFound(LookupError):
@@ -73,24 +74,6 @@ def fact_key(source_id: str, region_code: str, metric: str, as_of: str, kind: st
     return "f" + hashlib.sha256(f"{source_id}|{region_code}|{metric}|{as_of}|{kind}".encode()).hexdigest()[:12]
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 def _fact_row(f: Fact, kind: str, formula: str | None, inputs: list[str]) -> tuple[Any, ...]:
     return (fact_key(f.source_id, f.region_code, f.metric, f.as_of_text, kind), kind, f.source_id, f.region_code,
             f.metric, float(f.value), f.decimals, f.unit, f.qualifier, f.as_of.end, f.as_of.start, f.as_of.end,
@@ -105,7 +88,8 @@ CREATE TABLE sources (source_id VARCHAR PRIMARY KEY, title VARCHAR, publisher VA
   published_on VARCHAR, published_precision VARCHAR, published_start DATE, published_end DATE,
   published_not_before DATE, published_not_after DATE, date_note VARCHAR, file VARCHAR, original_file VARCHAR,
   sha256 VARCHAR, language VARCHAR, notes VARCHAR, text VARCHAR);
-CREATE TABLE regions (region_code VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR, parent_code VARCHAR, note VARCHAR);
+CREATE TABLE regions (region_code VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR, parent_code VARCHAR, note VARCHAR,
+                      aliases VARCHAR[]);
 CREATE TABLE metrics (metric VARCHAR PRIMARY KEY, unit VARCHAR, label_id VARCHAR, label_en VARCHAR, definition VARCHAR);
 CREATE TABLE targets (metric VARCHAR, region_code VARCHAR, year INTEGER, year_is_estimate BOOLEAN, value DOUBLE,
   unit VARCHAR, source_id VARCHAR, quote VARCHAR, note VARCHAR, raw_line INTEGER);
@@ -161,14 +145,14 @@ def _write(path: Path, snapshot_id: str, digest: str, raw: RawLayer, derived: li
         con.execute(bulk.BULK_VIEW)
         con.execute(OBSERVATIONS_VIEW)
         con.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [snapshot_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), digest, SCHEMA_VERSION, counts["facts"],
+                    [snapshot_id, datetime.now(UTC).isoformat(timespec="seconds"), digest, SCHEMA_VERSION, counts["facts"],
                      counts["derived"], counts["sources"], counts["regions"], counts["disagreements"]])
         con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             (s.id, s.title, s.publisher, s.place, s.published_on, s.published.precision, s.published.start,
              s.published.end, s.published_not_before, s.published_not_after, s.date_note, s.file, s.original_file,
              s.sha256, s.language, s.notes, s.text) for s in raw.sources.values()])
-        con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)", [
-            (r.code, r.name, r.level, r.parent_code, r.note or None) for r in raw.regions.values()])
+        con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?)", [
+            (r.code, r.name, r.level, r.parent_code, r.note or None, list(r.aliases)) for r in raw.regions.values()])
         con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", [
             (m.metric, m.unit, m.label_id, m.label_en, m.definition) for m in raw.metrics.values()])
         con.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -205,12 +189,12 @@ def _lock(project: Project) -> FileLock:
 
 def _clean_leftovers(project: Project) -> None:
     """Remove temporary files of builds that died (we hold the build lock, so none is running)."""
-    for path in project.snapshots_dir.glob(f"{_TMP_PREFIX}*"):
+    for path in project.snapshots_dir.glob(f"{atomic.TMP_PREFIX}*"):
         if path.is_dir():
             bulk.remove_spill(path)
         else:
             path.unlink(missing_ok=True)
-    for path in project.processed.glob(f"{_TMP_PREFIX}*"):
+    for path in project.processed.glob(f"{atomic.TMP_PREFIX}*"):
         path.unlink(missing_ok=True)
 
 
@@ -231,13 +215,12 @@ def build(project: Project) -> BuildResult:
         created = not final.exists()
         if created:
             derived = derive(raw.facts, raw.targets)
-            tmp = project.snapshots_dir / f"{_TMP_PREFIX}{snapshot_id}.{os.getpid()}.duckdb"
+            tmp = atomic.tmp_path(project.snapshots_dir / f"{snapshot_id}.duckdb")
             try:
                 counts = _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived), project)
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
-                os.replace(tmp, final)
-                _fsync_dir(final.parent)
+                atomic.replace(tmp, final)
             finally:
                 tmp.unlink(missing_ok=True)
                 tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
@@ -268,16 +251,16 @@ def _refresh_catalog(project: Project, touch: str | None = None) -> list[dict[st
     old = {e["snapshot_id"]: e for e in read_catalog(project)}
     entries = []
     for path in sorted(project.snapshots_dir.glob("*.duckdb")):
-        if path.name.startswith(_TMP_PREFIX):
+        if path.name.startswith(atomic.TMP_PREFIX):
             continue
         sid = path.stem
         entry = old.get(sid) or _read_meta(path)
         entry.setdefault("built_at", entry["created_at"])
         if sid == touch:
-            entry["built_at"] = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+            entry["built_at"] = datetime.now(UTC).isoformat(timespec="microseconds")
         entries.append(entry)
     entries.sort(key=lambda e: e["built_at"])
-    _atomic_write_text(project.catalog_path, json.dumps({"snapshots": entries}, indent=2) + "\n")
+    atomic.write_text(project.catalog_path, json.dumps({"snapshots": entries}, indent=2) + "\n")
     return entries
 
 

@@ -1,10 +1,10 @@
 """Executors: where and how many report runs execute at once.
 
-The planner (:mod:`helpers.report`) turns ``reports.yaml`` into :class:`RunTask`
+The planner (:mod:`helpers.batch.plan`) turns ``reports.yaml`` into :class:`RunTask`
 values (plain, picklable data with absolute paths) and hands them to an
 :class:`Executor`, which yields one :class:`RunOutcome` per task as each one
 finishes and passes progress :data:`Event` tuples to a callback in the calling
-thread.  A task is executed by :func:`helpers.nbengine.execute_task`
+thread.  A task is executed by :func:`helpers.batch.engine.execute_task`
 (Papermill), whatever the executor.
 
 Executors
@@ -33,8 +33,8 @@ only, i.e. *paths*, never the snapshot or the notebooks themselves:
   at the same path, or a copy synced to the same path before the batch (and
   the outputs synced back after it).  A worker that cannot see the notebook
   or the output directory fails the run with a message saying so.
-* **this package, same commit**: the worker imports :mod:`helpers.runner` and
-  :mod:`helpers.nbengine` (``pip install -e .`` of the same commit in the
+* **this package, same commit**: the worker imports :mod:`helpers.batch.executors` and
+  :mod:`helpers.batch.engine` (``pip install -e .`` of the same commit in the
   workers' environment, which also needs Papermill and ipykernel: the kernel
   is the worker's own interpreter).  A run's fingerprint covers the caller's
   helper modules, so a worker whose ``helpers`` differ from the caller's
@@ -47,7 +47,6 @@ from __future__ import annotations
 import abc
 import atexit
 import concurrent.futures as cf
-import hashlib
 import multiprocessing as mp
 import os
 import queue
@@ -55,57 +54,12 @@ import sys
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-#: Progress reported while a run executes:
-#: ``("start", name, attempt)``, ``("cells", name, done, total)``, ``("retry", name, why)``.
-Event = tuple[Any, ...]
-
-
-class LaunchSlot(Protocol):
-    """A (cross-process) semaphore bounding kernel starts: ``multiprocessing``'s, or a
-    ``distributed.Semaphore`` behind :class:`_DaskLaunchSlot`.  ``release`` is only
-    called after a successful ``acquire``."""
-
-    def acquire(self) -> bool: ...
-
-    def release(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """Everything a worker needs to execute one run (absolute paths; labels for messages and metadata)."""
-
-    name: str
-    notebook: Path
-    output_dir: Path
-    parameters: dict[str, Any]
-    cwd: Path
-    env: dict[str, str]
-    kernel_name: str
-    input_label: str  # the notebook, repo-relative
-    output_dir_label: str  # the output directory, repo-relative
-    metadata: dict[str, Any] = field(default_factory=dict)  # stored as the output's metadata.ktpel
-    start_timeout: float = 60.0
-    attempts: int = 2  # kernel start attempts
-    kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.forkkernel)
-
-    def output_label(self, path: Path) -> str:
-        return f"{self.output_dir_label}/{path.name}"
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    name: str
-    ok: bool
-    seconds: float
-    output: Path | None  # <name>.ipynb, <name>.failed.ipynb, or None if nothing was written
-    error: str | None
-    attempts: int
-    started: float  # time.time() in the worker
-    finished: float
+from helpers.batch.tasks import Event, RunOutcome, RunTask
+from helpers.codehash import package_digest
+from helpers.problems import UsageError
 
 
 class Executor(abc.ABC):
@@ -133,7 +87,7 @@ def default_jobs() -> int:
 
 
 def default_kernel_start() -> str:
-    """``fork`` (kernels forked from a warm zygote, :mod:`helpers.forkkernel`) where it is safe and
+    """``fork`` (kernels forked from a warm zygote, :mod:`helpers.batch.kernels`) where it is safe and
     available (Linux), else ``spawn``."""
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
@@ -147,13 +101,13 @@ _worker_slot: Any = None
 def _init_worker(events: Any, slot: Any) -> None:
     global _worker_events, _worker_slot
     _worker_events, _worker_slot = events, slot
-    from . import nbengine  # Papermill, once per worker
+    from helpers.batch import engine as nbengine  # Papermill, once per worker
 
     nbengine.register()
 
 
 def _work(task: RunTask) -> RunOutcome:
-    from .nbengine import execute_task
+    from helpers.batch.engine import execute_task
 
     return execute_task(task, _worker_events.put, _worker_slot)
 
@@ -225,17 +179,6 @@ class LocalProcessExecutor(Executor):
 _ENGINE_REGISTERED = False
 
 
-def package_digest() -> str:
-    """sha256 of this package's modules as they are on disk now (those a run's fingerprint covers,
-    and those the kernel imports): the caller's and a worker's must agree."""
-    h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        data = path.read_bytes()
-        h.update(f"{path.name}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
-
-
 class _DaskLaunchSlot:
     """:class:`LaunchSlot` over a ``distributed.Semaphore`` (made in the worker, by name)."""
 
@@ -258,14 +201,14 @@ def _refused(task: RunTask, why: str) -> RunOutcome:
 
 
 def _dask_work(task: RunTask, events_name: str, slot_name: str, launch_limit: int, digest: str) -> RunOutcome:
-    """The Dask task of one run, on a worker: :func:`helpers.nbengine.execute_task` with the
+    """The Dask task of one run, on a worker: :func:`helpers.batch.engine.execute_task` with the
     batch's launch semaphore, and progress events put on the batch's queue."""
     global _ENGINE_REGISTERED
     import socket
 
     import distributed
 
-    from . import nbengine
+    from helpers.batch import engine as nbengine
 
     if not _ENGINE_REGISTERED:
         nbengine.register()
@@ -301,7 +244,7 @@ class DaskExecutor(Executor):
     ``scheduler`` is the scheduler's address (``tcp://host:8786``), or a
     ``distributed.Client`` (used as is, left open) or cluster object such as
     ``LocalCluster`` (a client is made for it); the executor connects when it is
-    made (:class:`helpers.report.UsageError` if the scheduler cannot be reached).  ``jobs`` bounds how many runs
+    made (:class:`helpers.problems.UsageError` if the scheduler cannot be reached).  ``jobs`` bounds how many runs
     are in flight at once (default: all, i.e. as many as the workers have
     threads); ``launch_limit`` (default ``min(jobs, 2)``) how many kernels may be
     starting at once on the whole cluster, as in :class:`LocalProcessExecutor`.
@@ -335,7 +278,6 @@ class DaskExecutor(Executor):
                 try:
                     self._client = distributed.Client(self.scheduler, set_as_default=False)
                 except OSError as exc:  # unreachable, or not a scheduler: a bad --scheduler
-                    from .report import UsageError
 
                     raise UsageError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})") from None
                 self._own_client = True

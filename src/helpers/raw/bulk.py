@@ -34,26 +34,23 @@ the workspace (``ktpel --project COPY synth --rows 10000000``), never in the rea
 
 from __future__ import annotations
 
-import argparse
 import csv
-import math
 import re
 import shutil
 import tempfile
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any
 
 import duckdb
 
-from .problems import Problem
-from .project import Project
-from .tables import header_problems
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .facts import Metric, Region
+from helpers.problems import Problem
+from helpers.project import Project
+from helpers.raw.records import MAX_PERCENT, Metric
+from helpers.raw.tables import header_problems
 
 COLUMNS = ("region_code", "metric", "as_of", "value")
 #: DuckDB types the CSV columns are read as (a value that does not fit is reported).
@@ -63,7 +60,6 @@ SUFFIXES = (".csv", ".parquet")
 #: Problems shown per rule and file; the rest are counted.
 MAX_REPORTED = 20
 MEMORY_LIMIT = "1GB"
-MAX_PERCENT = 200
 #: Largest key space checked for duplicates with a bitmap (2**29 bits: 64 MB per thread).
 MAX_KEY_BITS = 2**29
 _NUMBER_TYPES = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|"
@@ -414,158 +410,3 @@ def check(project: Project, regions: Iterable[str], metrics: dict[str, Metric],
 
 def remove_spill(spill_dir: Path) -> None:
     shutil.rmtree(spill_dir, ignore_errors=True)
-
-
-# --- synthetic data ----------------------------------------------------------------------------------------
-
-#: Metrics synth draws from (those that metrics.csv has), in this order: counts and percents mixed.
-SYNTH_METRICS = ("population", "ktp_required", "ktp_recorded", "ktp_recording_pct", "ktp_printed",
-                 "ikd_activated", "ikd_activation_pct", "kia_ownership_pct", "birth_certificate_ownership_pct",
-                 "first_time_voter_recording_pct", "blank_cards_received", "print_requests_pending")
-#: Synthetic provinces use codes 01-09: Kemendagri province codes start at 11, so they never clash.
-SYNTH_PROVINCES = range(1, 10)
-SYNTH_END = date(2024, 12, 31)
-REGION_HEADER = ["code", "name", "level", "parent_code", "note"]
-
-
-def synth_regions(kabupaten: int) -> list[list[str]]:
-    """Rows of ``data/raw/bulk/regions.csv``: provinces ``0P`` and their kabupaten ``0P.KK`` (99 each)."""
-    if not 1 <= kabupaten <= 99 * len(SYNTH_PROVINCES):
-        raise ValueError(f"--kabupaten must be between 1 and {99 * len(SYNTH_PROVINCES)}")
-    rows = []
-    for p in range(1, math.ceil(kabupaten / 99) + 1):
-        rows.append([f"{p:02d}", f"Provinsi Sintetis {p:02d}", "provinsi", "00", "synthetic (ktpel synth)"])
-        for k in range(1, min(99, kabupaten - 99 * (p - 1)) + 1):
-            rows.append([f"{p:02d}.{k:02d}", f"Kabupaten Sintetis {p:02d}.{k:02d}", "kabupaten", f"{p:02d}",
-                         "synthetic (ktpel synth)"])
-    return rows
-
-
-def _value_sql(metrics: Sequence[str], months: int) -> str:
-    """SQL for a plausible value of metric index ``m`` for kabupaten ``k`` at ``t`` months before the end.
-
-    Everything comes from ``hash(seed, ...)``: deterministic for a seed, no random state."""
-    def u(*salt: str) -> str:
-        return f"((hash($seed, {', '.join(salt)}) % 1000000) / 1000000.0)"
-
-    progress = f"(1 - t / {max(months, 1)}.0)"  # 0 at the oldest month, 1 at the end
-    pop = f"((50000 + 2950000 * {u('k', '1')}) * (1 + 0.0012 * ({months} - t)))"
-    req = f"({pop} * (0.66 + 0.06 * {u('k', '2')}))"
-    pct = f"least(99.9, 40 + 58 * {progress} + 3 * {u('k', 't', '3')})"
-    formulas = {
-        "population": f"round({pop})",
-        "ktp_required": f"round({req})",
-        "ktp_recorded": f"round({req} * {pct} / 100)",
-        "ktp_recording_pct": f"round({pct}, 2)",
-        "ktp_printed": f"round({req} * 0.004 * (0.5 + {u('k', 't', '4')}))",
-        "ikd_activated": f"round({req} * (0.3 + 29.5 * {progress} * {progress}) / 100)",
-        "ikd_activation_pct": f"round(0.3 + 29.5 * {progress} * {progress} + {u('k', 't', '5')}, 2)",
-        "kia_ownership_pct": f"round(10 + 75 * {progress} + 5 * {u('k', 't', '6')}, 2)",
-        "birth_certificate_ownership_pct": f"round(least(100, 60 + 35 * {progress} + 4 * {u('k', 't', '7')}), 2)",
-        "first_time_voter_recording_pct": f"round(least(110, 30 + 65 * {progress} + 8 * {u('k', 't', '8')}), 2)",
-        "blank_cards_received": f"round({req} * 0.005 * (0.5 + {u('k', 't', '9')}))",
-        "print_requests_pending": f"round({req} * 0.001 * {u('k', 't', '10')})",
-    }
-    return "CASE m " + " ".join(f"WHEN {i} THEN {formulas[name]}" for i, name in enumerate(metrics)) + " END"
-
-
-def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, n_metrics: int = 8,
-          rows: int | None = None, fmt: str = "csv", seed: int = 0) -> tuple[int, int]:
-    """Write a synthetic bulk table to ``out`` and its regions to ``data/raw/bulk/regions.csv``.
-
-    ``months`` monthly figures (last day of each month, ending :data:`SYNTH_END`) of ``n_metrics`` metrics
-    for ``kabupaten`` synthetic kabupaten; with ``rows``, as many months as needed for exactly that many
-    rows (the oldest month may be partial).  Returns (rows, regions) written."""
-    from .facts import load_metrics
-
-    metrics, problems = load_metrics(project)
-    if problems:
-        raise ValueError(f"metrics.csv has problems; run `ktpel check` ({problems[0]})")
-    chosen = [m for m in SYNTH_METRICS if m in metrics][:n_metrics]
-    if n_metrics < 1 or len(chosen) < n_metrics:
-        raise ValueError(f"--metrics must be between 1 and {len([m for m in SYNTH_METRICS if m in metrics])}")
-    region_rows = synth_regions(kabupaten)
-    real = _real_region_codes(project)
-    clash = sorted(real & {r[0] for r in region_rows})
-    if clash:
-        raise ValueError(f"synthetic region codes {', '.join(clash)} are in data/raw/regions.csv already")
-    per_month = kabupaten * len(chosen)
-    if rows is not None:
-        if rows < 1:
-            raise ValueError("--rows must be positive")
-        months = math.ceil(rows / per_month)
-    if months < 1:
-        raise ValueError("--months must be positive")
-    total = rows if rows is not None else months * per_month
-    value = _value_sql(chosen, months).replace("$seed", str(int(seed)))
-    names = "[" + ", ".join(f"'{m}'" for m in chosen) + "]"
-    value_out = ("CASE WHEN ends_with(metric, '_pct') THEN printf('%.2f', v) ELSE printf('%d', v::BIGINT) END"
-                 if fmt == "csv" else "v")
-    # one ordered range: month (newest first), then kabupaten, then metric -> deterministic file order
-    query = f"""
-        WITH g AS (
-          SELECT i // {per_month} AS t, (i % {per_month}) // {len(chosen)} AS k, i % {len(chosen)} AS m
-          FROM range({total}) r(i)),
-        v AS (
-          SELECT printf('%02d.%02d', 1 + k // 99, 1 + k % 99) AS region_code, {names}[m + 1] AS metric,
-                 last_day(DATE '{SYNTH_END.isoformat()}' - to_months(t::INTEGER)) AS as_of, {value} AS v
-          FROM g)
-        SELECT region_code, metric, as_of, {value_out} AS value FROM v"""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    regions_path = regions_file(project)
-    regions_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        target = str(out).replace("'", "''")
-        options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        con.execute(f"COPY ({query}) TO '{target}' ({options})")
-    finally:
-        con.close()
-    with open(regions_path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(REGION_HEADER)
-        writer.writerows(region_rows)
-    return total, len(region_rows)
-
-
-def _real_region_codes(project: Project) -> set[str]:
-    try:
-        with open(project.raw / "regions.csv", encoding="utf-8-sig", newline="") as fh:
-            return {r.get("code", "").strip() for r in csv.DictReader(fh)}
-    except FileNotFoundError:
-        return set()
-
-
-def cmd_synth(project: Project, args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else bulk_dir(project) / f"synthetic.{args.format}"
-    if not out.is_absolute():
-        out = project.root / out
-    try:
-        rows, regions = synth(project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format,
-                              args.seed)
-    except ValueError as exc:
-        print(f"ktpel synth: {exc}")
-        return 2
-    print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
-          f"{project.rel(regions_file(project))}")
-    if out.parent.resolve() != bulk_dir(project).resolve():
-        print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
-    return 0
-
-
-def add_parser(sub: Any) -> None:
-    """``ktpel synth``: register the subcommand."""
-    p = sub.add_parser("synth", help="write a synthetic bulk table (run it in a COPY of the workspace: "
-                                     "ktpel --project COPY synth ...)",
-                       description="Write a deterministic synthetic bulk table to data/raw/bulk/ and its "
-                                   "synthetic regions (codes 01-09.xx, never Kemendagri codes) to "
-                                   "data/raw/bulk/regions.csv. Meant for a copy of the workspace.")
-    p.add_argument("--kabupaten", type=int, default=514, help="synthetic kabupaten (default 514, at most 891)")
-    p.add_argument("--months", type=int, default=120, help="monthly figures ending 2024-12-31 (default 120)")
-    p.add_argument("--metrics", type=int, default=8, help="metrics of metrics.csv to fill (default 8)")
-    p.add_argument("--rows", type=int, default=None, help="exactly this many rows (adds months as needed)")
-    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
-    p.set_defaults(func=cmd_synth)

@@ -4,28 +4,33 @@ each checked against the others and against the source texts."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import bulk
-from .dates import Period, parse_period
-from .numbers import NumberFormatError, decimals_of, find_numbers
-from .problems import Problem, ValidationFailed
-from .project import Project
-from .sources import Source, load_sources, normalise_text
-from .tables import read_rows
+from helpers.problems import Problem, ValidationFailed
+from helpers.project import Project
+from helpers.raw import bulk
+from helpers.raw.dates import parse_period
+from helpers.raw.numbers import NumberFormatError, decimals_of, find_numbers
+from helpers.raw.records import (
+    LEVELS,
+    MAX_PERCENT,
+    QUALIFIERS,
+    UNITS,
+    Fact,
+    Metric,
+    RawLayer,
+    Region,
+    Target,
+)
+from helpers.raw.sources import Source, load_sources, normalise_text
+from helpers.raw.tables import read_rows
 
-LEVELS = ("nasional", "provinsi", "kabupaten", "kota")
-UNITS = ("persons", "percent", "cards", "requests", "districts", "machines", "regions", "categories")
-QUALIFIERS = ("exact", "approx", "more_than", "less_than")
-REGION_COLUMNS = ["code", "name", "level", "parent_code", "note"]
+REGION_COLUMNS = ["code", "name", "level", "parent_code", "aliases", "note"]
 METRIC_COLUMNS = ["metric", "unit", "label_id", "label_en", "definition"]
 TARGET_COLUMNS = ["metric", "region_code", "year", "year_is_estimate", "value", "unit", "source_id", "quote", "note"]
 FACT_COLUMNS = ["source_id", "region_code", "metric", "value", "unit", "qualifier", "as_of", "as_of_precision",
                 "quote", "note"]
-#: Percentages above this are refused as typing errors (coverage can exceed 100 %, not 200 %).
-MAX_PERCENT = Decimal(200)
 _CODE = re.compile(r"\d{2}(\.\d{2})?")
 _VALUE = re.compile(r"-?\d+(\.\d+)?")
 _GROUPED_VALUE = re.compile(r"-?\d{1,3}(\.\d{3})+")
@@ -33,65 +38,6 @@ _GROUPED_VALUE = re.compile(r"-?\d{1,3}(\.\d{3})+")
 _QUALIFIER_WORDS = [("approx", re.compile(r"(sekitar|hampir|kurang lebih|kira-kira|lebih kurang)\s*$", re.I)),
                     ("more_than", re.compile(r"(lebih dari|melebihi|lebih|di atas)\s*$", re.I)),
                     ("less_than", re.compile(r"(kurang dari|di bawah)\s*$", re.I))]
-
-
-@dataclass(frozen=True)
-class Region:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    note: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Metric:
-    metric: str
-    unit: str
-    label_id: str
-    label_en: str
-    definition: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Target:
-    metric: str
-    region_code: str
-    year: int
-    year_is_estimate: bool
-    value: Decimal
-    unit: str
-    source_id: str
-    quote: str
-    note: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Fact:
-    source_id: str
-    region_code: str
-    metric: str
-    value: Decimal
-    decimals: int
-    unit: str
-    qualifier: str
-    as_of: Period
-    as_of_text: str
-    quote: str
-    note: str
-    line: int
-
-
-@dataclass(frozen=True)
-class RawLayer:
-    sources: dict[str, Source]
-    regions: dict[str, Region]
-    metrics: dict[str, Metric]
-    targets: list[Target]
-    facts: list[Fact]
 
 
 def qualifier_in_quote(quote: str, start: int) -> str:
@@ -150,8 +96,9 @@ def load_regions(project: Project, path: Path | None = None,
     path = path or project.raw / "regions.csv"
     known = known or {}
     name = project.rel(path)
-    rows, problems = read_rows(path, name, REGION_COLUMNS, frozenset({"note"}))
+    rows, problems = read_rows(path, name, REGION_COLUMNS, frozenset({"note", "aliases"}))
     regions: dict[str, Region] = {}
+    names_seen: dict[str, str] = {}  # casefolded name or alias -> code
     for line, r in rows:
         if not _CODE.fullmatch(r["code"]):
             problems.append(Problem(name, line, "code", f"{r['code']!r} is not a Kemendagri code (e.g. 64 or 64.71)"))
@@ -170,7 +117,16 @@ def load_regions(project: Project, path: Path | None = None,
         elif ("." in r["code"]) != (r["level"] in ("kabupaten", "kota")):
             problems.append(Problem(name, line, "level", f"{r['level']} does not fit code {r['code']} "
                                     "(provinces have 2 digits, kabupaten/kota 2.2)"))
-        regions[r["code"]] = Region(r["code"], r["name"], r["level"], r["parent_code"] or None, r["note"], line)
+        aliases = tuple(a.strip() for a in r["aliases"].split(";") if a.strip())
+        for alias in aliases:
+            key = alias.casefold()
+            if key in names_seen and names_seen[key] != r["code"]:
+                problems.append(Problem(name, line, "aliases", f"{alias!r} already names region {names_seen[key]}; "
+                                        "an alias must name one region only"))
+            names_seen[key] = r["code"]
+        names_seen.setdefault(r["name"].casefold(), r["code"])
+        regions[r["code"]] = Region(r["code"], r["name"], r["level"], r["parent_code"] or None, r["note"], line,
+                                    aliases)
     for region in regions.values():
         if region.parent_code and region.parent_code not in regions and region.parent_code not in known:
             problems.append(Problem(name, region.line, "parent_code", f"{region.parent_code!r} is not a region in this file"))

@@ -9,13 +9,13 @@ formula), so that a reader sees both: Batam states 100,10 % but its own counts,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Callable
 
-from .dates import Period
-from .facts import Fact, Target
+from helpers.raw.dates import Period
+from helpers.raw.facts import Fact, Target
 
 _NO_DATE = date.min
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from .problems import Problem
+from helpers.problems import Problem
 
 Row = dict[str, str]
 

@@ -8,16 +8,17 @@ message is shown, not a long traceback).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 import duckdb
 
-from . import queries
-from .i18n import LANGS, Lang
-from .project import Project, find_project
-from .snapshot import SnapshotNotFound, read_catalog, resolve
+from helpers.analysis import queries
+from helpers.i18n import LANGS, Lang
+from helpers.project import Project, find_project
+from helpers.snapshot import SnapshotNotFound, read_catalog, resolve
 
 #: The regions a report compares unless told otherwise.
 DEFAULT_REGIONS = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]

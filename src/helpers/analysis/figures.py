@@ -4,59 +4,18 @@ report's language.  Aggregation happens in DuckDB; only what is drawn comes back
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 import pandas as pd
 
-from . import queries
-from .dates import parse_period
-from .i18n import format_date, level, word
-from .numbers import format_number, format_percent
-from .params import Report
+from helpers.analysis import queries
+from helpers.analysis.labels import as_date, source_date, source_name
+from helpers.analysis.params import Report
+from helpers.i18n import format_date, level, word
+from helpers.raw.numbers import format_number, format_percent
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
 #: The Kaltim kabupaten/kota comparison: metric -> the national target metric that applies.
 EXTREME_METRICS = ["ktp_recording_pct", "first_time_voter_recording_pct", "kia_ownership_pct", "ikd_activation_pct"]
-
-
-def _d(value: Any) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
-
-
-def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
-    """A source's date as honestly as it is known: ``21 Jun 2024``, ``Feb 2025``,
-    ``terbit ≥ 8 Nov 2024``, ``tanpa tanggal (sebelum akhir 2015, perkiraan)``.
-    Works on rows of sources (``published_on``) and of facts (``source_published_on``)."""
-    def get(key: str) -> Any:
-        value = row.get(f"source_{key}", row.get(key))
-        return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-
-    published, precision = get("published_on"), get("published_precision")
-    if published:
-        return format_date(parse_period(str(published), precision).start, precision, lang)  # type: ignore[arg-type]
-    if get("published_not_before"):
-        return f"{word('published', lang)} ≥ {format_date(_d(get('published_not_before')), 'day', lang)}"  # type: ignore[arg-type]
-    if get("published_not_after"):
-        year = _d(get("published_not_after")).year  # type: ignore[union-attr]
-        return f"{word('undated', lang)} ({word('before_end_of', lang)} {year}, {word('estimate', lang)})"  # type: ignore[arg-type]
-    return word("undated", lang)  # type: ignore[arg-type]
-
-
-def source_name(row: pd.Series | dict[str, Any]) -> str:
-    publisher = row.get("source_publisher", row.get("publisher"))
-    title = row.get("source_title", row.get("title"))
-    return str(publisher if publisher and not pd.isna(publisher) else f"“{title}”")
-
-
-def footer(rows: pd.DataFrame, lang: str) -> str:
-    """``Sumber: Serantau Media (Feb 2025); DKP3A Provinsi Kalimantan Timur (21 Jun 2024)``."""
-    seen: dict[str, str] = {}
-    for _, row in rows.iterrows():
-        if row["source_id"] not in seen:
-            seen[row["source_id"]] = f"{source_name(row)} ({source_date(row, lang)})"
-    return f"{word('sources', lang)}: " + "; ".join(seen.values()) if seen else ""
 
 
 def value_text(value: float, unit: str, decimals: int, qualifier: str, lang: str) -> str:
@@ -76,7 +35,7 @@ def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
         return out
     out["level_label"] = [level(v, lang) for v in out["region_level"]]  # type: ignore[arg-type]
     out["region_label"] = [f"{n} ({lv})" for n, lv in zip(out["region_name"], out["level_label"])]
-    out["as_of_label"] = [format_date(_d(a), p, lang) for a, p in zip(out["as_of"], out["as_of_precision"])]  # type: ignore[arg-type]
+    out["as_of_label"] = [format_date(as_date(a), p, lang) for a, p in zip(out["as_of"], out["as_of_precision"])]  # type: ignore[arg-type]
     out["value_label"] = [value_text(v, u, int(d), q, lang) for v, u, d, q in
                           zip(out["value"], out["unit"], out["decimals"], out["qualifier"])]
     out["source_label"] = [f"{source_name(r)}, {source_date(r, lang)}" for _, r in out.iterrows()]

@@ -18,8 +18,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .figures import footer
-from .i18n import NUMBER_LOCALE, Lang, time_locale, unit, word
+from helpers.analysis.labels import footer
+from helpers.i18n import NUMBER_LOCALE, Lang, time_locale, unit, word
 
 FONT = "DejaVu Sans"
 PALETTE = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b22", "#6b6b6b"]
@@ -247,18 +247,18 @@ def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang:
 
 
 @cache
-def _register_fonts() -> None:
+def register_fonts() -> None:
     import vl_convert as vlc
 
     vlc.register_font_directory(str(files("helpers") / "fonts"))
 
 
 def to_svg(spec: dict[str, Any]) -> str:
-    """Render a Vega-Lite spec to SVG offline (vl-convert), with the shipped fonts."""
+    """Render a Vega-Lite spec to SVG offline (vl-convert), with the shipped fonts; nothing is fetched."""
     import vl_convert as vlc
 
-    _register_fonts()
-    return str(vlc.vegalite_to_svg(spec))
+    register_fonts()
+    return str(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
 
 
 def show(chart: alt.TopLevelMixin) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .i18n import Lang, format_date, word
-from .numbers import format_percent
+from helpers.i18n import Lang, format_date, word
+from helpers.raw.numbers import format_percent
 
 
 def _pct(value: float, lang: Lang, decimals: int = 2) -> str:

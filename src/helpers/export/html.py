@@ -13,14 +13,28 @@ no streams, errors, scripts or widget state; each chart is its SVG, written inli
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from html import escape
 from importlib.resources import files
 from typing import Any
 
-from .export import CHARTS_DIR, INDEX, Batch, Chart, Run, prepare_for_html, render_svg, source_line, text
+import nbformat
+
+from helpers.export.model import (
+    CHARTS_DIR,
+    INDEX,
+    Batch,
+    Chart,
+    Run,
+    format_timestamp,
+    source_line,
+    text,
+)
+from helpers.export.render import render_svg
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -179,6 +193,38 @@ def index_page(batch: Batch, decks: dict[str, str]) -> bytes:
 
 
 def _short_time(value: str | None, lang: str) -> str:
-    from .export import format_timestamp
 
     return format_timestamp(value, lang)
+
+
+def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
+                     ) -> nbformat.NotebookNode:
+    """A copy of the run's notebook holding only what a reader needs: markdown cells, and outputs
+    that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
+    keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
+    nb = copy.deepcopy(run.nb)
+    charts = {c.position: c for c in run.charts}
+    for ci, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for oi, output in enumerate(cell.get("outputs", [])):
+            if output.output_type not in ("display_data", "execute_result"):
+                continue
+            chart = charts.get((ci, oi))
+            if chart is not None:
+                output.data = nbformat.from_dict({"image/svg+xml": chart_svg(chart), "text/plain": chart.title})
+                output.metadata = nbformat.from_dict({"ktpel_export": chart_meta(chart)})
+            else:
+                output.data = nbformat.from_dict({k: v for k, v in output.get("data", {}).items() if k in keep})
+                if "text/html" in output.data:
+                    output.data["text/html"] = _strip_scripts(output.data["text/html"])
+            if output.data:
+                outputs.append(output)
+        cell.outputs = outputs
+    return nb
+
+
+def _strip_scripts(html: str | list[str]) -> str:
+    html = "".join(html) if isinstance(html, list) else html
+    return re.sub(r"<script\b.*?</script\s*>", "", html, flags=re.S | re.I)

@@ -6,8 +6,8 @@ Region arguments are Kemendagri codes; :func:`resolve_regions` turns names into 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 import duckdb
 import pandas as pd

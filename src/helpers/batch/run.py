@@ -1,0 +1,170 @@
+"""Run a planned batch: skip what is up to date, hand the rest to an executor, print progress and a summary."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers.batch.config import KERNEL_STARTS, RUNNER_VERSION, load_config
+from helpers.batch.executors import (
+    EXECUTORS,
+    Executor,
+    default_jobs,
+    default_kernel_start,
+)
+from helpers.batch.plan import PlannedRun, plan, stored_fingerprint
+from helpers.batch.tasks import Event, RunOutcome, RunTask
+from helpers.problems import UsageError
+from helpers.project import Project
+
+# --- the batch ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    status: str  # "ok" | "failed" | "up to date"
+    seconds: float
+    output: Path | None  # the notebook to look at: <name>.ipynb, or <name>.failed.ipynb
+    error: str | None = None
+    attempts: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str) -> RunTask:
+    return RunTask(
+        name=run.name, notebook=run.notebook.path.resolve(), output_dir=run.output.parent.resolve(),
+        parameters=run.parameters, cwd=run.notebook.path.parent.resolve(),
+        env={"KTPEL_PROJECT": str(project.root.resolve())}, kernel_name=run.notebook.kernel_name,
+        input_label=run.notebook.label, output_dir_label=project.rel(run.output.parent),
+        metadata={"name": run.name, "fingerprint": run.fingerprint, "snapshot_id": snapshot_id,
+                  "notebook": run.notebook.label, "parameters": run.parameters, "runner_version": RUNNER_VERSION},
+        start_timeout=start_timeout, kernel_start=kernel_start)
+
+
+def _first_line(text: str | None, limit: int = 300) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None = None, only: Sequence[str] = (),
+              overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
+              export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
+              start_timeout: float = 60.0, kernel_start: str | None = None,
+              echo: Callable[[str], None] = _echo) -> list[RunResult]:
+    """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
+
+    Refuses the whole batch (:class:`ValidationFailed`, :class:`UsageError`) before running anything
+    if a run is bad; otherwise never raises for a failing run: see each result's ``status``."""
+    from filelock import FileLock
+
+    from helpers.snapshot import resolve
+
+    t0 = time.monotonic()
+    kernel_start = kernel_start or default_kernel_start()
+    if kernel_start not in KERNEL_STARTS:
+        raise UsageError(f"unknown kernel start {kernel_start!r}; choose one of {', '.join(KERNEL_STARTS)}")
+    snapshot_id, _ = resolve(project, snapshot)
+    runs = plan(project, load_config(project, config), snapshot_id, only=only, overrides=overrides,
+                export_settings=export_settings)
+    out_dir = project.reports_dir / snapshot_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, RunResult] = {}
+    total, counter = len(runs), itertools.count(1)
+    lock = FileLock(str(out_dir / ".report.lock"))
+    if not _try_lock(lock):
+        echo(f"waiting for another `ktpel report` on {project.rel(out_dir)} to finish ...")
+        lock.acquire()
+    try:
+        for leftover in out_dir.glob(".tmp-*.ipynb"):  # from runs that died; we hold the lock
+            leftover.unlink(missing_ok=True)
+        todo = []
+        for run in runs:
+            if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
+                results[run.name] = RunResult(run.name, "up to date", 0.0, run.output)
+                run.failed_output.unlink(missing_ok=True)  # a failure of other inputs, now superseded
+                echo(f"[{next(counter)}/{total}] {run.name} up to date")
+            else:
+                todo.append(run)
+        if todo:
+            n_jobs = max(1, min(jobs or default_jobs(), len(todo)))
+            where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
+            echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
+            own = executor is None
+            ex = executor or EXECUTORS["local"](jobs=n_jobs)
+            finished: set[str] = set()
+
+            def on_event(event: Event) -> None:
+                kind, name, *rest = event
+                if name in finished:
+                    return
+                if kind == "start":
+                    echo(f"      {name}: started" + (f" (attempt {rest[0]})" if rest[0] > 1 else ""))
+                elif kind == "cells":
+                    echo(f"      {name}: {rest[0]}/{rest[1]} cells")
+                elif kind == "retry":
+                    echo(f"      {name}: {rest[0]}; retrying once")
+
+            try:
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start) for run in todo]
+                for outcome in ex.run(tasks, on_event):
+                    finished.add(outcome.name)
+                    results[outcome.name] = _result(outcome)
+                    status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
+                    echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
+            finally:
+                if own:
+                    ex.close()
+    finally:
+        lock.release()
+    ordered = [results[run.name] for run in runs]
+    for line in summary_lines(project, ordered, time.monotonic() - t0):
+        echo(line)
+    return ordered
+
+
+def _try_lock(lock: Any) -> bool:
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=0)
+        return True
+    except Timeout:
+        return False
+
+
+def _result(outcome: RunOutcome) -> RunResult:
+    return RunResult(outcome.name, "ok" if outcome.ok else "failed", outcome.seconds, outcome.output,
+                     outcome.error, outcome.attempts, outcome.started, outcome.finished)
+
+
+def summary_lines(project: Project, results: Sequence[RunResult], seconds: float) -> list[str]:
+    """An aligned table (name, status, seconds, output), each failure's error under its row, and a total."""
+    rows = [(r.name, r.status, "-" if r.status == "up to date" else f"{r.seconds:.1f}",
+             project.rel(r.output) if r.output else "-") for r in results]
+    head = ("name", "status", "seconds", "output")
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+
+    def fmt(row: Sequence[str]) -> str:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
+        return "  ".join(cells).rstrip()
+
+    lines = ["", fmt(head)]
+    for result, row in zip(results, rows):
+        lines.append(fmt(row))
+        if result.error:
+            lines += [f"    {line}" for line in result.error.strip().splitlines()[:12]]
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "up to date")}
+    lines.append(f"{counts['ok']} ok, {counts['failed']} failed, {counts['up to date']} up to date "
+                 f"in {seconds:.1f} s")
+    return lines
+
+

@@ -1,0 +1,55 @@
+"""What travels between the planner, the executors and the engine: a task to run and its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+#: Progress reported while a run executes:
+#: ``("start", name, attempt)``, ``("cells", name, done, total)``, ``("retry", name, why)``.
+Event = tuple[Any, ...]
+
+
+class LaunchSlot(Protocol):
+    """A (cross-process) semaphore bounding kernel starts: ``multiprocessing``'s, or a
+    ``distributed.Semaphore`` behind :class:`_DaskLaunchSlot`.  ``release`` is only
+    called after a successful ``acquire``."""
+
+    def acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs to execute one run (absolute paths; labels for messages and metadata)."""
+
+    name: str
+    notebook: Path
+    output_dir: Path
+    parameters: dict[str, Any]
+    cwd: Path
+    env: dict[str, str]
+    kernel_name: str
+    input_label: str  # the notebook, repo-relative
+    output_dir_label: str  # the output directory, repo-relative
+    metadata: dict[str, Any] = field(default_factory=dict)  # stored as the output's metadata.ktpel
+    start_timeout: float = 60.0
+    attempts: int = 2  # kernel start attempts
+    kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.forkkernel)
+
+    def output_label(self, path: Path) -> str:
+        return f"{self.output_dir_label}/{path.name}"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    name: str
+    ok: bool
+    seconds: float
+    output: Path | None  # <name>.ipynb, <name>.failed.ipynb, or None if nothing was written
+    error: str | None
+    attempts: int
+    started: float  # time.time() in the worker
+    finished: float

@@ -1,0 +1,25 @@
+"""One fingerprint of this package's code: what a report run depends on besides its notebook and data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+PACKAGE = Path(__file__).parent
+#: Non-Python files that change what a run or an export produces.
+ASSETS = ("assets", "fonts")
+
+
+def package_files() -> list[tuple[str, bytes]]:
+    """Every module of this package and its assets, by package-relative path, in a stable order."""
+    paths = sorted(PACKAGE.rglob("*.py")) + sorted(p for d in ASSETS for p in (PACKAGE / d).rglob("*") if p.is_file())
+    return [(p.relative_to(PACKAGE).as_posix(), p.read_bytes()) for p in paths if "__pycache__" not in p.parts]
+
+
+def package_digest() -> str:
+    """sha256 of :func:`package_files` as they are on disk now: the caller's and a worker's must agree."""
+    h = hashlib.sha256()
+    for name, data in package_files():
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()

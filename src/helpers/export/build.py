@@ -1,0 +1,103 @@
+"""Export an executed batch ``reports/<snapshot_id>/``: pages, chart files, decks, index; atomically.
+
+Everything is rendered in memory first; only then is each file replaced atomically (:mod:`helpers.atomic`).
+A failure while rendering writes nothing at all; a failure while writing leaves every file either in its
+previous or in its new complete version, and no temporary file.  Exports of one batch take a file lock,
+so two of them never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from filelock import FileLock
+
+from helpers import atomic
+from helpers.export.html import index_page, report_page
+from helpers.export.model import (
+    CHARTS_DIR,
+    INDEX,
+    ExportError,
+    ExportResult,
+    Run,
+    batch_directory,
+    deck_name,
+    load_batch,
+    safe_name,
+)
+from helpers.export.render import render_chart
+from helpers.export.slides import build_deck
+from helpers.project import Project
+
+
+def _clean_leftovers(directory: Path) -> None:
+    """Temporary files of exports that died (we hold the batch's export lock)."""
+    for folder in (directory, directory / CHARTS_DIR):
+        atomic.clean_leftovers(folder)
+
+
+def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None) -> ExportResult:
+    """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
+
+    ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
+    always cover the whole batch (charts of other reports come from their existing PNG files when
+    those are newer than the notebook, else they are rendered)."""
+    sid, directory = batch_directory(project, snapshot_id)
+    with FileLock(str(directory / ".export.lock")):
+        _clean_leftovers(directory)
+        batch = load_batch(project, sid)
+        available = [r.name for r in batch.runs]
+        selected = set(available if names is None else names)
+        unknown = sorted(selected - set(available))
+        if unknown:
+            raise ExportError(f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
+                              f"available: {', '.join(available) or '(none)'}")
+        charts_dir = directory / CHARTS_DIR
+
+        # 1. Render everything in memory: a failure here writes nothing.
+        files: dict[Path, bytes] = {}
+        pngs: dict[str, bytes] = {}
+        for run in batch.runs:
+            for chart in run.charts:
+                if run.name in selected:
+                    rendered = render_chart(chart.spec)
+                    for ext, data in rendered.items():
+                        files[charts_dir / f"{chart.stem}.{ext}"] = data
+                    pngs[chart.stem] = rendered["png"]
+                else:
+                    existing = charts_dir / f"{chart.stem}.png"
+                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
+                        pngs[chart.stem] = existing.read_bytes()
+                    else:
+                        rendered = render_chart(chart.spec)
+                        for ext, data in rendered.items():
+                            files[charts_dir / f"{chart.stem}.{ext}"] = data
+                        pngs[chart.stem] = rendered["png"]
+        for run in batch.runs:
+            if run.name in selected:
+                files[directory / f"{run.name}.html"] = report_page(batch, run)
+        decks: dict[str, str] = {}
+        for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
+            runs = [r for r in batch.runs if r.lang == lang]
+            name = deck_name(lang)
+            files[directory / name] = build_deck(batch, runs, lang, pngs)
+            decks[lang] = name
+        files[directory / INDEX] = index_page(batch, decks)
+
+        # 2. Write each file atomically; the index last, once what it links to is there.
+        charts_dir.mkdir(exist_ok=True)
+        result = ExportResult(sid, directory, skipped=list(batch.skipped))
+        for path, data in files.items():
+            atomic.write_bytes(path, data)
+            result.written.append(path)
+        _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
+        return result
+
+
+def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:
+    """Chart files of re-exported reports that no longer have that chart."""
+    for run in runs:
+        for path in charts_dir.glob(f"{safe_name(run.name)}--*"):
+            if path not in keep and path.suffix in (".png", ".svg", ".pdf"):
+                path.unlink(missing_ok=True)
