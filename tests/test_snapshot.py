@@ -52,7 +52,7 @@ def raw_fact_rows(project: Project) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
     """One snapshot of the real raw layer, shared by the tests that only read it."""
-    project = copy_raw_layer(tmp_path_factory.mktemp("built") / "ws")
+    project = copy_raw_layer(tmp_path_factory.mktemp("built") / "ws", seed=True)
     return project, build(project).snapshot_id
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, run_ktpel
+from conftest import SEED_RAW, run_ktpel
 from helpers.project import Project
 
 Edit = Callable[[Path], tuple[str, int]]
@@ -236,7 +236,7 @@ def straight_quote_where_source_is_curly(raw: Path) -> None:
 
 
 def _fact_rows() -> int:
-    with open(ROOT / "data" / "raw" / "facts.csv", encoding="utf-8", newline="") as fh:
+    with open(SEED_RAW / "facts.csv", encoding="utf-8", newline="") as fh:
         return sum(1 for _ in csv.DictReader(fh))
 
 

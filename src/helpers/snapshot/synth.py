@@ -29,9 +29,9 @@ def synth_regions(kabupaten: int) -> list[list[str]]:
         raise ValueError(f"--kabupaten must be between 1 and {99 * len(SYNTH_PROVINCES)}")
     rows = []
     for p in range(1, math.ceil(kabupaten / 99) + 1):
-        rows.append([f"{p:02d}", f"Provinsi Sintetis {p:02d}", "provinsi", "00", "synthetic (ktpel synth)"])
+        rows.append([f"{p:02d}", f"Provinsi Sintetis {p:02d}", "provinsi", "00", "", "synthetic (ktpel synth)"])
         for k in range(1, min(99, kabupaten - 99 * (p - 1)) + 1):
-            rows.append([f"{p:02d}.{k:02d}", f"Kabupaten Sintetis {p:02d}.{k:02d}", "kabupaten", f"{p:02d}",
+            rows.append([f"{p:02d}.{k:02d}", f"Kabupaten Sintetis {p:02d}.{k:02d}", "kabupaten", f"{p:02d}", "",
                          "synthetic (ktpel synth)"])
     return rows
 
