@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers.problems import Problem, ValidationFailed
 from helpers.project import Project
 from helpers.raw import bulk
-from helpers.raw.dates import parse_period
+from helpers.raw.dates import parse_period, period_problem
 from helpers.raw.numbers import NumberFormatError, decimals_of, find_numbers
 from helpers.raw.records import (
     LEVELS,
@@ -241,7 +241,7 @@ def load_targets(project: Project, sources: dict[str, Source], regions: dict[str
     seen: dict[tuple[str, str, str, str], int] = {}
     for line, r in rows:
         row_problems, value = _check_common(name, line, r, sources, regions, metrics)
-        if not re.fullmatch(r"(19|20)\d\d", r["year"]):
+        if not re.fullmatch(r"(19|20)[0-9][0-9]", r["year"]):
             row_problems.append(Problem(name, line, "year", f"{r['year']!r} is not a year"))
         if r["year_is_estimate"] not in ("true", "false"):
             row_problems.append(Problem(name, line, "year_is_estimate", f"{r['year_is_estimate']!r}: write true or false"))
@@ -277,7 +277,9 @@ def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, 
             field = "as_of_precision" if "precision" in str(exc) and "not a" not in str(exc) else "as_of"
             row_problems.append(Problem(name, line, field, str(exc)))
             as_of = None
-        if as_of and as_of.start and source and source.latest_as_of and as_of.start > source.latest_as_of:
+        if as_of is not None and (bad := period_problem(as_of)):
+            row_problems.append(Problem(name, line, "as_of", bad))
+        elif as_of and as_of.start and source and source.latest_as_of and as_of.start > source.latest_as_of:
             row_problems.append(Problem(name, line, "as_of", f"{r['as_of']} is after {source.id} was published "
                                         f"(latest possible: {source.latest_as_of.isoformat()})"))
         key = (r["source_id"], r["region_code"], r["metric"], r["as_of"])
