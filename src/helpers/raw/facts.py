@@ -10,6 +10,7 @@ from pathlib import Path
 from helpers.problems import Problem, ValidationFailed
 from helpers.project import Project
 from helpers.raw import bulk
+from helpers.raw.context import RegionNames, metric_words_in, paragraph_span, paragraph_text, whole_occurrences
 from helpers.raw.dates import parse_period, period_problem
 from helpers.raw.numbers import NumberFormatError, decimals_of, find_numbers
 from helpers.raw.records import (
@@ -23,7 +24,6 @@ from helpers.raw.records import (
     Region,
     Target,
 )
-from helpers.raw.context import RegionNames, metric_words_in, paragraph_span, paragraph_text, whole_occurrences
 from helpers.raw.sources import Source, load_sources, normalise_text
 from helpers.raw.tables import read_rows
 
