@@ -174,8 +174,11 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
     good = [(name, status, output) for name, status, output in results if status != "failed" and output is not None]
     if not good:
         return
+    from helpers.export.stamp import stale_reports
+
     directory = good[0][2].parent  # type: ignore[union-attr]
-    names = [name for name, status, _ in good if status == "ok" or not (directory / f"{name}.html").is_file()]
+    stale = set(stale_reports(directory, [name for name, _, _ in good]))  # made with other code, CSS or fonts
+    names = [name for name, status, _ in good if status == "ok" or name in stale]
     if not names and (directory / "index.html").is_file():
         print("exports up to date", flush=True)
         return
