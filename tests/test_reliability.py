@@ -197,3 +197,20 @@ def test_validator_refuses_random_bytes_cleanly(fuzz_project, data):
         assert any(str(p).startswith("data/raw/regions.csv:") for p in exc.problems)
     finally:
         path.write_bytes(original)
+
+
+# --- a notebook refuses a metric it cannot draw truthfully ---------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric, unit", [("population", "persons"), ("ktp_printed", "cards")])
+def test_coverage_over_time_refuses_a_count_metric(tmp_path, metric, unit):
+    """02_coverage_over_time titles and scales its chart as coverage in percent: a count is refused, by name."""
+    project = copy_workspace(tmp_path / "ws", notebooks=True)
+    assert ktpel(project, "build").wait(timeout=120) == 0
+    done = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                           str(project.notebooks_dir / "02_coverage_over_time.ipynb"), str(tmp_path / "out.ipynb"),
+                           "-p", "metric", metric], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KTPEL_PROJECT": str(project.root)})
+    assert done.returncode != 0
+    assert f"metric '{metric}' is measured in {unit}; this notebook charts percentages" in done.stderr
+    assert "application/vnd.vegalite" not in (tmp_path / "out.ipynb").read_text(encoding="utf-8")  # no chart drawn
