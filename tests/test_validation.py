@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SEED_RAW, run_ktpel
+from conftest import ROOT, SEED_RAW, run_ktpel
 from helpers.project import Project
 
 Edit = Callable[[Path], tuple[str, int]]
@@ -378,3 +378,28 @@ def test_check_on_bad_data_fails_and_writes_nothing(project_copy: Project) -> No
     assert not result.stdout.startswith("ok")
     assert f"data/raw/{file}:{line}: value: " in result.stderr
     assert not project_copy.processed.exists()
+
+
+# --- the quote rules on the whole corpus -------------------------------------------------------------------------
+
+def test_figures_moved_to_another_region_of_their_level_are_refused_on_the_corpus() -> None:
+    """Every fact of data/raw, moved to each other region its source has facts for (and Batam, Bangka Tengah,
+    Kaltim, Kutai Timur): at its own level (provinsi, kabupaten/kota) the move is refused (README: the limits)."""
+    from helpers.raw.context import RegionNames
+    from helpers.raw.facts import check_quote, collect_raw_layer
+
+    raw, problems = collect_raw_layer(Project(ROOT))
+    assert problems == []
+    names = RegionNames(raw.regions.values())
+    tried = refused = 0
+    for f in raw.facts:
+        others = {g.region_code for g in raw.facts if g.source_id == f.source_id} | {"21.71", "19.04", "64", "64.08"}
+        for other in others - {f.region_code}:
+            if names.level(other) != names.level(f.region_code):
+                continue
+            found, _ = check_quote(raw.sources[f.source_id], f.quote, f.value, f.unit, None, raw.regions[other],
+                                   None, names)
+            tried += 1
+            refused += any(field == "region_code" for field, _ in found)
+    assert tried > 500
+    assert refused / tried >= 0.99, f"{refused}/{tried}"

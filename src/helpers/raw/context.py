@@ -96,9 +96,15 @@ class RegionNames:
         alternatives = "|".join(re.escape(n) for n in ordered)
         self._pattern = re.compile(rf"(?<!\w)({alternatives})(?!\w)") if ordered else None
         # a news dateline in capitals at the start of a paragraph: "BATAM, IsuKepri.Com -", "BATAM | SERANTAUMEDIA"
+        self._seen: dict[str, list[Mention]] = {}
         self._dateline = re.compile(r"(?m)^([A-Z][A-Z ]+?)(?=\s*[,|(\u2014-])")
 
     def mentions(self, text: str) -> list[Mention]:
+        if text not in self._seen:
+            self._seen[text] = self._mentions(text)
+        return self._seen[text]
+
+    def _mentions(self, text: str) -> list[Mention]:
         if self._pattern is None:
             return []
         found = [Mention(m.start(), m.end(), self.names[m.group(1)]) for m in self._pattern.finditer(text)]

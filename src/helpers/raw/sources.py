@@ -26,21 +26,20 @@ DATE_FIELDS = ("published_on", "published_not_before", "published_not_after")
 MAX_YAML_BYTES = 4 * 2**20
 
 
-class NoAliasLoader(yaml.SafeLoader):
-    """YAML without anchors and aliases: sources.yaml needs none, and aliases nested in aliases (a "billion
-    laughs" bomb) would expand to gigabytes once the values are used."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed here; write the value out",
-                                              event.start_mark)
-        return super().compose_node(parent, index)
+#: libyaml's loader when available (ten times faster than the pure-Python one).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(text: str) -> Any:
-    """``text`` parsed with :class:`NoAliasLoader`."""
-    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    """``text`` parsed as YAML without anchors and aliases: sources.yaml needs none, and aliases nested in
+    aliases (a "billion laughs" bomb) would expand to gigabytes once the values are used.  Raises
+    :class:`yaml.YAMLError` (with the alias's line) for an alias."""
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed here; write the value out",
+                                              event.start_mark)
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
                          "\u00a0": " ", "\u2013": "-", "\u2014": "-"})
@@ -83,7 +82,7 @@ class Source:
 def _compose_lines(text: str) -> dict[int, tuple[int, dict[str, int]]]:
     """Line of each entry of ``sources`` and of each of its keys (1-based)."""
     lines: dict[int, tuple[int, dict[str, int]]] = {}
-    root = yaml.compose(text, Loader=NoAliasLoader)
+    root = yaml.compose(text, Loader=_LOADER)
     if not isinstance(root, yaml.MappingNode):
         return lines
     for key, value in root.value:
