@@ -7,6 +7,7 @@ every check waits for a state with a generous bound and never measures a duratio
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,12 +42,13 @@ def _probe_notebook(path: Path) -> None:
     params = nbformat.v4.new_code_cell('snapshot = "latest"\nmode = "ok"')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
-        "import os, time\n"
+        "import json, os, time\n"
         "if mode == 'sleep':\n"
         "    with open('kernel.pid.tmp', 'w') as fh:\n        fh.write(str(os.getpid()))\n"
         "    os.replace('kernel.pid.tmp', 'kernel.pid')\n"
         "    time.sleep(600)\n"
-        "print('probe', mode)")]
+        "from ipykernel.connect import get_connection_info\n"
+        "print('probe', mode, 'transport', json.loads(get_connection_info())['transport'])")]
     nbformat.write(nb, path)
 
 
@@ -160,6 +162,34 @@ def test_a_second_report_waits_for_the_first_and_then_runs(ws):
     ws.good = (ws.out / "probe.ipynb").read_bytes()  # the forced run replaced it
 
 
+# --- kernels cannot collide on ports --------------------------------------------------------------
+
+PROBES = "runs:\n  - name: p-{mode}\n    notebook: notebooks/99_probe.ipynb\n    grid: {mode: [a, b, c, d]}\n"
+
+
+def test_two_batches_at_once_start_every_kernel_over_ipc(ws, tmp_path):
+    """Two workspaces run a batch each at the same moment (8 kernel starts, fork and spawn): every run
+    succeeds, and every kernel was connected over IPC sockets, so none competed for a TCP port."""
+    other = copy_raw_layer(tmp_path / "other", seed=True)
+    shutil.copytree(ws.root / "notebooks", other.notebooks_dir, ignore=shutil.ignore_patterns("kernel.pid"))
+    build(other)
+    batches = []
+    for root, start in ((ws.root, "fork"), (other.root, "spawn")):
+        (root / "probes.yaml").write_text(PROBES, encoding="utf-8")
+        batches.append(subprocess.Popen(
+            [sys.executable, "-m", "helpers.cli", "--project", str(root), "report", "--config",
+             str(root / "probes.yaml"), "--no-export", "--force", "-j", "2", "--kernel-start", start],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for batch in batches:
+        stdout, stderr = batch.communicate(timeout=600)
+        assert batch.returncode == 0 and "4 ok, 0 failed" in stdout, stdout + stderr
+        assert "Address already in use" not in stdout + stderr
+    for out in (ws.out, other.reports_dir / ws.out.name):
+        for mode in "abcd":
+            printed = nbformat.read(out / f"p-{mode}.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+            assert printed.strip() == f"probe {mode} transport ipc"
+
+
 # --- limits on arguments ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -172,5 +202,46 @@ def test_a_second_report_waits_for_the_first_and_then_runs(ws):
 ])
 def test_bad_report_arguments_are_refused(ws, args, message):
     done = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), *args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _bomb(levels: int = 9) -> str:
+    """Billion laughs: each anchor lists the previous one ten times (10**levels values once expanded)."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines)
+
+
+HUNDREDS = ",".join(map(str, range(300)))
+GRID = "runs:\n  - name: {name}\n    notebook: notebooks/99_probe.ipynb\n    grid: {grid}\n"
+BAD_LIMITS = [
+    (_bomb() + "\nruns: [*a8]\n", "yaml", "expands to more than 100,000 values"),
+    ("runs: " + "[" * 5000 + "]" * 5000 + "\n", "yaml", "is nested too deeply"),
+    ("runs: &r [*r]\n", "yaml", "contains itself through an alias"),
+    (GRID.format(name="p-{mode}-{x}", grid=f"{{mode: [{HUNDREDS}], x: [{HUNDREDS}]}}"),
+     "grid", "makes 90,000 runs (300 x 300); a batch has at most 10,000"),
+    (GRID.format(name="p-{mode:>999999999}", grid="{mode: [a, b]}"), "name", "asks for a width over 99"),
+    (GRID.format(name="p-{mode:{w}}-{w}", grid="{mode: [a], w: [999999999]}"), "name", "has a nested field"),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "message"), BAD_LIMITS)
+def test_oversized_configs_are_refused_quickly_and_clearly(ws, text, field, message):
+    (ws.root / "big.yaml").write_text(text, encoding="utf-8")
+    done = run_ktpel(ws.root, "report", "--config", str(ws.root / "big.yaml"), timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "big.yaml:" in done.stderr and f": {field}: " in done.stderr and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("[" + ", ".join(f"&a{i} [{', '.join([f'*a{i - 1}' if i else 'x'] * 10)}]" for i in range(7)) + "]",
+     "-p mode: the value expands to more than 100,000 values"),
+    ("[" * 5000, "-p mode: the value is nested too deeply"),
+    ("&a [*a]", "-p mode: the value contains itself through an alias"),
+])
+def test_oversized_parameters_are_refused_quickly_and_clearly(ws, value, message):
+    done = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), "-p", f"mode={value}", timeout=60)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr

@@ -68,9 +68,11 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert "running 2 of 2 notebook(s), 2 at a time" in out
     assert "region-comparison: started" in out and "profile-kaltim: 5/5 cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
-    summary = out[out.index("name "):]
-    assert "region-comparison      ok" in summary.replace("  ", " ") or "region-comparison" in summary
-    assert f"reports/{ws.sid}/profile-kaltim.ipynb" in summary
+    summary = out[out.index("name "):].splitlines()
+    rows = {line.split()[0]: line.split() for line in summary[1:] if line.split() and line.split()[0] in
+            ("region-comparison", "profile-kaltim")}
+    assert [rows[n][1] for n in ("region-comparison", "profile-kaltim")] == ["ok", "ok"], summary
+    assert rows["profile-kaltim"][3] == f"reports/{ws.sid}/profile-kaltim.ipynb"
     assert str(ws.root) not in out
     for name in ("region-comparison", "profile-kaltim"):
         meta = _meta(ws.out / f"{name}.ipynb")
