@@ -190,6 +190,23 @@ def test_two_batches_at_once_start_every_kernel_over_ipc(ws, tmp_path):
             assert printed.strip() == f"probe {mode} transport ipc"
 
 
+def test_a_batch_whose_zygotes_fail_spawns_its_kernels_and_says_so_once(ws, tmp_path):
+    """Every worker's zygote dies importing a broken module: the batch still finishes, every run with a
+    spawned kernel, and one line says why."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "vl_convert.py").write_text("raise ImportError('broken on purpose')\n")  # the zygote imports it
+    (ws.root / "probes.yaml").write_text(PROBES, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(ws.root), "report", "--config",
+                           str(ws.root / "probes.yaml"), "--no-export", "--force", "-j", "2", "--kernel-start",
+                           "fork"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0 and "4 ok, 0 failed" in done.stdout, done.stdout + done.stderr
+    said = [line for line in done.stdout.splitlines() if "forked kernel start failed" in line]
+    assert len(said) == 1 and "the kernel zygote exited" in said[0], done.stdout
+    assert said[0].strip().endswith("this run's kernel is spawned instead")
+
+
 # --- limits on arguments ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -44,7 +44,7 @@ from helpers.problems import Problem, UsageError, ValidationFailed
 from helpers.project import Project
 
 CONFIG_NAME = "reports.yaml"
-#: How kernels start: forked from a worker's zygote (helpers.forkkernel) or spawned as new processes.
+#: How kernels start: forked from a worker's zygote (helpers.batch.kernels) or spawned as new processes.
 KERNEL_STARTS = ("fork", "spawn")
 #: Bump when the runner changes what it writes: it is part of every fingerprint.
 RUNNER_VERSION = "1"

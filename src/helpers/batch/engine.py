@@ -6,14 +6,20 @@ and reuses it for every run it is given.  What it adds to Papermill:
 
 * **this interpreter's kernel**: the kernel is started as
   ``sys.executable -m ipykernel_launcher``, whatever ``python3`` kernelspec
-  another environment (or ``~/.local/share/jupyter``) may define;
+  another environment (or ``~/.local/share/jupyter``) may define
+  (:class:`ThisPythonKernelSpecManager`), forked from the worker's zygote
+  through the ``ktpel-fork-provisioner`` provisioner (:class:`ForkKernelManager`)
+  or spawned (:class:`SpawnKernelManager`);
+* **no TCP ports**: on Linux kernels talk over IPC sockets in a directory
+  private to the worker, so two kernels cannot race for a port;
 * **explicit working directory and environment per run**: given to the kernel
   at launch (``cwd=``, ``env=``), never by ``chdir`` in the worker;
 * **a bounded launch window**: a kernel start holds a slot (a semaphore shared
   by the executor's workers) from launch until the kernel answers
   ``kernel_info``; a start that fails or times out raises
   :class:`KernelStartFailed` and :func:`execute_task` retries it once;
-* **progress as events**: ``("cells", name, done, total)`` after every code cell;
+* **progress as events**: ``("cells", name, done, total)`` after every code cell,
+  ``("fallback", name, why)`` when a forked start failed and the kernel was spawned;
 * **atomic outputs**: Papermill writes ``.tmp-<name>.<pid>.ipynb`` in the output
   directory; on success it is renamed to ``<name>.ipynb``; on failure to
   ``<name>.failed.ipynb``, and the previous ``<name>.ipynb`` is left untouched.
