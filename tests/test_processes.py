@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import nbformat
 import pytest
 
 from conftest import copy_raw_layer, run_ktpel
+from helpers.batch.connections import CONNECTION_DIR_PREFIX
 from helpers.snapshot import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
@@ -145,6 +147,8 @@ def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, ker
     assert again.returncode == 0 and "waiting" not in again.stdout, again.stdout + again.stderr
     assert "1 up to date" in again.stdout  # the good output was never replaced
     assert not list(ws.out.glob(".tmp-*"))  # a SIGKILLed run's leftover is removed by the next one
+    # ... and so are the killed workers' private directories of kernel connection files and sockets
+    assert not [d for pid in tree for d in Path(tempfile.gettempdir()).glob(f"{CONNECTION_DIR_PREFIX}{pid}-*")]
 
 
 def test_a_second_report_waits_for_the_first_and_then_runs(ws):

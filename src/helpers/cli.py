@@ -17,6 +17,7 @@ import json
 import math
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -149,8 +150,9 @@ def _stop_on_signal(signum: int, frame: Any) -> None:
 def cmd_report(project: Project, args: argparse.Namespace) -> int:
     """Run the batch; Ctrl-C, SIGTERM and SIGHUP stop it: the runs in progress end with their workers, the
     previous outputs stay, one line says so, and the exit code is 128 + the signal (130, 143, 129)."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _stop_on_signal)
+    if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _stop_on_signal)
     try:
         return _report(project, args)
     except (KeyboardInterrupt, _Stopped) as exc:

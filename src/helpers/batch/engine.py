@@ -27,10 +27,8 @@ and reuses it for every run it is given.  What it adds to Papermill:
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -57,6 +55,7 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Bool, default
 
 from helpers import atomic
+from helpers.batch.connections import connection_dir
 from helpers.batch.kernels import ForkProvisioner
 from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
 
@@ -89,20 +88,6 @@ class ThisPythonKernelSpecManager(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         return this_python_spec(self.fork)
-
-
-_connection_dir: str | None = None
-
-
-def connection_dir() -> str:
-    """A directory private to this process (mode 0700) for kernels' connection files and IPC sockets;
-    removed at exit."""
-    global _connection_dir
-    if _connection_dir is None:
-        # Short: a Unix socket path is limited to 107 bytes (the sockets are <dir>/k-<id>-ipc-<n>).
-        _connection_dir = tempfile.mkdtemp(prefix="ktpel-k-")
-        atexit.register(shutil.rmtree, _connection_dir, True)
-    return _connection_dir
 
 
 class SpawnKernelManager(AsyncKernelManager):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.config import KERNEL_STARTS, RUNNER_VERSION, load_config
+from helpers.batch.connections import remove_orphan_connection_dirs
 from helpers.batch.executors import (
     EXECUTORS,
     Executor,
@@ -91,6 +92,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
         lock.acquire()
     try:
         _remove_leftovers(out_dir)  # from runs that died; we hold the lock
+        remove_orphan_connection_dirs()  # of workers that were killed
         todo = []
         for run in runs:
             if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
