@@ -246,3 +246,21 @@ def test_fork_is_refused_where_the_platform_lacks_it(monkeypatch):
     monkeypatch.setattr(executors.sys, "platform", "darwin")
     assert executors.fork_unsupported() == "forked kernels need Linux (this is darwin)"
     assert executors.default_kernel_start() == "spawn"
+
+
+def test_the_fork_provisioner_is_a_jupyter_client_entry_point():
+    """pyproject declares it; jupyter_client's own factory makes it from the kernelspec the batch uses."""
+    import tomllib
+
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    from conftest import ROOT
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
+    assert declared["jupyter_client.kernel_provisioners"] == {
+        nbengine.FORK_PROVISIONER: "helpers.batch.kernels:ForkProvisioner"}
+    spec = nbengine.ThisPythonKernelSpecManager(fork=True).get_kernel_spec("python3")
+    assert spec.metadata["kernel_provisioner"]["provisioner_name"] == nbengine.FORK_PROVISIONER
+    made = KernelProvisionerFactory.instance().create_provisioner_instance("k", spec, parent=None)
+    assert type(made) is forkkernel.ForkProvisioner
+    assert "kernel_provisioner" not in nbengine.ThisPythonKernelSpecManager().get_kernel_spec("python3").metadata
