@@ -115,6 +115,7 @@ def test_injected_names_are_read_from_the_kernel_history():
     assert str(info.value) == ("unknown parameter 'region': this notebook's parameters are snapshot, lang, regions "
                                "(did you mean 'regions' instead of 'region'?)")
     assert unknown_injected_names(["", PARAMETERS_CELL, '# Parameters\nregions = "Batam,64"\n'])[0] == []
+    assert unknown_injected_names(["", PARAMETERS_CELL, '# Parameters\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])[0] == []
     assert unknown_injected_names(["", PARAMETERS_CELL, "x = 1"]) == ([], [])  # JupyterLab, nbval: no injected cell
     assert unknown_injected_names(["", '# Parameters\nregion = "x"\n'])[0] == []  # no parameters cell before it
     check_injected_names(["", PARAMETERS_CELL])

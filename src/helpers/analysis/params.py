@@ -35,6 +35,8 @@ from helpers.snapshot import SnapshotNotFound, read_catalog, resolve
 DEFAULT_REGIONS = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]
 #: The first line of the cell Papermill injects after the ``parameters`` cell (papermill.translators).
 INJECTED_HEADER = "# Parameters"
+#: Names Papermill adds itself (``--inject-paths``: PAPERMILL_INPUT_PATH, PAPERMILL_OUTPUT_PATH).
+PAPERMILL_NAMES = "PAPERMILL_"
 
 
 class ParameterError(ValueError):
@@ -155,7 +157,8 @@ def unknown_injected_names(cells: Sequence[str]) -> tuple[list[str], list[str]]:
                 injected, declared = parameter_names(cells[index]), parameter_names(cells[index - 1])
             except SyntaxError:
                 return [], []
-            return ([n for n in injected if n not in declared] if declared else []), declared
+            unknown = [n for n in injected if n not in declared and not n.startswith(PAPERMILL_NAMES)]
+            return (unknown if declared else []), declared
     return [], []
 
 
@@ -191,7 +194,7 @@ def open_report(snapshot: str = "latest", regions: Any = None, lang: str = "id",
     try:
         wanted = DEFAULT_REGIONS if regions is None or (isinstance(regions, (str, list, tuple)) and not regions) \
             else regions
-        codes = queries.resolve_regions(con, wanted)
+        codes = queries.resolve_regions(con, wanted) or queries.resolve_regions(con, DEFAULT_REGIONS)
         if metric is not None:
             queries.check_metric(con, metric)
         until_date = _parse_until(until)
