@@ -82,10 +82,11 @@ class Report:
             absent = tuple(r for r in regions if not any(c == r or (within and c.startswith(f"{r}.")) for c in rows))
             if absent:
                 missing.setdefault(absent, []).append(metric)
-        sentences = [self._no_figure_sentence(absent, group) for absent, group in missing.items()]
         if frame.empty or codes.empty:
-            raise NoFigures((" ".join(sentences) or self._no_figure_sentence(tuple(regions), metrics))
+            stop = [self._no_figure_sentence(absent, group, named=True) for absent, group in missing.items()]
+            raise NoFigures((" ".join(stop) or self._no_figure_sentence(tuple(regions), metrics, named=True))
                             + self._regions_with_figures([m for m in metrics if m]))
+        sentences = [self._no_figure_sentence(absent, group) for absent, group in missing.items()]
         if sentences:
             from IPython.display import Markdown, display
 
@@ -103,7 +104,9 @@ class Report:
         shown = ", ".join(names[:8]) + (f" (+{len(names) - 8})" if len(names) > 8 else "")
         return f" {'Wilayah dengan angka' if self.lang == 'id' else 'Regions with figures'}: {shown}."
 
-    def _no_figure_sentence(self, regions: Sequence[str], metrics: Sequence[str | None]) -> str:
+    def _no_figure_sentence(self, regions: Sequence[str], metrics: Sequence[str | None], named: bool = False) -> str:
+        """One sentence; ``named``: with the snapshot id (a run that stops), else "this snapshot" (stored outputs
+        stay the same when only the snapshot id changes)."""
         names = self.region_names
         labels = dict(self.con.execute(f"SELECT metric, label_{self.lang} FROM metrics").fetchall())
         what = _join([labels.get(m, m) for m in metrics if m], self.lang, "or")
@@ -111,8 +114,10 @@ class Report:
         until = f" ({'sampai' if self.lang == 'id' else 'up to'} {format_date(self.until, 'day', self.lang)})" \
             if self.until else ""
         if self.lang == "id":
-            return f"Tidak ada angka {what or 'apa pun'} untuk {where} dalam snapshot {self.snapshot_id}{until}."
-        return f"No figure {f'of {what} ' if what else ''}for {where} in snapshot {self.snapshot_id}{until}."
+            snapshot = f"snapshot {self.snapshot_id}" if named else "snapshot ini"
+            return f"Tidak ada angka {what or 'apa pun'} untuk {where} dalam {snapshot}{until}."
+        snapshot = f"snapshot {self.snapshot_id}" if named else "this snapshot"
+        return f"No figure {f'of {what} ' if what else ''}for {where} in {snapshot}{until}."
 
 
 def _join(items: list[str], lang: Lang, conjunction: str) -> str:
