@@ -79,8 +79,10 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
     (project.root / "reports.yaml").write_text(RUNS, encoding="utf-8")
     regions = project.raw / "regions.csv"
+    # the old name stays an alias: notebooks may name Batam by it
     regions.write_text(regions.read_text(encoding="utf-8").replace(
-        "21.71,Kota Batam,", f"21.71,{_csv_field(REGION_ATTACK)},", 1), encoding="utf-8")
+        "21.71,Kota Batam,kota,21,Batam,", f"21.71,{_csv_field(REGION_ATTACK)},kota,21,Batam;Kota Batam,", 1),
+        encoding="utf-8")
     sources = project.raw / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8").replace(
         "    title: Batam Capai Rekor Perekaman KTP-el Tertinggi di Indonesia\n",
