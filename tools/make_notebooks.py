@@ -42,7 +42,11 @@ charts.show(chart)''',
                  "A figure from an undated source is marked as undated and placed at the latest date the evidence "
                  "allows, never at an invented day.",
         "params": COMMON + "\n" + REGIONS + '\nmetric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`',
-        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, metric=metric, until=until)",
+        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, metric=metric, until=until)\n"
+                "unit = report.con.execute(\"SELECT unit FROM metrics WHERE metric = ?\", [report.metric]).fetchone()[0]\n"
+                "if unit != \"percent\":  # the titles and axes below speak of coverage in percent\n"
+                "    raise ValueError(f\"metric {metric!r} is measured in {unit}; this notebook charts percentages \"\n"
+                "                     \"(e.g. ktp_recording_pct, kia_ownership_pct; see `ktpel facts`)\")",
         "cells": [
             '''series, targets = figures.coverage_over_time(report, report.metric)
 chart = charts.over_time(series, targets, report.lang, narrative.over_time_title(series, report.lang),

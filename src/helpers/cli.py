@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.problems import UsageError, ValidationFailed
+from helpers.problems import StorageError, UsageError, ValidationFailed
 from helpers.project import Project, find_project
 
 FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
@@ -37,13 +37,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: First characters that make a spreadsheet read a cell as a formula (``=HYPERLINK(...)``), tab and CR included.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell that spreadsheets will not run: text starting like a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection); numbers, dates and other text are unchanged."""
+    value = _jsonable(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None) -> None:
-    """Rows as csv, json or an aligned text table."""
+    """Rows as csv (formula-safe, see :func:`csv_cell`), json or an aligned text table."""
     out = out or sys.stdout
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([["" if r[c] is None else _jsonable(r[c]) for c in columns] for r in rows])
+        writer.writerows([["" if r[c] is None else csv_cell(r[c]) for c in columns] for r in rows])
     elif fmt == "json":
         json.dump([{c: _jsonable(r[c]) for c in columns} for r in rows], out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -76,8 +89,12 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(project: Project, args: argparse.Namespace) -> int:
-    from helpers.snapshot import iter_catalog_lines, read_catalog
+    from helpers.snapshot import catalog_status, iter_catalog_lines, read_catalog
 
+    problem = catalog_status(project)[1]
+    if problem:
+        print(f"ktpel snapshots: {problem}; listed from the snapshot files (the next `ktpel build` rewrites it)",
+              file=sys.stderr)
     if args.format == "json":
         print(json.dumps(read_catalog(project), indent=2))
     else:
@@ -189,8 +206,11 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
     good = [(name, status, output) for name, status, output in results if status != "failed" and output is not None]
     if not good:
         return
+    from helpers.export.stamp import stale_reports
+
     directory = good[0][2].parent  # type: ignore[union-attr]
-    names = [name for name, status, _ in good if status == "ok" or not (directory / f"{name}.html").is_file()]
+    stale = set(stale_reports(directory, [name for name, _, _ in good]))  # made with other code, CSS or fonts
+    names = [name for name, status, _ in good if status == "ok" or name in stale]
     if not names and (directory / "index.html").is_file():
         print("exports up to date", flush=True)
         return
@@ -356,10 +376,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ktpel {args.command}: {exc}", file=sys.stderr)
         return 2
     except (SnapshotNotFound, FileNotFoundError) as exc:
-        print(f"ktpel: {exc}", file=sys.stderr)
+        print(f"ktpel: {_scrubbed(exc, args)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - e.g. `ktpel facts | head`
         return 0
+    except StorageError as exc:
+        print(f"ktpel {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a read-only directory, a full disk: say where, not a traceback
+        where = _relative(exc.filename, args) if exc.filename else "a file of the workspace"
+        print(f"ktpel {args.command}: cannot write {where}: {exc.strerror or exc}; files written before are "
+              "unchanged", file=sys.stderr)
+        return 1
+
+
+def _relative(path: Any, args: argparse.Namespace) -> str:
+    try:
+        return find_project(args.project).rel(Path(path))
+    except (OSError, ValueError):
+        return Path(str(path)).name
+
+
+def _scrubbed(exc: Exception, args: argparse.Namespace) -> str:
+    """The message of ``exc`` with the project's absolute path taken out."""
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{_relative(exc.filename, args)}: {exc.strerror or 'not found'}"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover
