@@ -48,6 +48,13 @@ COLUMNS = ["region_code", "metric", "value", "unit", "qualifier", "as_of", "as_o
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _COUNT_UNIT_AFTER = re.compile(r"\s*(?:jiwa|orang|penduduk|warga|keping|unit|lembar|KTP)", re.I)
 _WORD_UNIT_AFTER = re.compile(r"\s*(?:unit|orang|jiwa|keping|lembar|buah)\b", re.I)
+_OF = re.compile(r"\bdari\b", re.I)
+#: The unit a word after a count gives it.
+_UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
+               (re.compile(r"\s*kecamatan\b", re.I), "districts"), (re.compile(r"\s*(?:unit|mesin)\b", re.I), "machines"),
+               (re.compile(r"\s*(?:keping|lembar)\b", re.I), "cards"), (re.compile(r"\s*permohonan\b", re.I), "requests"),
+               (re.compile(r"\s*kategori\b", re.I), "categories"),
+               (re.compile(r"\s*(?:jiwa|orang|penduduk|warga)\b", re.I), "persons")]
 #: "dua kabupaten/kota tersebut", "keduanya": the regions the text named together just before.
 _GROUP_REFERENCE = re.compile(r"\b(?:(?:dua|tiga|kedua|ketiga)\s+(?:kabupaten/kota|kabupaten|kota|daerah)\s+(?:tersebut|itu)"
                               r"|keduanya|ketiganya)\b", re.I)
@@ -135,9 +142,11 @@ def _distance(hit: _Hit, m: Mention) -> tuple[int, bool]:
     return (hit.start - m.end if after else max(0, m.start - hit.end)), after
 
 
-def _score(hit: _Hit, m: Mention, clause: tuple[int, int], others: list[Mention]) -> int:
+def _score(hit: _Hit, m: Mention, clause: tuple[int, int], others: list[Mention], sentence: str = "") -> int:
     dist, after = _distance(hit, m)
     score = dist + (0 if hit.strong else 60)
+    if not after and _OF.search(sentence[hit.end:m.start]):
+        score += 40  # "X yang telah merekam dari total Y": the words before "dari" describe X
     if not (clause[0] <= hit.start < clause[1]):
         score += 300
     if after and dist > 12:
@@ -182,7 +191,12 @@ def _quote(sentence: str, parts: list[tuple[int, int]]) -> str:
         start -= 1
     while end < len(sentence) and not sentence[end].isspace():
         end += 1
-    return sentence[start:end].strip().strip(",.;:\"'\u201c\u201d\u2018\u2019()")
+    quote = sentence[start:end].strip().strip(",.;:\"'\u201c\u201d\u2018\u2019")
+    while quote.startswith("(") and ")" not in quote or quote.startswith(")"):
+        quote = quote[1:].lstrip()
+    while quote.endswith(")") and "(" not in quote or quote.endswith("("):
+        quote = quote[:-1].rstrip()
+    return quote.strip(",.;:\"'\u201c\u201d\u2018\u2019")
 
 
 def _qualifier(sentence: str, m: Mention) -> tuple[str, int]:
@@ -217,19 +231,23 @@ def _region_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_
     return [("", "no region named yet", None)]
 
 
-def _metric_for(m: Mention, clause: tuple[int, int], hits: list[_Hit], kinds: dict[str, str],
-                figures: list[Mention], reader: _Reader) -> tuple[str, str, _Hit | None]:
-    """``(metric, why, hit)`` for figure ``m``."""
+def _metric_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_Hit], kinds: dict[str, str],
+                units: dict[str, str], figures: list[Mention], reader: _Reader) -> tuple[str, str, _Hit | None]:
+    """``(metric, why, hit)`` for figure ``m``: the unit word after a count ("12 kecamatan", "1.429 keping")
+    narrows the metrics to those of that unit."""
     kind = "percent" if m.is_percent else "count"
-    usable = [h for h in hits if kinds[h.label] == kind]
+    unit = "percent" if m.is_percent else next((u for p, u in _UNIT_AFTER if p.match(sentence, m.end)), None)
+    usable = [h for h in hits if kinds[h.label] == kind and unit in (None, units[h.label])]
+    if unit not in (None, "percent", "persons") and not usable:
+        return "", f"no metric words for a count of {unit}", None
     if not usable:
         if kind in reader.metric:
             return reader.metric[kind], "metric carried from the previous sentence", None
         return "", "no metric words found", None
-    cue = min(usable, key=lambda h: _score(h, m, clause, figures))
+    cue = min(usable, key=lambda h: _score(h, m, clause, figures, sentence))
     topic = [h for h in usable if h.strong and h.end <= m.start]
     if kind == "percent" and not cue.strong and topic:  # "Pemilih Pemula ... tertinggi ... perekaman 99,85 persen"
-        cue = min(topic, key=lambda h: _score(h, m, clause, figures))
+        cue = min(topic, key=lambda h: _score(h, m, clause, figures, sentence))
     return cue.label, f"metric from {cue.text!r}", cue
 
 
@@ -239,6 +257,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
     cues = [c for c in (cues if cues is not None else load_cues()) if c.metric in metrics]
     kinds = {c.metric: c.kind for c in cues}
     families = {c.metric: c.family for c in cues if c.kind != "total"}
+    units = {c.metric: metrics[c.metric].unit for c in cues}
     total_metrics = {c.family: c.metric for c in cues if c.kind == "total"}
     rpattern, forms = region_pattern(regions)
     found: list[Candidate] = []
@@ -264,7 +283,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 if not m.text[0].isdigit() and not _WORD_UNIT_AFTER.match(sentence[m.end:m.end + 12]):
                     continue  # a number word that counts no unit: "dua kabupaten/kota", "satu sekolah"
                 clause = clause_bounds(sentence, m.start)
-                metric, metric_why, cue = _metric_for(m, clause, cue_hits, kinds, figures, reader)
+                metric, metric_why, cue = _metric_for(m, sentence, clause, cue_hits, kinds, units, figures, reader)
                 if m.start in totals and families.get(metric) in total_metrics:
                     metric = total_metrics[families[metric]]
                     metric_why = f"metric: {m.text!r} is the sum of the two figures after it"
@@ -274,7 +293,8 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 qualifier, qstart = _qualifier(sentence, m)
                 unit = metrics[metric].unit if metric else ("percent" if m.is_percent else "")
                 for region_code, region_why, region_hit in _region_for(m, sentence, clause, region_hits, reader):
-                    parts = [(qstart, m.end)] + [(h.start, h.end) for h in (cue, region_hit) if h is not None]
+                    parts = [(qstart, m.end)] + [(h.start, h.end) for h in (cue, region_hit)
+                                                 if h is not None and clause[0] <= h.start < clause[1]]
                     doubts = [not metric, not region_code, inferred, region_hit is None]
                     confidence = "high" if not any(doubts) else "medium" if sum(doubts) == 1 and metric else "low"
                     found.append(Candidate(region_code, metric, _value_text(m), unit, qualifier, as_of, precision,
