@@ -215,9 +215,9 @@ def accept(project: Project) -> tuple[int, int]:
             problems.append(Problem(name, line, "keep", f"{row['keep']!r}: write yes (move to facts.csv) or no (drop)"))
         elif row["keep"] == "yes":
             kept.append((line, row))
-        elif row["keep"] == "yes" and row["source_id"] in texts and quote_cuts_number(texts[row["source_id"]], row["quote"]):
-            problems.append(Problem(name, line, "quote", "starts or ends inside a longer number of the source; "
-                                    "quote the whole number"))
+            if row["source_id"] in texts and quote_cuts_number(texts[row["source_id"]], row["quote"]):
+                problems.append(Problem(name, line, "quote", "starts or ends inside a longer number of the source; "
+                                        "quote the whole number"))
     if problems:
         raise ValidationFailed(problems)
     facts_path = project.raw / "facts.csv"
