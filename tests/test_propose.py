@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, copy_raw_layer, run_ktpel
 
+from conftest import ROOT, copy_raw_layer, run_ktpel
 from helpers import atomic
 from helpers.intake import PROPOSED, PROPOSED_COLUMNS, add_source, quote_cuts_number
 from helpers.project import Project
