@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from conftest import ROOT, copy_raw_layer
 
+from conftest import ROOT, copy_raw_layer
 from helpers.analysis import trends
 from helpers.analysis.params import Report, open_report
 from helpers.project import Project
