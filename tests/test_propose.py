@@ -320,3 +320,16 @@ def test_sources_yaml_url_and_excerpt_are_checked(tmp_path: Path) -> None:
     assert re.search(r"sources\.yaml:\d+: url: 'ftp:/x' is not a web address", result.stderr)
     assert re.search(r"sources\.yaml:\d+: excerpt: 'maybe': write true", result.stderr)
     atomic.write_text(path, text)
+
+
+def test_bom_crlf_and_fullwidth_digits_read_like_plain_text(tmp_path: Path) -> None:
+    """A real article saved by Windows (BOM, CRLF) with a figure typed in fullwidth digits."""
+    text = (SOURCES / "kaltim-2024-06-dkp3a.txt").read_text(encoding="utf-8").replace("98,75", "９８，７５")
+    article = tmp_path / "article.txt"
+    article.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    project = copy_raw_layer(tmp_path / "ws")
+    result = run_ktpel(project, "propose", str(article), "--published", "2024-06-21", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {"region_code": "64", "metric": "ktp_recording_pct", "value": "98.75", "as_of": "2024-06-13"}.items() <= \
+        next(r for r in rows if r["value"] == "98.75").items()

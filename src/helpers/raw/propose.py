@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib.resources import files
 
@@ -48,6 +49,9 @@ COLUMNS = ["region_code", "metric", "value", "unit", "qualifier", "as_of", "as_o
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _COUNT_UNIT_AFTER = re.compile(r"\s*(?:jiwa|orang|penduduk|warga|keping|unit|lembar|KTP)", re.I)
 _WORD_UNIT_AFTER = re.compile(r"\s*(?:unit|orang|jiwa|keping|lembar|buah)\b", re.I)
+#: A place name that holds a region's name: "Kecamatan Belakang Padang", "Desa Batu ...".
+_PLACE_BEFORE = re.compile(r"\b(?:Kecamatan|Kec\.|Kelurahan|Desa|Dusun|Kampung|Jalan|Jl\.|Pulau)(?: [A-Z]\w*){0,2} $")
+_CAPITALISED_AFTER = re.compile(r" [A-Z][a-z]")
 _OF = re.compile(r"\bdari\b", re.I)
 #: The unit a word after a count gives it.
 _UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
@@ -110,6 +114,8 @@ def region_pattern(regions: dict[str, Region]) -> tuple[re.Pattern[str], dict[st
     for region in regions.values():
         for form in (region.name, *region.aliases):
             forms.setdefault(form, region.code)
+            if len(form) >= 5:  # datelines and headlines: "BATAM, IsuKepri.Com -"
+                forms.setdefault(form.upper(), region.code)
     alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), forms
 
@@ -145,8 +151,8 @@ def _distance(hit: _Hit, m: Mention) -> tuple[int, bool]:
 def _score(hit: _Hit, m: Mention, clause: tuple[int, int], others: list[Mention], sentence: str = "") -> int:
     dist, after = _distance(hit, m)
     score = dist + (0 if hit.strong else 60)
-    if not after and _OF.search(sentence[hit.end:m.start]):
-        score += 40  # "X yang telah merekam dari total Y": the words before "dari" describe X
+    if _OF.search(sentence[hit.end:m.start] if not after else sentence[m.end:hit.start]):
+        score += 40  # "X yang telah merekam dari total Y wajib KTP": words across "dari" describe the other
     if not (clause[0] <= hit.start < clause[1]):
         score += 300
     if after and dist > 12:
@@ -210,6 +216,19 @@ def _qualifier(sentence: str, m: Mention) -> tuple[str, int]:
     return "exact", m.start
 
 
+def _inside_other_name(sentence: str, hit: _Hit) -> bool:
+    """A region name inside another place name: "Kecamatan Belakang Padang", "Batu Ampar", "Batam Kota"."""
+    if _PLACE_BEFORE.search(sentence[max(0, hit.start - 40):hit.start]):
+        return True
+    return " " not in hit.text and bool(_CAPITALISED_AFTER.match(sentence, hit.end))
+
+
+def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
+    """The kabupaten/kota named beside its province ("Kota Batam, Kepulauan Riau (Kepri)") is the subject."""
+    children = [h for h in hits if h.label.startswith(hit.label + ".")]
+    return children[-1] if children else hit
+
+
 def _region_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_Hit], reader: _Reader
                 ) -> list[tuple[str, str, _Hit | None]]:
     """``[(region_code, why, hit)]`` for figure ``m``: one, or each region of a group the sentence refers to."""
@@ -254,6 +273,7 @@ def _metric_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_
 def propose(text: str, published: Published, regions: dict[str, Region], metrics: dict[str, Metric],
             cues: list[Cue] | None = None) -> tuple[list[Candidate], list[str]]:
     """Candidate facts of an article, and notes on what was left out (malformed numerals)."""
+    text = unicodedata.normalize("NFKC", text)  # fullwidth digits and letters read as the ones they stand for
     cues = [c for c in (cues if cues is not None else load_cues()) if c.metric in metrics]
     kinds = {c.metric: c.kind for c in cues}
     families = {c.metric: c.family for c in cues if c.kind != "total"}
@@ -272,7 +292,8 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
             mentions, bad = safe_numbers(sentence)
             notes += [f"not read as a number (not Indonesian style): {b!r} in {sentence.strip()[:80]!r}" for b in bad]
             data_dates, sentence_statements = find_dates(sentence, published.day)
-            region_hits = [_Hit(h.start, h.end, forms[h.text], h.text) for h in _hits(sentence, rpattern, "")]
+            region_hits = [_Hit(h.start, h.end, forms[h.text], h.text) for h in _hits(sentence, rpattern, "")
+                           if not _inside_other_name(sentence, h)]
             cue_hits = [h for kind in ("count", "percent") for h in _longest(
                 [h for c in cues if c.kind == kind for h in _hits(sentence, c.pattern, c.metric, c.strong)])]
             skip = date_spans(sentence) + [(h.start, h.end) for h in region_hits]
@@ -306,7 +327,8 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
             reader.metric = sentence_metrics or reader.metric
             real = [h for h in region_hits if h.label != "00"]
             if real:
-                reader.region = (real[-1].label, real[-1].text)
+                last = _most_specific(real[-1], real)
+                reader.region = (last.label, last.text)
             local = [h for h in real if "." in h.label]
             if len({h.label for h in local}) >= 2:
                 reader.group = local
