@@ -154,8 +154,9 @@ def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: 
         prov = province_rows[province_rows["as_of"] == d["as_of"]]
         ref = "" if prov.empty else (f"; provinsi {prov.iloc[0]['value_label']}" if lang == "id"
                                      else f"; province {prov.iloc[0]['value_label']}")
-        lines.append(f"- {when}: {int(d['n'])} kabupaten/kota, {format_percent(d['low'], lang)} – "
-                     f"{format_percent(d['high'], lang)}{ref}")
+        at = local[local["as_of"] == d["as_of"]]
+        low, high = at.loc[at["value"].idxmin(), "value_label"], at.loc[at["value"].idxmax(), "value_label"]
+        lines.append(f"- {when}: {int(d['n'])} kabupaten/kota, {low} – {high}{ref}")
     moved = []
     for _, rows in local.groupby("region_code"):
         rows = rows.sort_values("as_of")
