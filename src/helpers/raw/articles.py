@@ -143,7 +143,8 @@ def find_dates(sentence: str, published: date | None) -> tuple[list[DateFound], 
                     d = date(published.year - 1, int(month), int(day))
         except ValueError:
             continue
-        statements.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
+        if published is None or d <= published:  # a later day is not when the article's statement was made
+            statements.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
     if published is not None:  # a date after publication is a target or a plan, not what a figure refers to
         data = [d for d in data if d.start_date <= published]
     return data, statements

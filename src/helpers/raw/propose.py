@@ -52,6 +52,7 @@ _WORD_UNIT_AFTER = re.compile(r"\s*(?:unit|orang|jiwa|keping|lembar|buah)\b", re
 #: A place name that holds a region's name: "Kecamatan Belakang Padang", "Desa Batu ...".
 _PLACE_BEFORE = re.compile(r"\b(?:Kecamatan|Kec\.|Kelurahan|Desa|Dusun|Kampung|Jalan|Jl\.|Pulau)(?: [A-Z]\w*){0,2} $")
 _CAPITALISED_AFTER = re.compile(r" [A-Z][a-z]")
+_TARGET_BEFORE = re.compile(r"\b(?:target|targetnya|ditargetkan|menargetkan)\b", re.I)
 _OF = re.compile(r"\bdari\b", re.I)
 #: The unit a word after a count gives it.
 _UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
@@ -318,9 +319,14 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                                                  if h is not None and clause[0] <= h.start < clause[1]]
                     doubts = [not metric, not region_code, inferred, region_hit is None]
                     confidence = "high" if not any(doubts) else "medium" if sum(doubts) == 1 and metric else "low"
+                    target = _TARGET_BEFORE.search(sentence[clause[0]:m.start])
+                    if target:  # "target nasional tahun 2024 adalah 60,00 persen"
+                        confidence = "low"
                     found.append(Candidate(region_code, metric, _value_text(m), unit, qualifier, as_of, precision,
                                            _quote(sentence, parts), confidence,
-                                           "; ".join([region_why, metric_why, date_why]),
+                                           "; ".join([region_why, metric_why, date_why]
+                                                     + ([f"{target.group(0)!r} before it: a target, not a figure?"]
+                                                        if target else [])),
                                            {"high": 2, "medium": 1, "low": 0}[confidence]))
                 if metric:
                     sentence_metrics["percent" if m.is_percent else "count"] = metric
