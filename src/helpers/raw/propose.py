@@ -154,6 +154,8 @@ def _score(hit: _Hit, m: Mention, clause: tuple[int, int], others: list[Mention]
     score = dist + (0 if hit.strong else 60)
     if _OF.search(sentence[hit.end:m.start] if not after else sentence[m.end:hit.start]):
         score += 40  # "X yang telah merekam dari total Y wajib KTP": words across "dari" describe the other
+    if after and dist <= 2 and not hit.strong:
+        score += 50  # "2.110.581 penduduk": the word right after a count is its unit more than its metric
     if not (clause[0] <= hit.start < clause[1]):
         score += 300
     if after and dist > 12:
