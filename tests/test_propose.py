@@ -9,12 +9,15 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, copy_raw_layer, run_ktpel
 from helpers import atomic
@@ -333,3 +336,18 @@ def test_bom_crlf_and_fullwidth_digits_read_like_plain_text(tmp_path: Path) -> N
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {"region_code": "64", "metric": "ktp_recording_pct", "value": "98.75", "as_of": "2024-06-13"}.items() <= \
         next(r for r in rows if r["value"] == "98.75").items()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(list("0123456789.,% \n()/-abcdeijkmnprstuyKBTPSJO") + [
+    " persen", " juta", " ribu", " Batam", " Kaltim", " wajib KTP", " per 13 Juni 2024", " (10/1)", " sekitar",
+    " belum merekam", " dua unit", "\uff12", "\u00a0"]), max_size=60).map("".join))
+def test_any_text_is_read_without_crashing(text: str) -> None:
+    """Random numerals, dates and words: propose returns candidates whose quotes are the text's own words."""
+    project = Project(ROOT)
+    regions, _ = load_regions(project)
+    metrics, _ = load_metrics(project)
+    candidates, _ = propose(text, day("2024-06-21"), regions, metrics)
+    norm = " ".join(unicodedata.normalize("NFKC", text).split())
+    for c in candidates:
+        assert c.quote and " ".join(c.quote.split()) in norm and Decimal(c.value) >= 0
