@@ -9,7 +9,8 @@ The reading is the one a careful reader does, written down:
 - metric: the nearest words of the dictionary ``assets/metric_words.csv`` (same clause first; words with another
   figure of the same kind between count less), among metrics of the number's kind (percentage or count); a
   specific topic named before ("Pemilih Pemula", "KIA") wins over generic words ("perekaman"); a percentage
-  that is the sum of two later ones is their total; else the metric of the previous sentence;
+  that is the sum of two later ones is their total; else the metric of the previous sentence; a figure repeated
+  without metric words of its own ("sudah melebihi 105 persen") is the same fact as where it was first read;
 - date (``as_of``): a date written in the clause or before the number ("per 13 Juni 2024", "hingga Oktober
   2024", "tahun 2021"); else, for "saat ini", the day of the statement ("Jumat (10/1)", resolved against the
   publication date) or the publication month; else a date earlier in the paragraph; else the day or month an
@@ -25,6 +26,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib.resources import files
 
 from helpers.raw.articles import (
@@ -133,6 +135,7 @@ class _Reader:
     metric_dates: dict[str, DateFound] = field(default_factory=dict)  # family -> the date its figures had
     statement: DateFound | None = None
     paragraph_date: DateFound | None = None
+    figures: dict[tuple[Decimal, bool], Candidate] = field(default_factory=dict)  # each figure as first read
 
 
 @dataclass(frozen=True)
@@ -311,12 +314,19 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 if m.start in totals and families.get(metric) in total_metrics:
                     metric = total_metrics[families[metric]]
                     metric_why = f"metric: {m.text!r} is the sum of the two figures after it"
-                as_of, precision, date_why, inferred = _date_for(
-                    m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
-                    sentence_statements or statements[number])
+                earlier = reader.figures.get((m.value, m.is_percent)) if cue is None else None
+                if earlier is not None and not (m.is_percent and m.value == 100):  # "sudah melebihi 105 persen" again
+                    metric, metric_why = earlier.metric, f"the same figure as {earlier.quote!r} before"
+                    as_of, precision, date_why, inferred = earlier.as_of, earlier.as_of_precision, "as_of as before", False
+                    places = [(earlier.region_code, "region as before", None)]
+                else:
+                    as_of, precision, date_why, inferred = _date_for(
+                        m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
+                        sentence_statements or statements[number])
+                    places = _region_for(m, sentence, clause, region_hits, reader)
                 qualifier, qstart = _qualifier(sentence, m)
                 unit = metrics[metric].unit if metric else ("percent" if m.is_percent else "")
-                for region_code, region_why, region_hit in _region_for(m, sentence, clause, region_hits, reader):
+                for region_code, region_why, region_hit in places:
                     parts = [(qstart, m.end)] + [(h.start, h.end) for h in (cue, region_hit)
                                                  if h is not None and clause[0] <= h.start < clause[1]]
                     doubts = [not metric, not region_code, inferred, region_hit is None]
@@ -332,6 +342,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                                            {"high": 2, "medium": 1, "low": 0}[confidence]))
                 if metric:
                     sentence_metrics["percent" if m.is_percent else "count"] = metric
+                    reader.figures.setdefault((m.value, m.is_percent), found[-1])
             reader.metric = sentence_metrics or reader.metric
             real = [h for h in region_hits if h.label != "00"]
             if real:
