@@ -63,11 +63,10 @@ def test_profile_note_for_any_region(corpus: Project) -> None:
 
 
 @pytest.mark.parametrize(("name", "parameters", "expected"), [
-    ("06_region_profile", {"region": "11", "lang": "en"}, "no figures for Provinsi Aceh"),
     ("06_region_profile", {"region": "Kutai Kartanegara"}, "Kabupaten Kutai Kartanegara"),
     ("08_denominators", {"regions": ["19.04"], "lang": "en"}, "118.889"),
     ("09_kabupaten_kota_over_time", {"metric": "kia_ownership_pct"}, "17 Nov 2020: 4 kabupaten/kota"),
-], ids=["profile-empty-region", "profile-kabupaten", "denominators", "kabupaten-kota-kia"])
+], ids=["profile-kabupaten", "denominators", "kabupaten-kota-kia"])
 def test_notebooks_run_for_other_parameters(corpus: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             name: str, parameters: dict[str, object], expected: str) -> None:
     monkeypatch.setenv("KTPEL_PROJECT", str(corpus.root))
@@ -76,3 +75,20 @@ def test_notebooks_run_for_other_parameters(corpus: Project, tmp_path: Path, mon
                         kernel_name="python3", progress_bar=False, cwd=str(corpus.root / "notebooks"))
     nb = nbformat.read(out, as_version=4)
     assert expected in json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("name", "parameters"), [
+    ("06_region_profile", {"region": "11"}),
+    ("08_denominators", {"regions": ["Provinsi Aceh"]}),
+    ("09_kabupaten_kota_over_time", {"province": "Provinsi Aceh"}),
+], ids=["profile", "denominators", "kabupaten-kota"])
+def test_a_region_without_figures_stops_with_where_figures_are(corpus: Project, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, name: str,
+                                                               parameters: dict[str, object]) -> None:
+    monkeypatch.setenv("KTPEL_PROJECT", str(corpus.root))
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        pm.execute_notebook(str(corpus.root / "notebooks" / f"{name}.ipynb"), str(tmp_path / "out.ipynb"),
+                            parameters=parameters, kernel_name="python3", progress_bar=False,
+                            cwd=str(corpus.root / "notebooks"))
+    assert info.value.ename == "NoFigures"
+    assert "Provinsi Aceh" in info.value.evalue and "Wilayah dengan angka: " in info.value.evalue

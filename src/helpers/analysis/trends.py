@@ -30,7 +30,9 @@ def _when(row: pd.Series, lang: Lang) -> str:
 def denominators(report: Report) -> pd.DataFrame:
     """The stated wajib KTP and recorded counts of the report's regions, dated, with labels."""
     df = label(queries.facts(report.con, report.regions, DENOMINATORS, kind="stated", until=report.until), report)
-    return df[df["as_of"].notna()].assign(plot_date=lambda d: pd.to_datetime(d["as_of"]))
+    df = df[df["as_of"].notna()].assign(plot_date=lambda d: pd.to_datetime(d["as_of"]))
+    report.check_figures(df, DENOMINATORS)
+    return df
 
 
 def denominator_findings(df: pd.DataFrame, lang: Lang) -> list[str]:
@@ -121,6 +123,7 @@ def kabupaten_kota_dates(report: Report, province: str, metric: str = RECORDING)
     df = label(df, report).assign(plot_date=lambda d: pd.to_datetime(d["as_of"]))
     if not df.empty:
         df["kind_label"] = [word(k, report.lang) for k in df["kind"]]  # type: ignore[arg-type]
+    report.check_figures(df, regions=[province], within=True)
     local = df[df["region_code"] != province].sort_values(["as_of", "value"], ascending=[True, False])
     return local, df[df["region_code"] == province].sort_values("as_of")
 
