@@ -203,6 +203,10 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
     return sources, problems
 
 
+#: Fields that hold true/false rather than text.
+BOOLEAN_FIELDS = frozenset({"excerpt"})
+
+
 def _texts(entry: dict[Any, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The fields of an entry as text (dates as written, ``null`` as None), and the fields that are not
     text: a mapping, a list, true/false, or text holding control characters."""
@@ -210,8 +214,8 @@ def _texts(entry: dict[Any, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]
     problems: list[tuple[str, str]] = []
     for key, value in entry.items():
         field = str(key)
-        if value is None:
-            out[field] = None
+        if value is None or (field in BOOLEAN_FIELDS and isinstance(value, bool)):
+            out[field] = value
         elif isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
             kind = {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
             problems.append((field, f"expected text, found {kind}; quote the value"))
