@@ -19,6 +19,8 @@ from helpers.raw.tables import control_problem
 
 FIELDS = ("id", "title", "publisher", "place", "published_on", "published_precision", "published_not_before",
           "published_not_after", "date_note", "file", "original_file", "sha256", "language", "url", "excerpt", "notes")
+#: Fields written true/false (every other field is text).
+BOOLEAN_FIELDS = ("excerpt",)
 REQUIRED = ("id", "title", "published_precision", "file", "sha256", "language")
 LANGUAGES = ("id", "en")
 DATE_FIELDS = ("published_on", "published_not_before", "published_not_after")
@@ -203,10 +205,6 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
     return sources, problems
 
 
-#: Fields that hold true/false rather than text.
-BOOLEAN_FIELDS = frozenset({"excerpt"})
-
-
 def _texts(entry: dict[Any, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The fields of an entry as text (dates as written, ``null`` as None), and the fields that are not
     text: a mapping, a list, true/false, or text holding control characters."""
@@ -214,7 +212,9 @@ def _texts(entry: dict[Any, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]
     problems: list[tuple[str, str]] = []
     for key, value in entry.items():
         field = str(key)
-        if value is None or (field in BOOLEAN_FIELDS and isinstance(value, bool)):
+        if value is None:
+            out[field] = None
+        elif field in BOOLEAN_FIELDS and isinstance(value, bool):
             out[field] = value
         elif isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
             kind = {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
