@@ -34,6 +34,7 @@ from helpers.export.model import (
     source_line,
     text,
 )
+from helpers.analysis.labels import date_inferred, date_text, value_text
 from helpers.export.render import render_svg
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
@@ -104,7 +105,8 @@ def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
             items.append(f"<li><code>{escape(sid)}</code></li>")
             continue
         title, publisher, date = source_line(source, lang)
-        items.append(f"<li><cite>{escape(title)}</cite> — {escape(publisher)} · {escape(date)}</li>")
+        items.append(f'<li><cite class="verbatim">{escape(title)}</cite> — <span class="verbatim">{escape(publisher)}'
+                     f"</span> · {escape(date)}</li>")
     return "\n".join(items)
 
 
@@ -135,7 +137,65 @@ def report_page(batch: Batch, run: Run) -> bytes:
                            "nav": nav, "sources": sources},
                  "metadata": {"name": run.name}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang)}", 1)
     return _scrub(body, batch).encode("utf-8")
+
+
+FACT_HREF = re.compile(r'href="#fact-([0-9a-z]+)"')
+
+
+def linked_facts(html: str) -> list[str]:
+    """The fact ids a page links to, in order of first appearance."""
+    return list(dict.fromkeys(FACT_HREF.findall(html)))
+
+
+def facts_section(batch: Batch, fact_ids: list[str], lang: str) -> str:
+    """The end of a page: every fact its narrative and tables link to (and the inputs of derived ones), each
+    with its value, region, date, whether it is stated, derived or has an inferred date, its quote and source."""
+    order = list(fact_ids)
+    for fid in order:  # inputs of derived facts join the list, so their links resolve too
+        for inp in _inputs(batch.facts.get(fid, {})):
+            if inp not in order:
+                order.append(str(inp))
+    items = [fact_item(batch, fid, lang) for fid in order if fid in batch.facts]
+    if not items:
+        return ""
+    return (f'<section class="ktpel-facts" id="facts"><h2>{escape(text("facts_heading", lang))}</h2>\n'
+            f'<p class="note">{escape(text("facts_intro", lang))}</p>\n<ol>\n{"".join(items)}</ol></section>')
+
+
+def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
+    f = batch.facts[fact_id]
+    inferred = date_inferred(f.get("note"))
+    value = value_text(f["value"], f["unit"], int(f["decimals"]) if f["kind"] == "stated" else max(int(f["decimals"]), 2),
+                       f["qualifier"], lang)
+    kind = text("fact_derived" if f["kind"] == "derived" else "fact_stated", lang)
+    if inferred:
+        kind += f"; {text('fact_inferred', lang)}"
+    parts = [f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
+             f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"]
+    inputs = _inputs(f)
+    if inputs:
+        links = ", ".join(f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs)
+        parts.append(f"{escape(text('fact_inputs', lang))} {links}")
+    if f["kind"] == "stated" and isinstance(f.get("quote"), str):
+        parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
+    source = batch.source(str(f["source_id"]))
+    if source is not None:
+        title, publisher, date = source_line(source, lang)
+        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
+                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+    return f'<li id="fact-{escape(fact_id)}">' + "<br>".join(parts) + "</li>\n"
+
+
+def _inputs(fact: dict[str, Any]) -> list[str]:
+    ids = fact.get("input_fact_ids")
+    return [] if ids is None else [str(i) for i in ids]
+
+
+def _fact_value(batch: Batch, fact_id: str, lang: str) -> str:
+    f = batch.facts.get(fact_id)
+    return fact_id if f is None else value_text(f["value"], f["unit"], int(f["decimals"]), f["qualifier"], lang)
 
 
 def _parameters(run: Run) -> str:
@@ -199,7 +259,7 @@ def _short_time(value: str | None, lang: str) -> str:
 
 def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
                      ) -> nbformat.NotebookNode:
-    """A copy of the run's notebook holding only what a reader needs: markdown cells, and outputs
+    """A copy of the run's notebook holding only what a reader needs: the outputs
     that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
     keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
     nb = copy.deepcopy(run.nb)
@@ -222,6 +282,9 @@ def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Ca
             if output.data:
                 outputs.append(output)
         cell.outputs = outputs
+    # The notebook's own markdown is for the analyst who edits it; a page shows only what the run wrote,
+    # in the run's language (its heading and intro come from the catalogue).
+    nb.cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     return nb
 
 
