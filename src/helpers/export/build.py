@@ -41,8 +41,8 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
     """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
 
     ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
-    always cover the whole batch (charts of other reports come from their existing PNG files when
-    those are newer than the notebook, else they are rendered)."""
+    always cover the whole batch, in the order of ``reports.yaml`` (slides render their own chart images,
+    without the titles and footers the slides carry as text)."""
     sid, directory = batch_directory(project, snapshot_id)
     with FileLock(str(directory / ".export.lock")):
         _clean_leftovers(directory)
@@ -57,31 +57,20 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
 
         # 1. Render everything in memory: a failure here writes nothing.
         files: dict[Path, bytes] = {}
-        pngs: dict[str, bytes] = {}
         for run in batch.runs:
             for chart in run.charts:
                 if run.name in selected:
-                    rendered = render_chart(chart.spec)
-                    for ext, data in rendered.items():
+                    for ext, data in render_chart(chart.spec).items():
                         files[charts_dir / f"{chart.stem}.{ext}"] = data
-                    pngs[chart.stem] = rendered["png"]
-                else:
-                    existing = charts_dir / f"{chart.stem}.png"
-                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
-                        pngs[chart.stem] = existing.read_bytes()
-                    else:
-                        rendered = render_chart(chart.spec)
-                        for ext, data in rendered.items():
-                            files[charts_dir / f"{chart.stem}.{ext}"] = data
-                        pngs[chart.stem] = rendered["png"]
         for run in batch.runs:
             if run.name in selected:
                 files[directory / f"{run.name}.html"] = report_page(batch, run)
         decks: dict[str, str] = {}
-        for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
-            runs = [r for r in batch.runs if r.lang == lang]
+        ordered = in_config_order(project, batch.runs)
+        for lang in dict.fromkeys(r.lang for r in ordered if r.charts):
+            runs = [r for r in ordered if r.lang == lang]
             name = deck_name(lang)
-            files[directory / name] = build_deck(batch, runs, lang, pngs)
+            files[directory / name] = build_deck(batch, runs, lang)
             decks[lang] = name
         files[directory / INDEX] = index_page(batch, decks)
 
@@ -93,6 +82,19 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             result.written.append(path)
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
         return result
+
+
+def in_config_order(project: Project, runs: list[Run]) -> list[Run]:
+    """``runs`` in the order of ``reports.yaml`` (a deck follows the batch as written); runs it does not
+    list (or when it cannot be read) come after, by name."""
+    from helpers.batch.config import load_config
+    from helpers.problems import ValidationFailed
+
+    try:
+        order = {spec.name: i for i, spec in enumerate(load_config(project).runs)}
+    except (FileNotFoundError, ValidationFailed):
+        order = {}
+    return sorted(runs, key=lambda r: (order.get(r.name, len(order)), r.name))
 
 
 def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import nbformat
 
+from helpers.analysis.labels import date_inferred, date_text, value_text
 from helpers.export.model import (
     CHARTS_DIR,
     INDEX,
@@ -34,7 +35,6 @@ from helpers.export.model import (
     source_line,
     text,
 )
-from helpers.analysis.labels import date_inferred, date_text, value_text
 from helpers.export.render import render_svg
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
