@@ -13,6 +13,7 @@ import pandas as pd
 from helpers.analysis import queries
 from helpers.analysis.labels import (
     FACT_ANCHOR,
+    TARGET_ANCHOR,
     date_inferred,
     date_text,
     fact_link,
@@ -295,7 +296,7 @@ class Table:
             cells = []
             for col, value, link in zip(self.columns, values, links):
                 text = _plain(str(value))
-                inner = f'<a href="#{FACT_ANCHOR}{escape(link)}">{escape(text)}</a>' if link else escape(text)
+                inner = f'<a href="#{escape(link)}">{escape(text)}</a>' if link else escape(text)
                 cls = "num" if col in NUMERIC else "verbatim text" if col in VERBATIM else "text"
                 cells.append(f'<td class="{cls}">{inner}</td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -307,13 +308,16 @@ def _plain(text: str) -> str:
     """A markdown fact link ``[x](#fact-y)`` as its text ``x`` (tables link cells themselves)."""
     import re
 
-    return re.sub(r"\[([^\]]*)\]\(#" + FACT_ANCHOR + r"[^)]*\)", r"\1", text)
+    return re.sub(r"\[([^\]]*)\]\(#(?:" + FACT_ANCHOR + "|" + TARGET_ANCHOR + r")[^)]*\)", r"\1", text)
 
 
 def _link_of(row: pd.Series, column: str) -> str | None:
+    """The anchor a cell's number links to: ``fact-<id>`` or ``target-<metric>-<year>``."""
+    if column == "target_label" and pd.notna(row.get("target_year")):
+        return f"{TARGET_ANCHOR}{row['metric']}-{int(row['target_year'])}"
     key = LINKS.get(column) or {"stated_label": "stated_fact_id", "derived_label": "derived_fact_id"}.get(column)
     value = row.get(key) if key else None
-    return value if isinstance(value, str) and value else None
+    return f"{FACT_ANCHOR}{value}" if isinstance(value, str) and value else None
 
 
 def table(df: pd.DataFrame, columns: list[str], lang: str) -> Table:

@@ -18,6 +18,8 @@ INFERRED_DATE = re.compile(r"\bdate inferred\b", re.I)
 TITLE_REMARKS = {"(headline from the page address)": "headline_from_address", "(untitled as received)": "untitled"}
 #: Fact anchors in pages: ``#fact-<fact_id>``; the export lists every fact a page links to.
 FACT_ANCHOR = "fact-"
+#: Target anchors: ``#target-<metric>-<year>``, listed with the facts.
+TARGET_ANCHOR = "target-"
 
 
 def as_date(value: Any) -> date | None:
@@ -46,6 +48,11 @@ def date_text(as_of: Any, precision: str, lang: str, inferred: bool = False) -> 
 def fact_link(text: str, fact_id: Any) -> str:
     """Markdown ``[text](#fact-<id>)``: the HTML export lists the fact at the end of the page."""
     return text if not isinstance(fact_id, str) or not fact_id else f"[{text}](#{FACT_ANCHOR}{fact_id})"
+
+
+def target_link(text: str, metric: str, year: Any) -> str:
+    """Markdown ``[text](#target-<metric>-<year>)``: the target with its quote and source, at the end of the page."""
+    return text if year is None or pd.isna(year) else f"[{text}](#{TARGET_ANCHOR}{metric}-{int(year)})"
 
 
 def _get(row: pd.Series | dict[str, Any], key: str) -> Any:

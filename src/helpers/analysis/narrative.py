@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, value_text
+from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, target_link, value_text
 from helpers.i18n import format_number, join, t, word
 
 #: The fewest values a median, band or range may be computed over (and named).
@@ -236,8 +236,9 @@ def extremes_text(df: pd.DataFrame, lang: str) -> str:
                               figure=figure_of(r).text(lang)))
         target = g["target"].dropna()
         if not target.empty:
-            bits.append(t("narrative.extremes_target", lang, year=int(g["target_year"].dropna().iloc[0]),
-                          figure=value_text(float(target.iloc[0]), "percent", 0, "exact", lang)))
+            year = int(g["target_year"].dropna().iloc[0])
+            bits.append(t("narrative.extremes_target", lang, year=year, figure=target_link(
+                value_text(float(target.iloc[0]), "percent", 0, "exact", lang), g["metric"].iloc[0], year)))
         lines.append(t("narrative.extremes_item", lang, metric=metric, date=figure_of(g.iloc[0]).when(lang),
                        parts="; ".join(bits)))
     return "\n".join(lines)
@@ -271,8 +272,8 @@ def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: s
         f = figure_of(r)
         year = f.as_of.year if f.as_of else ""
         target = (t("narrative.progress_no_target", lang, year=year) if pd.isna(r["target"]) else
-                  t("narrative.progress_target", lang, year=year,
-                    figure=value_text(float(r["target"]), "percent", 0, "exact", lang)))
+                  t("narrative.progress_target", lang, year=year, figure=target_link(
+                      value_text(float(r["target"]), "percent", 0, "exact", lang), r["metric"], r["target_year"])))
         how = "" if r["kind"] == "stated" else t("narrative.progress_how", lang, inputs=r["inputs_label"])
         lines.append(t("narrative.progress_line", lang, metric=r["metric_label"], region=r["region_name"],
                        date=f.when(lang), figure=f.text(lang), target=target, how=how))

@@ -36,6 +36,7 @@ from helpers.export.model import (
     text,
 )
 from helpers.export.render import render_svg
+from helpers.i18n import word
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -137,11 +138,16 @@ def report_page(batch: Batch, run: Run) -> bytes:
                            "nav": nav, "sources": sources},
                  "metadata": {"name": run.name}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang)}", 1)
+    body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang, linked_targets(body))}", 1)
     return _scrub(body, batch).encode("utf-8")
 
 
 FACT_HREF = re.compile(r'href="#fact-([0-9a-z]+)"')
+TARGET_HREF = re.compile(r'href="#target-([0-9a-z_]+-\d{4})"')
+
+
+def linked_targets(html: str) -> list[str]:
+    return list(dict.fromkeys(TARGET_HREF.findall(html)))
 
 
 def linked_facts(html: str) -> list[str]:
@@ -149,7 +155,7 @@ def linked_facts(html: str) -> list[str]:
     return list(dict.fromkeys(FACT_HREF.findall(html)))
 
 
-def facts_section(batch: Batch, fact_ids: list[str], lang: str) -> str:
+def facts_section(batch: Batch, fact_ids: list[str], lang: str, target_ids: list[str] | None = None) -> str:
     """The end of a page: every fact its narrative and tables link to (and the inputs of derived ones), each
     with its value, region, date, whether it is stated, derived or has an inferred date, its quote and source."""
     order = list(fact_ids)
@@ -158,6 +164,7 @@ def facts_section(batch: Batch, fact_ids: list[str], lang: str) -> str:
             if inp not in order:
                 order.append(str(inp))
     items = [fact_item(batch, fid, lang) for fid in order if fid in batch.facts]
+    items += [target_item(batch, tid, lang) for tid in target_ids or [] if tid in batch.targets]
     if not items:
         return ""
     return (f'<section class="ktpel-facts" id="facts"><h2>{escape(text("facts_heading", lang))}</h2>\n'
@@ -186,6 +193,21 @@ def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
         parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
                      f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
     return f'<li id="fact-{escape(fact_id)}">' + "<br>".join(parts) + "</li>\n"
+
+
+def target_item(batch: Batch, target_id: str, lang: str) -> str:
+    """A national target as the page cites it: value, metric, year (estimated or stated), quote, source."""
+    r = batch.targets[target_id]
+    year = f"{r['year']}" + (f" ({word('year_estimated', lang)})" if r["year_is_estimate"] else "")
+    parts = [f"<strong>{escape(value_text(r['value'], r['unit'], 0, 'exact', lang))}</strong> · "
+             f"{escape(word('target', lang))} · {escape(str(r['label_' + lang]))} · {escape(year)}",
+             f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>']
+    source = batch.source(str(r["source_id"]))
+    if source is not None:
+        title, publisher, date = source_line(source, lang)
+        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
+                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+    return f'<li id="target-{escape(target_id)}">' + "<br>".join(parts) + "</li>\n"
 
 
 def _inputs(fact: dict[str, Any]) -> list[str]:

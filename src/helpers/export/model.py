@@ -123,6 +123,7 @@ class Batch:
     sources: list[dict[str, Any]]
     region_names: dict[str, str]
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)  # "<metric>-<year>" -> target row
 
     @property
     def lang(self) -> str:
@@ -261,6 +262,11 @@ FACTS_SQL = """
            f.as_of_precision, f.quote, f.note, f.input_fact_ids, r.name AS region_name, m.label_id, m.label_en
     FROM facts f JOIN regions r USING (region_code) JOIN metrics m USING (metric)"""
 
+TARGETS_SQL = """
+    SELECT t.metric, t.year, t.year_is_estimate, t.value, t.unit, t.source_id, t.quote, m.label_id, m.label_en
+    FROM targets t JOIN metrics m USING (metric) WHERE t.region_code = '00'
+    QUALIFY row_number() OVER (PARTITION BY t.metric, t.year ORDER BY t.year_is_estimate, t.source_id) = 1"""
+
 
 def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Path]:
     """The id of ``snapshot`` and its batch directory ``reports/<id>/`` (which must exist)."""
@@ -298,11 +304,12 @@ def load_batch(project: Project, snapshot: str = "latest") -> Batch:
         sources = queries.sources(con).to_dict("records")
         region_names = dict(con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall())
         facts = {r["fact_id"]: r for r in con.execute(FACTS_SQL).df().to_dict("records")}
+        targets = {f"{r['metric']}-{r['year']}": r for r in con.execute(TARGETS_SQL).df().to_dict("records")}
     finally:
         con.close()
     counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
     return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
-                 sources, region_names, facts)
+                 sources, region_names, facts, targets)
 
 
 def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
