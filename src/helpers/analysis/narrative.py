@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 from typing import Any, Literal
 
 import pandas as pd
@@ -298,7 +299,8 @@ def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
             approx.append(t("narrative.quality_approx_line", lang, **fields))
     over = [t("narrative.quality_over_line", lang, region=r["region_label"], figure=figure_of(r).text(lang),
               kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"]) for _, r in q["over_100"].iterrows()]
-    undated = [t("narrative.quality_undated_line", lang, title=r["title_label"], date=r["date_label"])
+    undated = [t("narrative.quality_undated_line", lang, title=f'<cite class="verbatim">{escape(r["title_label"])}</cite>',
+                 date=r["date_label"])
                for _, r in q["undated_sources"].iterrows()]
     heads = ("checked", "approx", "over", "undated")
     return "\n\n".join(f"**{t(f'narrative.quality_heads_{h}', lang)}**\n\n" + "\n".join(body)

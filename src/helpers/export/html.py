@@ -60,7 +60,7 @@ def _exporter() -> Any:
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
     config.HTMLExporter.exclude_anchor_links = True
-    config.HTMLExporter.embed_images = True
+    config.HTMLExporter.embed_images = False  # True re-parses inline HTML of markdown and breaks <cite>…</cite>
     return HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
                         extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
 
@@ -126,7 +126,7 @@ def report_page(batch: Batch, run: Run) -> bytes:
                           lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
     nav = (f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
            f"<span>{_snapshot_line(batch, lang)}</span>"
-           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}">{escape(run.path.name)}</a></span>'
+           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}"><code>{escape(run.path.name)}</code></a></span>'
            "</nav>")
     used = list(dict.fromkeys(s for c in run.charts for s in c.sources))
     heading = text("sources_of_report", lang) if used else text("sources_of_snapshot", lang)

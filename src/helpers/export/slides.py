@@ -86,10 +86,13 @@ def without_titles(spec: Any, texts: set[str]) -> Any:
             if not (k == "title" and _texts_of(v) and _texts_of(v) <= texts)}
 
 
+def slide_spec(chart: Chart) -> dict[str, Any]:
+    """The chart for a slide: without the title, subtitle and footer the slide already shows as text."""
+    return without_titles(chart.spec, {chart.title, *chart.subtitle, chart.footer, *textwrap.wrap(chart.footer, 100)})
+
+
 def slide_png(chart: Chart) -> bytes:
-    """The chart for a slide: drawn without the title, subtitle and footer the slide already shows."""
-    texts = {chart.title, *chart.subtitle, chart.footer, *textwrap.wrap(chart.footer, 100)}
-    return render_png(render_svg(without_titles(chart.spec, texts)))
+    return render_png(render_svg(slide_spec(chart)))
 
 
 def unique_titles(runs: list[Run]) -> dict[str, str]:
