@@ -424,6 +424,8 @@ NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?%")
 def test_every_number_in_narrative_and_tables_links_to_a_listed_fact(default_batch, browser):
     """Percentages and counts in the narrative and tables sit inside a link to ``#fact-…`` or ``#target-…``,
     and every such link leads to an entry at the end of the page (quote, source, date, kind)."""
+    from helpers.i18n import catalogue
+
     for run in default_batch.batch.runs:
         page = screenshot_tool.offline_page(browser, [])
         page.goto((default_batch.dir / f"{run.name}.html").as_uri(), wait_until="load")
@@ -438,7 +440,9 @@ def test_every_number_in_narrative_and_tables_links_to_a_listed_fact(default_bat
           }
           return out;
         }""")
-        bad = [t for t in unlinked if NUMBER.search(t) and not re.fullmatch(r"\s*[\d.,]+\s*", t)]
+        fixed = set(catalogue(run.lang).values())  # the catalogue's own wording ("di atas 100 %") is not data
+        bad = [t for t in unlinked if NUMBER.search(t) and not re.fullmatch(r"\s*[\d.,]+\s*", t)
+               and not any(t.strip() in f for f in fixed)]
         assert bad == [], (run.name, bad[:5])
         anchors = page.eval_on_selector_all('a[href^="#fact-"], a[href^="#target-"]', "as => as.map(a => a.hash)")
         for anchor in set(anchors):
