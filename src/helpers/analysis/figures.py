@@ -53,6 +53,17 @@ def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
     return out
 
 
+def with_inferred_dates(report: Report, df: pd.DataFrame) -> pd.DataFrame:
+    """A derived figure whose inputs have an inferred date has an inferred date too (its ``note`` says so)."""
+    if df.empty or "fact_id" not in df:
+        return df
+    inferred = {r[0] for r in report.con.execute("""
+        SELECT DISTINCT d.fact_id FROM facts d, unnest(d.input_fact_ids) AS u(input_id) JOIN facts i ON i.fact_id = u.input_id
+        WHERE d.kind = 'derived' AND regexp_matches(lower(coalesce(i.note, '')), 'date inferred')""").fetchall()}
+    notes = ["Date inferred from its inputs" if f in inferred else n for f, n in zip(df["fact_id"], df["note"])]
+    return df.assign(note=notes)
+
+
 def missing_regions(report: Report, df: pd.DataFrame) -> list[str]:
     """Names of the report's regions that have no row in ``df``."""
     have = set(df["region_code"]) if "region_code" in df else set()
@@ -173,7 +184,7 @@ def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.D
 def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stated and derived figures of ``metrics`` for the chosen regions, each with the national target
     of its year (none if no target was set for that year)."""
-    df = label(queries.facts(report.con, report.regions, metrics, until=report.until), report)
+    df = label(with_inferred_dates(report, queries.facts(report.con, report.regions, metrics, until=report.until)), report)
     df = df[df["as_of"].notna()]
     targets = targets_for(report, metrics)
     df = attach_targets(df, targets, report.lang)
@@ -232,7 +243,7 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
 
 def region_profile(report: Report, region: str) -> pd.DataFrame:
     """Every figure about one region, stated and derived, with source and quote."""
-    df = label(queries.facts(report.con, [region], until=report.until), report)
+    df = label(with_inferred_dates(report, queries.facts(report.con, [region], until=report.until)), report)
     return df.assign(kind_label=[word(k, report.lang) for k in df["kind"]])
 
 
