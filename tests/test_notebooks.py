@@ -31,7 +31,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str, s
     original = facts.read_text(encoding="utf-8")
     # The older snapshot lacks Kaltim's October 2024 figures.
     facts.write_text("".join(line for line in original.splitlines(keepends=True)
-                             if not line.startswith("kaltim-2024-11-ikd-award,")), encoding="utf-8")
+                             if not line.startswith(("kaltim-2024-11-ikd-award,", "kaltim-2024-11-wartaekonomi,"))),
+                     encoding="utf-8")
     older = build(project).snapshot_id
     facts.write_text(original, encoding="utf-8")
     latest = build(project).snapshot_id
