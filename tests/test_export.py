@@ -87,8 +87,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     created_at = con.execute("SELECT created_at FROM snapshot").fetchone()[0]
     con.close()
     loaded = load_batch(project, sid)
+    from helpers.analysis.labels import source_title
+
+    titles = {lang: [source_title({"title": t}, lang) for t in sources] for lang in ("id", "en")}
     return SimpleNamespace(project=project, sid=sid, dir=directory, result=result, batch=loaded,
-                           sources=sources, created_at=created_at)
+                           sources=sources, titles=titles, created_at=created_at)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +189,7 @@ def test_index_names_runs_parameters_snapshot_and_sources(batch):
     assert f'<time datetime="{batch.created_at}">' in html
     assert 'href="slides.pptx"' in html and 'href="slides-en.pptx"' in html
     assert "broken.failed.ipynb" in html
-    for title in batch.sources:
+    for title in batch.titles[batch.batch.lang]:  # as published; a curator's remark in the page's language
         assert title.replace("&", "&amp;").replace('"', "&quot;") in html
     assert "Kota Batam" in html and "terbit ≥" in html  # regions; a date as honestly known
 
@@ -233,7 +236,7 @@ def test_slide_deck(batch, deck, lang):
     last = slides[-1]
     assert last.shapes.title.text_frame.text == ("Daftar sumber" if lang == "id" else "List of sources")
     closing = " ".join(s.text_frame.text for s in last.shapes if s.has_text_frame)
-    for title in batch.sources:
+    for title in batch.titles[lang]:
         assert title in closing
 
 
