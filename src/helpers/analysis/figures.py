@@ -227,8 +227,8 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
                                   date_inferred(facts.at[i, "note"])) for i in c["stated_fact_id"]]
     c["inputs_label"] = [inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"])
                          for i in c["derived_fact_id"]]
-    c["difference_label"] = [f"{'+' if d > 0 else '−' if d < 0 else ''}{format_number(abs(d), lang, 2)}" if ok else "–"
-                             for d, ok in zip(c["difference"], c["checkable"])]
+    c["difference_label"] = [signed(d, lang) if ok else "–" for d, ok in zip(c["difference"], c["checkable"])]
+    c["source_name"] = [source_name(r, lang) for _, r in c.iterrows()]
     c["agrees_label"] = [word("yes" if a else "no", lang) if ok else "–" for a, ok in zip(c["agrees"], c["checkable"])]
     over = label(report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
                                        ORDER BY region_code, metric, as_of""").df(), report)
@@ -239,6 +239,12 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
     undated["date_label"] = [source_date(r, lang) for _, r in undated.iterrows()]
     undated["title_label"] = [source_title(r, lang) for _, r in undated.iterrows()]
     return {"consistency": c, "over_100": over, "undated_sources": undated}
+
+
+def signed(value: float, lang: str, decimals: int = 2) -> str:
+    """``+3,01`` / ``−0,04`` / ``0,00`` (no sign on what rounds to zero)."""
+    rounded = round(float(value), decimals)
+    return f"{'+' if rounded > 0 else '−' if rounded < 0 else ''}{format_number(abs(rounded), lang, decimals)}"
 
 
 def region_profile(report: Report, region: str) -> pd.DataFrame:
