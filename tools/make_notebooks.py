@@ -91,7 +91,8 @@ lang = "id"  # "id" (Bahasa Indonesia) or "en"''',
         "cells": [
             '''quality = figures.data_quality(report)
 checked = quality["consistency"]
-chart = charts.stated_vs_derived(checked[checked["checkable"]], report.lang, narrative.quality_title(checked, report.lang),
+percent = checked[checked["checkable"] & (checked["unit"] == "percent")]  # one unit per axis: percentage points
+chart = charts.stated_vs_derived(percent, report.lang, narrative.quality_title(checked, report.lang),
                                  narrative.snapshot_line(report.snapshot_id, report.lang))
 charts.show(chart)''',
             "display(Markdown(narrative.quality_text(quality, report.lang)))",

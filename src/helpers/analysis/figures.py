@@ -227,7 +227,8 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
                                   date_inferred(facts.at[i, "note"])) for i in c["stated_fact_id"]]
     c["inputs_label"] = [inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"])
                          for i in c["derived_fact_id"]]
-    c["difference_label"] = [signed(d, lang) if ok else "–" for d, ok in zip(c["difference"], c["checkable"])]
+    c["difference_label"] = [signed(d, lang, 2 if u == "percent" else 0) if ok else "–"
+                             for d, u, ok in zip(c["difference"], c["unit"], c["checkable"])]
     c["source_name"] = [source_name(r, lang) for _, r in c.iterrows()]
     c["agrees_label"] = [word("yes" if a else "no", lang) if ok else "–" for a, ok in zip(c["agrees"], c["checkable"])]
     over = label(report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
