@@ -48,8 +48,10 @@ notebooks: data
 	$(BIN)/python tools/make_notebooks.py
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
+# Kernels over IPC sockets on Linux (no TCP port to race for; sockets beside the connection files).
 lab: data
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) \
+		$(if $(filter Linux,$(shell uname -s)),--KernelManager.transport=ipc) $(LAB_ARGS)
 
 clean:
 	rm -rf data/processed/snapshots data/processed/catalog.json reports/*/

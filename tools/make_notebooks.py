@@ -31,8 +31,7 @@ metric_name = figures.metric_label(report, figures.RECORDING)
 chart = charts.region_comparison(latest, targets, report.lang, narrative.comparison_title(latest, metric_name, report.lang),
                                  narrative.date_span(latest, report.lang))
 charts.show(chart)''',
-            "display(Markdown(narrative.comparison_text(latest, totals, metric_name, figures.missing_regions(report, latest),\n"
-            "                                           report.lang)))",
+            "display(Markdown(narrative.comparison_text(latest, totals, metric_name, [], report.lang)))",
             '''figures.table(latest, ["region_label", "value_label", "derived_label", "as_of_label", "source_label", "quote"],
               report.lang)''',
         ],
@@ -47,7 +46,7 @@ metric_name = figures.metric_label(report, report.metric)
 chart = charts.over_time(series, targets, report.lang, narrative.over_time_title(series, metric_name, report.lang),
                          narrative.date_span(series, report.lang))
 charts.show(chart)''',
-            "display(Markdown(narrative.over_time_text(series, metric_name, figures.missing_regions(report, series), report.lang)))",
+            "display(Markdown(narrative.over_time_text(series, metric_name, [], report.lang)))",
             '''figures.table(series, ["region_label", "value_label", "as_of_label", "source_label", "quote"],
               report.lang)''',
         ],
@@ -78,7 +77,7 @@ charts.show(chart)''',
 chart = charts.progress(progress, targets, report.lang, narrative.progress_title(progress, report.lang),
                         narrative.date_span(progress, report.lang))
 charts.show(chart)''',
-            'display(Markdown(narrative.progress_text(progress, "IKD/KIA", figures.missing_regions(report, progress), report.lang)))',
+            'display(Markdown(narrative.progress_text(progress, "IKD/KIA", [], report.lang)))',
             '''figures.table(progress, ["metric_label", "region_label", "value_label", "kind_label", "target_label", "as_of_label",
                          "quote"], report.lang)''',
         ],

@@ -142,6 +142,7 @@ def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     targets of the years shown, each row carrying the target of its own year."""
     targets = targets_for(report, [RECORDING])
     latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
+    report.check_figures(latest, [RECORDING])
     latest = attach_targets(_derived_columns(report, latest), targets, report.lang)
     totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
     return latest, totals, used_targets(latest, targets)
@@ -156,6 +157,7 @@ def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.Data
     df["plot_date"] = pd.to_datetime(df["as_of"]).fillna(bound)
     df.loc[df["undated"], "as_of_label"] = [source_date(r, report.lang) for _, r in df[df["undated"]].iterrows()]
     targets = targets_for(report, [metric])
+    report.check_figures(df[df["plot_date"].notna()], [metric])
     df = attach_targets(df[df["plot_date"].notna()], targets, report.lang)
     return df, used_targets(df, targets)
 
@@ -165,6 +167,7 @@ def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.D
     kabupaten/kota of the same source and date (``role``), each with the target of its year."""
     df = queries.facts(report.con, metrics=EXTREME_METRICS, kind="stated", until=report.until)
     df = df[((df["region_code"] == province) | df["region_code"].str.startswith(province + ".")) & df["as_of"].notna()]
+    report.check_figures(df, regions=[province], within=True)
     targets = targets_for(report, EXTREME_METRICS)
     if df.empty:
         empty = attach_targets(label(df, report), targets, report.lang).assign(role=pd.Series(dtype=str), role_label=pd.Series(dtype=str))
@@ -186,6 +189,7 @@ def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.Dat
     of its year (none if no target was set for that year)."""
     df = label(with_inferred_dates(report, queries.facts(report.con, report.regions, metrics, until=report.until)), report)
     df = df[df["as_of"].notna()]
+    report.check_figures(df, metrics)
     targets = targets_for(report, metrics)
     df = attach_targets(df, targets, report.lang)
     df["kind_label"] = [word(k, report.lang) for k in df["kind"]]
@@ -251,6 +255,7 @@ def signed(value: float, lang: str, decimals: int = 2) -> str:
 def region_profile(report: Report, region: str) -> pd.DataFrame:
     """Every figure about one region, stated and derived, with source and quote."""
     df = label(with_inferred_dates(report, queries.facts(report.con, [region], until=report.until)), report)
+    report.check_figures(df, regions=[region])
     return df.assign(kind_label=[word(k, report.lang) for k in df["kind"]])
 
 
