@@ -482,7 +482,8 @@ def test_no_two_labels_overlap_in_any_chart(default_batch, browser):
 
 
 def test_decks_follow_reports_yaml_with_unique_titles_and_no_text_twice(default_batch):
-    order = [r["name"] for r in default_batch.config["runs"]]
+    lang_of = {r["name"]: (r.get("parameters") or {}).get("lang", "id") for r in default_batch.config["runs"]}
+    order = [name if lang_of[name] == "id" else f"{name}.{lang_of[name]}" for name in lang_of]  # <name>.<lang>.ipynb
     runs = {r.name: r for r in default_batch.batch.runs}
     for deck, lang in (("slides.pptx", "id"), ("slides-en.pptx", "en")):
         slides = list(Presentation(str(default_batch.dir / deck)).slides)[1:-1]

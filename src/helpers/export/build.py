@@ -100,7 +100,11 @@ def in_config_order(project: Project, runs: list[Run]) -> list[Run]:
         order = {spec.name: i for i, spec in enumerate(load_config(project).runs)}
     except (FileNotFoundError, ValidationFailed):
         order = {}
-    return sorted(runs, key=lambda r: (order.get(r.name, len(order)), r.name))
+    def spec_name(run: Run) -> str:  # a run in another language writes <name>.<lang>.ipynb
+        suffix = f".{run.lang}"
+        return run.name[: -len(suffix)] if run.name.endswith(suffix) and run.name not in order else run.name
+
+    return sorted(runs, key=lambda r: (order.get(spec_name(r), len(order)), r.name))
 
 
 def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:
