@@ -13,6 +13,7 @@ import pandas as pd
 from helpers.analysis import queries
 from helpers.analysis.labels import (
     FACT_ANCHOR,
+    INFERRED_MARK,
     TARGET_ANCHOR,
     date_inferred,
     date_text,
@@ -60,7 +61,7 @@ def with_inferred_dates(report: Report, df: pd.DataFrame) -> pd.DataFrame:
     inferred = {r[0] for r in report.con.execute("""
         SELECT DISTINCT d.fact_id FROM facts d, unnest(d.input_fact_ids) AS u(input_id) JOIN facts i ON i.fact_id = u.input_id
         WHERE d.kind = 'derived' AND regexp_matches(lower(coalesce(i.note, '')), 'date inferred')""").fetchall()}
-    notes = ["Date inferred from its inputs" if f in inferred else n for f, n in zip(df["fact_id"], df["note"])]
+    notes = [INFERRED_MARK if f in inferred else n for f, n in zip(df["fact_id"], df["note"])]
     return df.assign(note=notes)
 
 

@@ -14,6 +14,8 @@ from helpers.raw.dates import parse_period
 
 #: A fact whose ``note`` says its date is inferred (the sentence itself has no date): ``Date inferred: ...``.
 INFERRED_DATE = re.compile(r"\bdate inferred\b", re.I)
+#: The note a derived figure gets when an input's date is inferred (matched by :data:`INFERRED_DATE`).
+INFERRED_MARK = "date inferred"
 #: Curator's remarks in a source's title (English, in ``sources.yaml``), shown in the report's language.
 TITLE_REMARKS = {"(headline from the page address)": "headline_from_address", "(untitled as received)": "untitled"}
 #: Fact anchors in pages: ``#fact-<fact_id>``; the export lists every fact a page links to.
