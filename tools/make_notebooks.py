@@ -127,8 +127,8 @@ if not spread.empty:  # drawn only over every kabupaten/kota of one province at 
                               narrative.spread_title(spread, metric_name, report.lang),
                               narrative.snapshot_line(report.snapshot_id, report.lang)))''',
             "display(Markdown(narrative.spread_text(spread, coverage, report.lang)))",
-            '''figures.table(coverage.tail(12), ["province_name", "period_label", "n", "lo_label", "median_label", "hi_label",
-                                 "drawn_label"], report.lang)''',
+            '''figures.table(coverage.tail(12), ["province_name", "period_label", "coverage_label", "lo_label", "median_label",
+                                 "hi_label", "drawn_label"], report.lang)''',
         ],
     },
 }

@@ -279,9 +279,12 @@ def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.D
     every["period_label"] = [format_date(pd.Timestamp(p).date(), "month", lang) for p in every["period"]]
     for col in ("lo", "p10", "median", "p90", "hi"):
         every[f"{col}_label"] = [format_percent(v, lang) for v in every[col]]
-    every["drawn_label"] = [word("yes" if n >= max(MIN_VALUES, tot) else "no", lang)
-                            for n, tot in zip(every["n"], every["total"])]
-    drawn = every[[n >= max(MIN_VALUES, tot) for n, tot in zip(every["n"], every["total"])]].reset_index(drop=True)
+    complete = [n >= max(MIN_VALUES, tot) for n, tot in zip(every["n"], every["total"])]
+    every["drawn_label"] = [word("yes" if c else "no", lang) for c in complete]
+    every["coverage_label"] = [f"{int(n)} / {int(tot)}" for n, tot in zip(every["n"], every["total"])]
+    for col in ("lo", "p10", "median", "p90", "hi"):  # no statistic is named over an incomplete group
+        every[f"{col}_label"] = [v if c else "–" for v, c in zip(every[f"{col}_label"], complete)]
+    drawn = every[complete].reset_index(drop=True)
     used = sorted({s for ids in drawn["source_ids"] for s in ids if s is not None})
     facts = queries.facts(report.con, metrics=[metric], kind="stated")
     sources = facts[facts["source_id"].isin(used)].drop_duplicates("source_id")
