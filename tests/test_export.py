@@ -394,7 +394,8 @@ VERBATIM_JS = """() => {
 
 
 def foreign_words(texts: list[str], vocabulary: set[str]) -> list[str]:
-    return sorted({w for text in texts for w in _words(text)} - vocabulary)
+    """Words not in ``vocabulary``; a word cut short by a chart's label limit (``Provin…``) is not a word."""
+    return sorted({w for text in texts for w in _words(re.sub(r"[^\W\d_]+…", " ", text))} - vocabulary)
 
 
 def test_language_rule_catches_a_sentence_in_the_other_language(default_batch):

@@ -220,7 +220,7 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
     df = df.assign(row=[f"{r} · {m} · {a} · {s}" for r, m, a, s in
                         zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])],
                    status=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
-    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=480))
+    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
     color = alt.Color("agrees:N", title=None, scale=alt.Scale(domain=[True, False], range=AGREE_COLORS), legend=None)
     bars = alt.Chart(df).mark_bar(height=16).encode(
         x=alt.X("difference:Q", title=t("axis.difference_points", lang)), y=y, color=color,
@@ -259,7 +259,7 @@ def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VCon
             unit_label=[unit(u, lang) for u in counts["unit"]])  # type: ignore[arg-type]
         base = alt.Chart().encode(
             x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True)),
-            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=380), sort=None))
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=520), sort=None))
         bars = base.mark_bar(height=16, color=PALETTE[0]).encode(tooltip=tip)
         labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text="value_label:N")
         parts.append(alt.layer(bars, labels, data=counts).properties(width=WIDTH - 200, height=alt.Step(24))
