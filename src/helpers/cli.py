@@ -1,6 +1,6 @@
 """``ktpel``: one command over the workspace, and the only module that knows argparse.
 
-    ktpel check | build | snapshots | facts | diff A B | report | export | synth
+    ktpel check | build | snapshots | facts | diff A B | report | export | synth | propose FILE | accept
 
 Each verb is a ``cmd_<verb>(project, args)`` function registered in :func:`build_parser`; the work
 itself lives in the stage subpackages (raw, snapshot, batch, export), imported when the verb runs.
@@ -244,6 +244,56 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_propose(project: Project, args: argparse.Namespace) -> int:
+    from helpers.intake import add_source, propose_file
+    from helpers.raw.articles import parse_published
+    from helpers.raw.propose import COLUMNS
+
+    today = date.today()
+    try:
+        published = parse_published(args.published, today)
+    except ValueError as exc:
+        raise UsageError(f"--published: {exc}") from None
+    article = Path(args.file)
+    if not args.add:
+        if args.source_id or args.title or args.publisher or args.url or args.excerpt:
+            raise UsageError("--source-id, --title, --publisher, --url and --excerpt are for --add")
+        candidates, notes = propose_file(project, article, published)
+        print_rows([c.row() for c in candidates], COLUMNS, args.format)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return 0
+    missing = [flag for flag, value in (("--source-id", args.source_id), ("--title", args.title),
+                                        ("--publisher", args.publisher)) if not value]
+    if missing:
+        raise UsageError(f"--add needs {', '.join(missing)}")
+    added = add_source(project, article, published, args.source_id, args.title, args.publisher, args.url,
+                       args.excerpt, today)
+    kept = sum(1 for row in added.rows if row["keep"] == "yes")
+    print(f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}")
+    print(f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / 'facts.proposed.csv')} "
+          f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)")
+    for note in added.notes:
+        print(f"note: {note}")
+    print("check each row against the article, then run `ktpel accept`:\n"
+          "  keep      yes to move the row into facts.csv, no to drop it\n"
+          "  region_code, metric   the reason column says where each came from; 'carried' ones need a look\n"
+          "  as_of     rows whose reason says 'inferred' carry the publication month: give the date the figure "
+          "refers to if the article has one\n"
+          "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
+          "  note      anything a reader should know")
+    return 0
+
+
+def cmd_accept(project: Project, args: argparse.Namespace) -> int:
+    from helpers.intake import accept
+
+    moved, dropped = accept(project)
+    print(f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
+          f"removed {project.rel(project.raw / 'facts.proposed.csv')}. Next: ktpel build")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -307,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     _add_report(sub)
     _add_synth(sub)
+    _add_propose(sub)
     return parser
 
 
@@ -358,6 +409,31 @@ def _add_synth(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
     p.set_defaults(func=cmd_synth)
+
+
+def _add_propose(sub: Any) -> None:
+    p = sub.add_parser(
+        "propose", help="propose facts from an article's text (prints them; --add stores the source for review)",
+        description="Read an article (UTF-8 text) and print one candidate fact per figure: region, metric, value, "
+                    "unit, qualifier, as_of, quote, confidence and the reason for each. Changes nothing unless "
+                    "--add is given.",
+        epilog="example:  ktpel propose article.txt --published 2024-06-21  |  ktpel propose article.txt "
+               "--published 2024-06-21 --add --source-id kaltim-2024-06-x --title 'Headline' --publisher 'ANTARA'")
+    p.add_argument("file", help="the article as a UTF-8 text file")
+    p.add_argument("--published", required=True, metavar="YYYY-MM-DD",
+                   help="publication date (YYYY-MM-DD; YYYY-MM, YYYY or 'unknown' if that is all the page says)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--add", action="store_true", help="store the text under data/raw/sources/, add its sources.yaml "
+                   "entry and write the candidates to data/raw/facts.proposed.csv for review")
+    p.add_argument("--source-id", help="with --add: the new source's id (lower-case, digits, '-')")
+    p.add_argument("--title", help="with --add: the headline")
+    p.add_argument("--publisher", help="with --add: the outlet or office")
+    p.add_argument("--url", help="with --add: the page's address")
+    p.add_argument("--excerpt", action="store_true",
+                   help="with --add: the text holds only the passages with figures, not the whole article")
+    p.set_defaults(func=cmd_propose)
+    sub.add_parser("accept", help="move the keep=yes rows of data/raw/facts.proposed.csv into facts.csv, "
+                   "validated like a build").set_defaults(func=cmd_accept)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

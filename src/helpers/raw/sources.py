@@ -18,7 +18,9 @@ from helpers.raw.dates import Period, parse_period
 from helpers.raw.tables import control_problem
 
 FIELDS = ("id", "title", "publisher", "place", "published_on", "published_precision", "published_not_before",
-          "published_not_after", "date_note", "file", "original_file", "sha256", "language", "notes")
+          "published_not_after", "date_note", "file", "original_file", "sha256", "language", "url", "excerpt", "notes")
+#: Fields written true/false (every other field is text).
+BOOLEAN_FIELDS = ("excerpt",)
 REQUIRED = ("id", "title", "published_precision", "file", "sha256", "language")
 LANGUAGES = ("id", "en")
 DATE_FIELDS = ("published_on", "published_not_before", "published_not_after")
@@ -143,6 +145,10 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
             bad("id", f"{sid!r}: use lower-case letters, digits and '-'")
         if sid in sources:
             bad("id", f"duplicate source id {sid!r} (first on line {sources[sid].line})")
+        if entry.get("url") is not None and not re.fullmatch(r"https?://\S+", str(entry["url"])):
+            bad("url", f"{entry['url']!r} is not a web address (http:// or https://)")
+        if entry.get("excerpt") not in (None, True, False):
+            bad("excerpt", f"{entry['excerpt']!r}: write true (only the passages with figures are stored) or false")
         if entry["language"] not in LANGUAGES:
             bad("language", f"{entry['language']!r} is not one of {', '.join(LANGUAGES)}")
         try:
@@ -208,6 +214,8 @@ def _texts(entry: dict[Any, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]
         field = str(key)
         if value is None:
             out[field] = None
+        elif field in BOOLEAN_FIELDS and isinstance(value, bool):
+            out[field] = value
         elif isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
             kind = {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
             problems.append((field, f"expected text, found {kind}; quote the value"))
