@@ -179,7 +179,7 @@ def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang:
     (oldest) to dark (newest), joined by a line, so both the ranking at a date and each one's change show."""
     both = pd.concat([province_rows, local], ignore_index=True)
     order = list(dict.fromkeys([*province_rows["region_name"], *sorted(local["region_name"])]))
-    dates = both.drop_duplicates("as_of").sort_values("as_of")["as_of_label"].tolist()
+    dates = both.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     y = alt.Y("region_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=12))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
@@ -200,7 +200,7 @@ def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> Table:
     cell linked to its fact."""
     cells = local.assign(cell=[v if k == "stated" else t("trends.derived_mark", lang, value=v)
                                for v, k in zip(local["value_label"], local["kind"])])
-    dates = cells.drop_duplicates("as_of").sort_values("as_of")["as_of_label"].tolist()
+    dates = cells.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     first = cells.drop_duplicates(["region_name", "as_of_label"]).set_index(["region_name", "as_of_label"])
     names = sorted(cells["region_name"].unique())
     frame = pd.DataFrame([[name, *(first["cell"].get((name, d), "–") for d in dates)] for name in names],
