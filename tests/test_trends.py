@@ -36,8 +36,15 @@ def test_denominators_show_why_coverage_passes_100(corpus: Project) -> None:
     batam = df[(df["region_code"] == "21.71") & (df["metric"] == "ktp_required")]
     assert {707430, 905737} <= set(batam["value"].astype(int))
     text = trends.denominators_text(df, "id")
-    assert "926.654 dari 905.737" in text  # recorded above wajib KTP in January 2025
-    assert "2.984.294 (Jun 2013)" in text and "turun" in text  # Kaltim's wajib KTP cleaned after 2013
+    fact = dict(zip(zip(df["region_code"], df["metric"], df["value"].astype(int)), df["fact_id"]))
+    # recorded above wajib KTP in January 2025, by the same source; every number links to its fact
+    assert (f"10 Jan 2025: [926.654](#fact-{fact['21.71', 'ktp_recorded', 926654]}) terekam, "
+            f"wajib KTP [905.737](#fact-{fact['21.71', 'ktp_required', 905737]})") in text
+    # Kaltim's wajib KTP cleaned after 2013: the largest fall is named with both figures and dates
+    assert (f"paling besar dari [2.984.294](#fact-{fact['64', 'ktp_required', 2984294]}) (Jun 2013) ke "
+            f"[2.190.000](#fact-{fact['64', 'ktp_required', 2190000]}) (Des 2015)") in text
+    english = trends.denominators_text(df, "en")
+    assert "most from [2,984,294](#fact-" in english and "turun" not in english
     chart = trends.denominators_chart(df, "en", trends.denominators_title(df, "en"), "")
     assert chart.to_dict()["usermeta"]["ktpel"]["chart_id"] == "denominators"
 
@@ -50,9 +57,13 @@ def test_kabupaten_kota_compared_across_dates(corpus: Project) -> None:
     assert int(april["n"].iloc[0]) == 5
     assert set(local["region_code"]) >= {"64.01", "64.03", "64.71", "64.72", "64.74", "64.08", "64.11"}
     assert not province.empty and set(province["region_code"]) == {"64"}
-    assert "Kabupaten Kutai Timur 68,08 %" in trends.kabupaten_kota_text(local, province, "id")
-    wide = trends.kabupaten_kota_table(local, "id")
-    assert "Kota Bontang" in wide.index and "15 Apr 2022" in wide.columns
+    kutim = local[local["region_code"] == "64.08"].set_index("as_of_label")["fact_id"]
+    assert (f"Kabupaten Kutai Timur: [68,08\u00a0%](#fact-{kutim['11 Apr 2016']}) (11 Apr 2016) → "
+            f"[93,39\u00a0%](#fact-{kutim['15 Mei 2023']}) (15 Mei 2023)") in trends.kabupaten_kota_text(local, province, "id")
+    assert "terendah Kabupaten Berau [101,16\u00a0%](#fact-" in trends.kabupaten_kota_text(local, province, "id")
+    html = trends.kabupaten_kota_table(local, "id")._repr_html_()
+    assert "<td class=\"text\">Kota Bontang</td>" in html and "<th class=\"num\">15 Apr 2022</th>" in html
+    assert f'<a href="#fact-{kutim["11 Apr 2016"]}">68,08\u00a0% (dihitung)</a>' in html  # derived, and says so
 
 
 def test_profile_note_for_any_region(corpus: Project) -> None:
@@ -64,7 +75,7 @@ def test_profile_note_for_any_region(corpus: Project) -> None:
 
 @pytest.mark.parametrize(("name", "parameters", "expected"), [
     ("06_region_profile", {"region": "Kutai Kartanegara"}, "Kabupaten Kutai Kartanegara"),
-    ("08_denominators", {"regions": ["19.04"], "lang": "en"}, "118.889"),
+    ("08_denominators", {"regions": ["19.04"], "lang": "en"}, "wajib KTP from [118,889](#fact-"),
     ("09_kabupaten_kota_over_time", {"metric": "kia_ownership_pct"}, "17 Nov 2020: 4 kabupaten/kota"),
 ], ids=["profile-kabupaten", "denominators", "kabupaten-kota-kia"])
 def test_notebooks_run_for_other_parameters(corpus: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

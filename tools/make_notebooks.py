@@ -137,11 +137,9 @@ if not spread.empty:  # drawn only over every kabupaten/kota of one province at 
         ],
     },
     "08_denominators": {
-        "title": "# Wajib KTP dan jumlah terekam dari waktu ke waktu\n\nThe counts behind recording coverage: wajib "
-                 "KTP (the denominator) and the residents recorded (the numerator), per region over time, so a "
-                 "reader sees why coverage falls (wajib KTP grown or cleaned) or passes 100 %.",
         "params": COMMON + "\n" + REGIONS,
-        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, until=until)",
+        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, until=until)\n"
+                'display(Markdown(narrative.intro("denominators", report.lang)))',
         "cells": [
             '''counts = trends.denominators(report)
 chart = trends.denominators_chart(counts, report.lang, trends.denominators_title(counts, report.lang),
@@ -153,13 +151,12 @@ charts.show(chart)''',
         ],
     },
     "09_kabupaten_kota_over_time": {
-        "title": "# Kabupaten/kota dari waktu ke waktu\n\nA province's kabupaten/kota compared across every date "
-                 "that has their figures (stated, else derived from the same source's counts), with the province "
-                 "as reference.",
         "params": COMMON + '\nprovince = "Provinsi Kalimantan Timur"  # a province name or code\n'
                   'metric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`',
         "open": "report = open_report(snapshot=snapshot, regions=[province], lang=lang, metric=metric, until=until)\n"
-                "province_code = report.regions[0]",
+                "province_code = report.regions[0]\n"
+                'display(Markdown(narrative.intro("kabupaten_kota_over_time", report.lang,\n'
+                '                                  province=report.region_names[province_code])))',
         "cells": [
             '''local, province_rows = trends.kabupaten_kota_dates(report, province_code, report.metric)
 province_name = report.region_names[province_code]

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from helpers.analysis import queries
-from helpers.i18n import LANGS, Lang, format_date
+from helpers.i18n import LANGS, Lang, format_date, t, word
 from helpers.notebooks import parameter_names
 from helpers.project import Project, find_project
 from helpers.snapshot import SnapshotNotFound, read_catalog, resolve
@@ -101,8 +101,10 @@ class Report:
         names = [r[0] for r in rows]
         if not names:
             return ""
-        shown = ", ".join(names[:8]) + (f" (+{len(names) - 8})" if len(names) > 8 else "")
-        return f" {'Wilayah dengan angka' if self.lang == 'id' else 'Regions with figures'}: {shown}."
+        shown = ", ".join(names[:8])
+        if len(names) > 8:
+            shown = t("params.more", self.lang, shown=shown, n=len(names) - 8)
+        return " " + t("params.regions_with_figures", self.lang, regions=shown)
 
     def _no_figure_sentence(self, regions: Sequence[str], metrics: Sequence[str | None], named: bool = False) -> str:
         """One sentence; ``named``: with the snapshot id (a run that stops), else "this snapshot" (stored outputs
@@ -111,18 +113,19 @@ class Report:
         labels = dict(self.con.execute(f"SELECT metric, label_{self.lang} FROM metrics").fetchall())
         what = _join([labels.get(m, m) for m in metrics if m], self.lang, "or")
         where = _join([names.get(r, r) for r in regions], self.lang, "and")
-        until = f" ({'sampai' if self.lang == 'id' else 'up to'} {format_date(self.until, 'day', self.lang)})" \
-            if self.until else ""
-        if self.lang == "id":
-            snapshot = f"snapshot {self.snapshot_id}" if named else "snapshot ini"
-            return f"Tidak ada angka {what or 'apa pun'} untuk {where} dalam {snapshot}{until}."
-        snapshot = f"snapshot {self.snapshot_id}" if named else "this snapshot"
-        return f"No figure {f'of {what} ' if what else ''}for {where} in {snapshot}{until}."
+        until = t("params.until", self.lang, date=format_date(self.until, "day", self.lang)) if self.until else ""
+        snapshot = t("params.named_snapshot", self.lang, snapshot=self.snapshot_id) if named else \
+            t("params.this_snapshot", self.lang)
+        if what:
+            return t("params.no_figure_of", self.lang, metrics=what, regions=where, snapshot=snapshot, until=until)
+        return t("params.no_figure_any", self.lang, regions=where, snapshot=snapshot, until=until)
 
 
 def _join(items: list[str], lang: Lang, conjunction: str) -> str:
-    word = {("id", "and"): "dan", ("id", "or"): "atau"}.get((lang, conjunction), conjunction)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}" if items else ""
+    """``a, b and c`` / ``a, b atau c``: the conjunction (``and``, ``or``) in ``lang``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word(conjunction, lang)} {items[-1]}"
 
 
 def _parse_until(until: Any) -> date | None:

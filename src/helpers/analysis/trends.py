@@ -12,17 +12,18 @@ import pandas as pd
 
 from helpers.analysis import queries
 from helpers.analysis.charts import PALETTE, TOOLTIP_QUOTE, WIDTH, finish
-from helpers.analysis.figures import label
+from helpers.analysis.figures import Table, label
+from helpers.analysis.labels import FACT_ANCHOR
+from helpers.analysis.narrative import Figure, dated, direction, figure_of
 from helpers.analysis.params import Report
-from helpers.i18n import Lang, format_date, word
-from helpers.raw.numbers import format_number, format_percent
+from helpers.i18n import Lang, t, unit, word
 
 DENOMINATORS = ["ktp_required", "ktp_recorded"]
 RECORDING = "ktp_recording_pct"
 
 
-def _when(row: pd.Series, lang: Lang) -> str:
-    return format_date(pd.Timestamp(row["as_of"]).date(), row["as_of_precision"], lang)
+def _figures(rows: pd.DataFrame) -> list[Figure]:
+    return dated([figure_of(r) for _, r in rows.iterrows()])
 
 
 # --- denominators ----------------------------------------------------------------------------------------
@@ -35,63 +36,62 @@ def denominators(report: Report) -> pd.DataFrame:
     return df
 
 
+def _required_parts(required: pd.DataFrame, lang: Lang) -> list[str]:
+    """How wajib KTP moved: first and last figure, and its largest fall between two dates (if any)."""
+    points = _figures(required)
+    if not points:
+        return []
+    first, last = points[0], points[-1]
+    if len(points) == 1:
+        return [t("trends.required_one", lang, figure=first.text(lang), date=first.when(lang))]
+    parts = [t("trends.required_change", lang, first=first.text(lang), first_date=first.when(lang),
+               last=last.text(lang), last_date=last.when(lang))]
+    falls = [(a, b) for a, b in zip(points, points[1:]) if a.as_of != b.as_of and direction(a, b) == -1]
+    if falls:
+        high, low = max(falls, key=lambda pair: pair[0].value - pair[1].value)
+        parts.append(t("trends.required_falls", lang, n=len(falls), high=high.text(lang), high_date=high.when(lang),
+                       low=low.text(lang), low_date=low.when(lang)))
+    return parts
+
+
+def _recorded_over(recorded: pd.DataFrame, required: pd.DataFrame, lang: Lang) -> str:
+    """The dates where one source's recorded count exceeds its own wajib KTP count."""
+    by_source = {(r["as_of"], r["source_id"]): figure_of(r) for _, r in required.iterrows()}
+    over = sorted(((figure_of(r), by_source[(r["as_of"], r["source_id"])]) for _, r in recorded.iterrows()
+                   if (r["as_of"], r["source_id"]) in by_source
+                   and direction(by_source[(r["as_of"], r["source_id"])], figure_of(r)) == 1),
+                  key=lambda pair: pair[0].as_of)  # type: ignore[arg-type, return-value]
+    if not over:
+        return ""
+    rec, req = over[-1]
+    return t("trends.recorded_over", lang, n=len({r.as_of for r, _ in over}), date=rec.when(lang),
+             recorded=rec.text(lang), required=req.text(lang))
+
+
 def denominator_findings(df: pd.DataFrame, lang: Lang) -> list[str]:
-    """Per region, how wajib KTP moved and when the recorded count passed it."""
+    """Per region, how wajib KTP moved and where a source's recorded count passed its wajib KTP count."""
     lines = []
-    for code, rows in df.groupby("region_code", sort=True):
-        name = rows["region_name"].iloc[0]
-        required = rows[rows["metric"] == "ktp_required"].sort_values("as_of")
-        recorded = rows[rows["metric"] == "ktp_recorded"].sort_values("as_of")
-        parts = []
-        if len(required) >= 2:
-            first, last = required.iloc[0], required.iloc[-1]
-            change = (last["value"] - first["value"]) / first["value"] * 100
-            falls = [(a, b) for (_, a), (_, b) in zip(required.iterrows(), required.iloc[1:].iterrows())
-                     if b["value"] < a["value"]]
-            parts.append(
-                (f"wajib KTP {format_number(first['value'], lang)} ({_when(first, lang)}) → "
-                 f"{format_number(last['value'], lang)} ({_when(last, lang)}), {format_percent(change, lang, 1)}")
-                + ("" if not falls else
-                   (f"; turun {len(falls)} kali (misalnya {_when(falls[0][0], lang)} → {_when(falls[0][1], lang)}:"
-                    f" data dibersihkan atau sumber berbeda)" if lang == "id" else
-                    f"; it fell {len(falls)} time(s) (e.g. {_when(falls[0][0], lang)} → {_when(falls[0][1], lang)}:"
-                    f" records cleaned or another source)")))
-        elif len(required) == 1:
-            parts.append(f"wajib KTP {format_number(required.iloc[0]['value'], lang)} ({_when(required.iloc[0], lang)})")
-        both = recorded.merge(required, on=["as_of", "source_id"], suffixes=("_rec", "_req"))
-        over = both[both["value_rec"] > both["value_req"]]
-        if not over.empty:
-            row = over.iloc[-1]
-            when = format_date(pd.Timestamp(row["as_of"]).date(), row["as_of_precision_rec"], lang)
-            parts.append(
-                f"perekaman melebihi wajib KTP pada {len(over)} tanggal (terakhir {when}: "
-                f"{format_number(row['value_rec'], lang)} dari {format_number(row['value_req'], lang)})" if lang == "id"
-                else f"recorded exceeds wajib KTP at {len(over)} date(s) (last {when}: "
-                     f"{format_number(row['value_rec'], lang)} of {format_number(row['value_req'], lang)})")
-        if parts:
-            lines.append(f"- **{name}** ({code}): " + "; ".join(parts) + ".")
+    for _, rows in df.groupby("region_code", sort=True):
+        required = rows[rows["metric"] == "ktp_required"]
+        parts = _required_parts(required, lang)
+        parts.append(_recorded_over(rows[rows["metric"] == "ktp_recorded"], required, lang))
+        if any(parts):
+            lines.append(t("trends.region_line", lang, region=rows["region_name"].iloc[0],
+                           parts="; ".join(p for p in parts if p)))
     return lines
 
 
 def denominators_title(df: pd.DataFrame, lang: Lang) -> str:
     if df.empty:
-        return "Belum ada angka wajib KTP atau perekaman" if lang == "id" else "No wajib KTP or recorded counts yet"
-    n = df.groupby("region_code")["as_of"].nunique().max()
-    return (f"Wajib KTP dan jumlah terekam: hingga {n} tanggal per wilayah" if lang == "id"
-            else f"Wajib KTP and recorded counts: up to {n} dates per region")
+        return t("trends.denominators_none_title", lang)
+    return t("trends.denominators_title", lang, n=int(df.groupby("region_code")["as_of"].nunique().max()))
 
 
 def denominators_text(df: pd.DataFrame, lang: Lang) -> str:
     lines = denominator_findings(df, lang)
     if not lines:
-        return ("Snapshot ini belum memuat angka wajib KTP atau perekaman untuk wilayah ini." if lang == "id"
-                else "This snapshot has no wajib KTP or recorded counts for these regions.")
-    head = ("Cakupan = terekam / wajib KTP. Cakupan bisa turun karena wajib KTP bertambah atau dibersihkan, "
-            "dan melewati 100 % bila terekam melebihi wajib KTP (penduduk pindah, meninggal, atau perekaman dini)."
-            if lang == "id" else
-            "Coverage = recorded / wajib KTP. It can fall because wajib KTP grows or is cleaned, and pass 100 % when "
-            "more people are recorded than are counted as wajib KTP (people who moved or died, pre-recording).")
-    return head + "\n\n" + "\n".join(lines)
+        return t("trends.denominators_none", lang)
+    return t("trends.denominators_head", lang) + "\n\n" + "\n".join(lines)
 
 
 def denominators_chart(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
@@ -101,7 +101,8 @@ def denominators_chart(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) 
            alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
            TOOLTIP_QUOTE]
     x = alt.X("plot_date:T", title=word("date", lang), axis=alt.Axis(format="%Y", tickCount="year"))
-    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, padding=12), axis=alt.Axis(format="~s"))
+    y = alt.Y("value:Q", title=t("axis.count", lang, unit=unit("persons", lang)),
+              scale=alt.Scale(zero=False, padding=12), axis=alt.Axis(format="~s"))
     base = alt.Chart().encode(x=x, y=y, color=color)
     lines = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(tooltip=tip)
     chart = (alt.layer(lines, data=df).properties(width=WIDTH - 60, height=150)
@@ -138,40 +139,37 @@ def dates_with(local: pd.DataFrame, at_least: int = 2) -> pd.DataFrame:
 
 
 def kabupaten_kota_title(local: pd.DataFrame, province_name: str, lang: Lang) -> str:
-    dates = dates_with(local)
-    if dates.empty:
-        return (f"{province_name}: belum ada tanggal dengan beberapa kabupaten/kota" if lang == "id"
-                else f"{province_name}: no date with several kabupaten/kota yet")
-    return (f"{province_name}: {local['region_code'].nunique()} kabupaten/kota pada {local['as_of'].nunique()} tanggal"
-            if lang == "id" else
-            f"{province_name}: {local['region_code'].nunique()} kabupaten/kota at {local['as_of'].nunique()} dates")
+    if dates_with(local).empty:
+        return t("trends.kk_none_title", lang, province=province_name)
+    return t("trends.kk_title", lang, province=province_name, n=local["region_code"].nunique(),
+             dates=local["as_of"].nunique())
+
+
+def _date_line(at: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang) -> str:
+    low, high = at.loc[at["value"].idxmin()], at.loc[at["value"].idxmax()]
+    prov = province_rows[province_rows["as_of"] == at["as_of"].iloc[0]]
+    ref = "" if prov.empty else t("trends.kk_province_ref", lang, figure=figure_of(prov.iloc[0]).text(lang))
+    return t("trends.kk_date_line", lang, date=figure_of(low).when(lang), n=at["region_code"].nunique(),
+             low_region=low["region_name"], low=figure_of(low).text(lang), high_region=high["region_name"],
+             high=figure_of(high).text(lang), province=ref)
 
 
 def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang) -> str:
+    """Per date with two or more kabupaten/kota: the lowest and highest (named) and the province; then each
+    kabupaten/kota with figures at two or more dates, first and last."""
     if local.empty:
-        return ("Snapshot ini belum memuat angka kabupaten/kota untuk indikator ini." if lang == "id"
-                else "This snapshot has no kabupaten/kota figures for this indicator yet.")
-    lines = []
-    for _, d in dates_with(local).iterrows():
-        when = format_date(pd.Timestamp(d["as_of"]).date(), d["precision"], lang)
-        prov = province_rows[province_rows["as_of"] == d["as_of"]]
-        ref = "" if prov.empty else (f"; provinsi {prov.iloc[0]['value_label']}" if lang == "id"
-                                     else f"; province {prov.iloc[0]['value_label']}")
-        at = local[local["as_of"] == d["as_of"]]
-        low, high = at.loc[at["value"].idxmin(), "value_label"], at.loc[at["value"].idxmax(), "value_label"]
-        lines.append(f"- {when}: {int(d['n'])} kabupaten/kota, {low} – {high}{ref}")
+        return t("trends.kk_none", lang)
+    lines = [_date_line(local[local["as_of"] == d], province_rows, lang) for d in dates_with(local)["as_of"]]
+    text = t("trends.kk_dates_head", lang) + "\n\n" + ("\n".join(lines) or t("trends.kk_no_shared_date", lang))
     moved = []
-    for _, rows in local.groupby("region_code"):
-        rows = rows.sort_values("as_of")
-        if rows["as_of"].nunique() >= 2:
-            a, b = rows.iloc[0], rows.iloc[-1]
-            moved.append(f"{a['region_name']} {a['value_label']} ({a['as_of_label']}) → {b['value_label']} "
-                         f"({b['as_of_label']})")
-    head = ("Tanggal dengan angka beberapa kabupaten/kota:" if lang == "id" else "Dates with several kabupaten/kota:")
-    text = head + "\n\n" + ("\n".join(lines) or "–")
+    for name, rows in local.groupby("region_name", sort=True):
+        points = _figures(rows)
+        if len({f.as_of for f in points}) >= 2:
+            first, last = points[0], points[-1]
+            moved.append(t("trends.kk_moved_line", lang, region=name, first=first.text(lang),
+                           first_date=first.when(lang), last=last.text(lang), last_date=last.when(lang)))
     if moved:
-        text += ("\n\nKabupaten/kota dengan lebih dari satu tanggal: " if lang == "id"
-                 else "\n\nKabupaten/kota with more than one date: ") + "; ".join(moved) + "."
+        text += "\n\n" + t("trends.kk_moved_head", lang) + "\n\n" + "\n".join(moved)
     return text
 
 
@@ -181,9 +179,9 @@ def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang:
     (oldest) to dark (newest), joined by a line, so both the ranking at a date and each one's change show."""
     both = pd.concat([province_rows, local], ignore_index=True)
     order = list(dict.fromkeys([*province_rows["region_name"], *sorted(local["region_name"])]))
-    dates = both.drop_duplicates("as_of").sort_values("as_of")["as_of_label"].tolist()
+    dates = both.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     y = alt.Y("region_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
-    x = alt.X("value:Q", title="%", scale=alt.Scale(zero=False, padding=12))
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=12))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
            alt.Tooltip("kind_label:N", title=word("kind", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
            alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
@@ -197,17 +195,19 @@ def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang:
     return finish(chart, "kabupaten-kota-dates", title, subtitle, both, lang)
 
 
-def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Kabupaten/kota × date, the value as the source wrote it (``(d)`` marks a figure derived from counts)."""
-    if local.empty:
-        return pd.DataFrame()
-    cells = local.assign(cell=[v + ("" if k == "stated" else " (d)") for v, k in zip(local["value_label"], local["kind"])])
-    order = cells.drop_duplicates("as_of").sort_values("as_of")["as_of_label"].tolist()
-    wide = cells.pivot_table(index="region_name", columns="as_of_label", values="cell", aggfunc="first")
-    wide = wide[[c for c in order if c in wide.columns]].fillna("–")
-    wide.index.name = word("region", lang)
-    wide.columns.name = None
-    return wide
+def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> Table:
+    """Kabupaten/kota × date, the value as the source wrote it (a figure derived from counts says so), each
+    cell linked to its fact."""
+    cells = local.assign(cell=[v if k == "stated" else t("trends.derived_mark", lang, value=v)
+                               for v, k in zip(local["value_label"], local["kind"])])
+    dates = cells.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
+    first = cells.drop_duplicates(["region_name", "as_of_label"]).set_index(["region_name", "as_of_label"])
+    names = sorted(cells["region_name"].unique())
+    frame = pd.DataFrame([[name, *(first["cell"].get((name, d), "–") for d in dates)] for name in names],
+                         columns=[word("region", lang), *dates])
+    links = [[None, *(f"{FACT_ANCHOR}{first['fact_id'][(name, d)]}" if (name, d) in first.index else None
+                      for d in dates)] for name in names]
+    return Table(frame, ["region_name", *["value_label"] * len(dates)], links)
 
 
 # --- region profile --------------------------------------------------------------------------------------
@@ -221,21 +221,14 @@ def profile_note(report: Report, region: str) -> str:
     name = report.region_names[region]
     lang = report.lang
     assert own is not None
-    below = ", ".join(f"{n} ({c})" for n, c in children)
+    below = ", ".join(t("trends.count_item", lang, region=n, n=c) for n, c in children)
     if own[0]:
-        text = (f"{name}: {own[0]} angka dari {own[1]} sumber." if lang == "id"
-                else f"{name}: {own[0]} figures from {own[1]} source(s).")
-        if below:
-            text += (f" Kabupaten/kota-nya juga punya angka: {below}." if lang == "id"
-                     else f" Its kabupaten/kota have figures too: {below}.")
-        return text
+        text = t("trends.profile_own", lang, region=name, n=own[0], sources=own[1])
+        return text + (" " + t("trends.profile_children", lang, items=below) if below else "")
     with_figures = con.execute("""SELECT r.name FROM facts f JOIN regions r USING (region_code)
                                   WHERE r.region_code <> '00' GROUP BY r.name ORDER BY r.name""").fetchall()
     listed = ", ".join(n for (n,) in with_figures)
-    if lang == "id":
-        return (f"Snapshot ini belum memuat angka untuk {name}."
-                + (f" Kabupaten/kota-nya yang punya angka: {below}." if below else "")
-                + f" Wilayah dengan angka: {listed}. Tambahkan sumber dengan `ktpel propose`.")
-    return (f"This snapshot has no figures for {name} yet."
-            + (f" Its kabupaten/kota with figures: {below}." if below else "")
-            + f" Regions with figures: {listed}. Add a source with `ktpel propose`.")
+    parts = [t("trends.profile_none", lang, region=name),
+             t("trends.profile_none_children", lang, items=below) if below else "",
+             t("trends.profile_where", lang, items=listed)]
+    return " ".join(p for p in parts if p)
