@@ -36,5 +36,15 @@ def remove_orphan_connection_dirs() -> None:
             mine = path.stat().st_uid == os.getuid()
         except OSError:
             continue
-        if mine and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        if mine and pid.isdigit() and not _running(pid):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: str) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (a killed worker not yet reaped by its parent
+    still has a ``/proc`` entry, but can no longer use its directory)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
