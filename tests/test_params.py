@@ -183,7 +183,7 @@ HAND_RUNS = {
                   "ParameterError: region 'Kutai' is not a region code, name or alias of this snapshot. Did you mean "
                   "64.02 Kabupaten Kutai Kartanegara, 64.07 Kabupaten Kutai Barat or 64.08 Kabupaten Kutai Timur?"),
     "no-figure": ("06_region_profile", ["-p", "region", "Bintan", "-p", "lang", "en"],
-                  "NoFigures: No figure for Kabupaten Bintan in snapshot "),
+                  "NoFigures: No figure at all for Kabupaten Bintan in snapshot "),
 }
 
 
