@@ -43,10 +43,13 @@ reliability: data
 bench: data
 	$(BIN)/python tools/bench.py
 
-# Re-execute the notebooks in place against the latest snapshot (after an intended data change).
+# Re-execute the notebooks in place against the latest snapshot, keeping their cells: first bring each
+# notebook and its paired script (notebooks/NN_name.py, jupytext) in step, then run, then re-sync the pair.
+NOTEBOOKS ?= notebooks/*.ipynb
 notebooks: data
-	$(BIN)/python tools/make_notebooks.py
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
 lab: data
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

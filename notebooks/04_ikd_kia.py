@@ -1,0 +1,45 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Identitas Kependudukan Digital (IKD) dan Kartu Identitas Anak (KIA)
+#
+# Progress against the national targets (IKD 30 % of wajib KTP, KIA 60 % in 2024), stated and derived from the sources' counts.
+
+# %% tags=["parameters"]
+snapshot = "latest"  # "latest" or a snapshot id (see `ktpel snapshots`)
+lang = "id"  # "id" (Bahasa Indonesia) or "en"
+until = None  # only figures as of this date or earlier, e.g. "2024-12-31"
+regions = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]  # names or Kemendagri codes
+
+# %%
+from IPython.display import Markdown, display
+
+from helpers.analysis import charts, figures, narrative
+from helpers.analysis.params import open_report
+
+report = open_report(snapshot=snapshot, regions=regions, lang=lang, until=until)
+
+# %%
+progress, targets = figures.progress_against_targets(report, ["ikd_activation_pct", "kia_ownership_pct"])
+chart = charts.progress(progress, targets, report.lang, narrative.progress_title(progress, report.lang),
+                        narrative.date_span(progress, report.lang))
+charts.show(chart)
+
+# %%
+display(Markdown(narrative.progress_text(progress, report.lang)))
+
+# %%
+figures.table(progress, ["metric_label", "region_label", "value_label", "kind_label", "target", "as_of_label", "quote"],
+              report.lang)
