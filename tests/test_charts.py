@@ -10,10 +10,10 @@ import altair as alt
 import pandas as pd
 import pytest
 
+from conftest import copy_raw_layer, run_ktpel
 from helpers.analysis import charts, explore, figures, theme
 from helpers.analysis.params import open_report
 from helpers.project import Project
-from conftest import copy_raw_layer, run_ktpel
 
 FOCUS = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]
 STATUS_DOMAIN = {lang: [theme.STATUS_LABELS[lang][s] for s in theme.STATUSES] for lang in ("id", "en")}

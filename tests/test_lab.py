@@ -1,20 +1,26 @@
-"""`make lab` starts JupyterLab on the notebooks, in the project's environment."""
+"""`make lab` starts JupyterLab on the notebooks, in the project's environment, and every stored notebook
+shows its charts there at once (untrusted, offline), drawn by JupyterLab's own Vega renderer."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_core.paths import jupyter_runtime_dir
+
+from conftest import run_ktpel
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -77,3 +83,203 @@ def test_make_lab_serves_notebooks_with_a_kernel_that_imports_helpers():
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- charts drawn in JupyterLab
+
+
+LAB_ONLY = "http://127.0.0.1:{port}/"
+#: JupyterLab's own Vega renderer draws into a canvas (or an SVG) inside ``.vega-embed``.
+DRAWN = """els => els.map(el => {
+  const c = el.querySelector('canvas');
+  if (c) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 600) ink++;
+    return ink;
+  }
+  return el.querySelectorAll('svg .mark-symbol path, svg .mark-rect path, svg .mark-line path').length;
+})"""
+
+
+def vega_outputs(path: Path) -> int:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(1 for cell in nb["cells"] for out in cell.get("outputs", [])
+               if "application/vnd.vegalite.v5+json" in out.get("data", {}))
+
+
+@contextmanager
+def lab_server(tmp: Path, *extra: str) -> Iterator[str]:
+    """``make lab`` on a fresh Jupyter data directory (no notebook is trusted there); yields its URL."""
+    port, token = free_port(), "ktpel-test-token"
+    args = " ".join([f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}",
+                     "--ServerApp.port_retries=0", *extra])
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp / "config")}
+    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                get(f"{base}/api/status", token)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "make lab exited"
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 120 s")
+        yield f"{base}/lab/tree/{{name}}?token={token}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@pytest.fixture
+def offline_browser():
+    """Chromium (the system's) for pages that may load nothing but the Lab server."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, url: str, blocked: list[str]):
+    origin = url.split("/lab/")[0] + "/"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    def route(r) -> None:
+        if r.request.url.startswith(origin):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    page.goto(url, wait_until="domcontentloaded")
+    return page
+
+
+def drawn_charts(page, expected: int) -> list[int]:
+    """Wait (generously) until ``expected`` charts are drawn in the open notebook; their ink per chart."""
+    page.wait_for_function(f"document.querySelectorAll('.jp-OutputArea-output .vega-embed').length >= {expected}")
+    page.wait_for_function(f"({DRAWN})(Array.from(document.querySelectorAll('.jp-OutputArea-output .vega-embed')))"
+                           f".filter(n => n > 0).length >= {expected}", polling=500)
+    return page.eval_on_selector_all(".jp-OutputArea-output .vega-embed", DRAWN)
+
+
+def test_every_stored_notebook_shows_its_charts_untrusted_and_offline(tmp_path, offline_browser):
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) >= 8
+    blocked: list[str] = []
+    with lab_server(tmp_path) as url:
+        for path in notebooks:
+            expected = vega_outputs(path)
+            assert expected >= 1, f"{path.name} stores no Vega-Lite v5 chart"
+            page = open_offline(offline_browser, url.format(name=path.name), blocked)
+            ink = drawn_charts(page, expected)
+            assert len(ink) >= expected and all(n > 0 for n in ink), (path.name, ink)
+            assert "Altair chart:" not in page.inner_text(".jp-Notebook")  # no chart shown as text
+            if path.name == "00_explore.ipynb":  # the region picker works in Lab too
+                assert_picker_changes_marks(page, ".jp-OutputArea-output .vega-embed")
+            page.context.close()
+
+
+def assert_picker_changes_marks(page, chart_selector: str) -> None:
+    """Choose other regions in the chart's dropdown: the chart draws other marks each time."""
+    chart = page.locator(chart_selector).filter(has=page.locator(".vega-bindings select")).first
+    select = chart.locator(".vega-bindings select")
+    options = select.evaluate("s => Array.from(s.options).map(o => o.value)")
+    assert len(options) >= 3, options
+    marks = ("el => { const c = el.querySelector('canvas'); if (c) return c.toDataURL(); "
+             "return Array.from(el.querySelectorAll('svg [class*=mark-] path')).map(p => p.getAttribute('d')).join('|'); }")
+    before = chart.evaluate(marks)
+    changed = 0
+    for option in [o for o in options if o != select.input_value()][:2]:
+        select.select_option(option)
+        page.wait_for_timeout(1000)
+        after = chart.evaluate(marks)
+        changed += after != before
+        before = after
+    assert changed == 2
+
+
+def test_after_run_all_the_charts_are_interactive_with_the_quote_in_the_tooltip(tmp_path, offline_browser):
+    path = ROOT / "notebooks" / "01_region_comparison.ipynb"
+    with lab_server(tmp_path, "--LabApp.expose_app_in_browser=True") as url:
+        blocked: list[str] = []
+        page = open_offline(offline_browser, url.format(name=path.name), blocked)
+        drawn_charts(page, 1)
+        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session")
+        page.evaluate("""async () => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            await panel.sessionContext.ready;
+            await window.jupyterapp.commands.execute('notebook:run-all-cells');
+        }""")
+        page.wait_for_function("""() => {
+            const p = window.jupyterapp.shell.currentWidget;
+            return p.content.widgets.every(c => c.model.type !== 'code' || (c.model.executionCount || 0) > 0)
+                && p.sessionContext.session.kernel.status === 'idle';
+        }""", polling=1000)
+        ink = drawn_charts(page, 1)
+        assert ink and ink[0] > 0
+        # hover the bars until Vega's tooltip shows the source's quote
+        box = page.locator(".jp-OutputArea-output .vega-embed canvas, .jp-OutputArea-output .vega-embed svg").first
+        box.scroll_into_view_if_needed()
+        bounds = box.bounding_box()
+        shown = ""
+        for fx in (0.3, 0.4, 0.5):
+            for fy in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+                page.mouse.move(bounds["x"] + bounds["width"] * fx, bounds["y"] + bounds["height"] * fy)
+                page.wait_for_timeout(150)
+                tip = page.locator("#vg-tooltip-element")
+                if tip.count() and tip.is_visible():
+                    shown = tip.inner_text()
+                    if "Kutipan" in shown:
+                        break
+            if "Kutipan" in shown:
+                break
+        assert "Kutipan" in shown and "Sumber" in shown and "Tanggal data" in shown, shown
+
+
+def test_the_region_picker_works_in_the_exported_page_offline(tmp_path, offline_browser):
+    """The explore notebook run by the batch and exported: its page inlines Vega for that chart only
+    (allowed by the script's hash), loads nothing, and the dropdown redraws the chart."""
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "ws" / "data" / "raw")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "ws" / "notebooks")
+    (tmp_path / "ws" / "reports.yaml").write_text(
+        "runs:\n  - name: explore\n    notebook: notebooks/00_explore.ipynb\n"
+        "  - name: region-comparison\n    notebook: notebooks/01_region_comparison.ipynb\n", encoding="utf-8")
+    assert run_ktpel(tmp_path / "ws", "build").returncode == 0
+    done = run_ktpel(tmp_path / "ws", "report", "--jobs", "1", timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    page_path = next((tmp_path / "ws" / "reports").glob("*/explore.html"))
+    html = page_path.read_text(encoding="utf-8")
+    assert "script-src 'sha256-" in html and "unsafe-eval" not in html
+    assert "<script" not in next(page_path.parent.glob("region-comparison.html")).read_text(encoding="utf-8")
+    blocked: list[str] = []
+    errors: list[str] = []
+    context = offline_browser.new_context(viewport={"width": 1200, "height": 900})
+
+    def route(r) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.wait_for_selector(".ktpel-vega .vega-bindings select", timeout=60_000)
+    assert_picker_changes_marks(page, ".ktpel-vega")
+    assert blocked == [] and errors == [], (blocked, errors)
+    context.close()

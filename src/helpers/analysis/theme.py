@@ -113,9 +113,9 @@ def status_encoding(lang: Lang, legend: bool = True, field: str = "status_label"
     title = {"id": "Angka", "en": "Figure"}[lang]
     leg = alt.Legend(title=title, orient="bottom", direction="vertical", symbolType="square", symbolStrokeColor=NEUTRAL,
                      symbolFillColor=NEUTRAL, symbolStrokeWidth=1.5, symbolSize=140, symbolDash=[1, 0]) if legend else None
-    return {"fillOpacity": alt.FillOpacity(f"{field}:N", title=title, legend=leg,
+    return {"fillOpacity": alt.FillOpacity(f"{field}:O", title=title, legend=leg, sort=domain,
                                            scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][0] for s in STATUSES])),
-            "strokeDash": alt.StrokeDash(f"{field}:N", title=title, legend=None,
+            "strokeDash": alt.StrokeDash(f"{field}:O", title=title, legend=None, sort=domain,
                                          scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][1] for s in STATUSES]))}
 
 
