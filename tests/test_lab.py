@@ -283,3 +283,60 @@ def test_the_region_picker_works_in_the_exported_page_offline(tmp_path, offline_
     assert_picker_changes_marks(page, ".ktpel-vega")
     assert blocked == [] and errors == [], (blocked, errors)
     context.close()
+
+
+# --------------------------------------------------------------------------- notebooks are the source
+
+
+def pair_disagreements(ipynb: Path) -> list[str]:
+    """Cells of ``ipynb`` whose type or source differ from its paired percent script's."""
+    import jupytext
+
+    script = ipynb.with_suffix(".py")
+    if not script.exists():
+        return [f"{ipynb.name}: no paired script {script.name}"]
+    a = [(c.cell_type, c.source.strip()) for c in jupytext.read(ipynb).cells]
+    b = [(c.cell_type, c.source.strip()) for c in jupytext.read(script).cells]
+    if len(a) != len(b):
+        return [f"{ipynb.name}: {len(a)} cells, {script.name}: {len(b)}"]
+    return [f"{ipynb.name} cell {i}: differs from {script.name}" for i, (x, y) in enumerate(zip(a, b)) if x != y]
+
+
+def test_every_notebook_agrees_with_its_paired_script(tmp_path):
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks and (ROOT / "notebooks" / "jupytext.toml").exists()
+    assert [d for nb in notebooks for d in pair_disagreements(nb)] == []
+    # and the check sees a disagreement
+    shutil.copy(notebooks[0], tmp_path / notebooks[0].name)
+    script = notebooks[0].with_suffix(".py").read_text(encoding="utf-8")
+    (tmp_path / notebooks[0].with_suffix(".py").name).write_text(script + "\n# %%\nprint('only here')\n")
+    assert pair_disagreements(tmp_path / notebooks[0].name)
+
+
+def test_a_cell_added_in_jupyterlab_survives_make_notebooks(tmp_path):
+    """An analyst adds cells to a notebook and saves it; `make notebooks` re-executes it in place,
+    keeping them (and writes them to the paired script)."""
+    import nbformat
+
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "data" / "raw", ws / "data" / "raw")
+    shutil.copytree(ROOT / "notebooks", ws / "notebooks")
+    shutil.copy(ROOT / "Makefile", ws / "Makefile")
+    name = "07_kabupaten_kota_spread"
+    path = ws / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Catatan analis"))
+    nb.cells.append(nbformat.v4.new_code_cell('print("analyst was here", len(spread))'))
+    nbformat.write(nb, path)
+    later = path.with_suffix(".py").stat().st_mtime + 5
+    os.utime(path, (later, later))  # saved after the script, as a save in JupyterLab without jupytext would be
+    prefix = Path(sys.prefix)
+    done = subprocess.run(["make", "-s", "notebooks", f"VENV={prefix}", "-o", str(prefix / ".installed-stamp"),
+                           f"NOTEBOOKS=notebooks/{name}.ipynb"], cwd=ws, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = nbformat.read(path, as_version=4)
+    assert [c.source for c in after.cells[-2:]] == ["## Catatan analis", 'print("analyst was here", len(spread))']
+    printed = "".join(o.get("text", "") for o in after.cells[-1].outputs)
+    assert printed.startswith("analyst was here ")
+    assert 'print("analyst was here", len(spread))' in path.with_suffix(".py").read_text(encoding="utf-8")
+    assert pair_disagreements(path) == []
