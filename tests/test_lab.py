@@ -116,7 +116,7 @@ def lab_server(tmp: Path, *extra: str) -> Iterator[str]:
                      "--ServerApp.port_retries=0", *extra])
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(tmp / "config")}
+           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "KTPEL_PROJECT": str(ROOT)}
     proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -177,7 +177,9 @@ def test_every_stored_notebook_shows_its_charts_untrusted_and_offline(tmp_path, 
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert len(notebooks) >= 8
     blocked: list[str] = []
-    with lab_server(tmp_path) as url:
+    # `make lab` serving a copy of notebooks/ (byte for byte, times kept), so that nothing Lab might save lands in the repo
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    with lab_server(tmp_path, f"--notebook-dir={tmp_path / 'notebooks'}") as url:
         for path in notebooks:
             expected = vega_outputs(path)
             assert expected >= 1, f"{path.name} stores no Vega-Lite v5 chart"
@@ -210,8 +212,10 @@ def assert_picker_changes_marks(page, chart_selector: str) -> None:
 
 
 def test_after_run_all_the_charts_are_interactive_with_the_quote_in_the_tooltip(tmp_path, offline_browser):
-    path = ROOT / "notebooks" / "01_region_comparison.ipynb"
-    with lab_server(tmp_path, "--LabApp.expose_app_in_browser=True") as url:
+    # a copy of the notebooks (Lab may autosave what it ran), served by `make lab` itself
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    path = tmp_path / "notebooks" / "01_region_comparison.ipynb"
+    with lab_server(tmp_path, "--LabApp.expose_app_in_browser=True", f"--notebook-dir={tmp_path / 'notebooks'}") as url:
         blocked: list[str] = []
         page = open_offline(offline_browser, url.format(name=path.name), blocked)
         drawn_charts(page, 1)
@@ -246,6 +250,21 @@ def test_after_run_all_the_charts_are_interactive_with_the_quote_in_the_tooltip(
             if "Kutipan" in shown:
                 break
         assert "Kutipan" in shown and "Sumber" in shown and "Tanggal data" in shown, shown
+        assert_lab_saves_the_paired_script(url, tmp_path / "notebooks")
+
+
+def assert_lab_saves_the_paired_script(url: str, directory: Path) -> None:
+    """A notebook saved through the Lab server gets its percent script beside it (jupytext's contents manager)."""
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    name = "zz_pairing_check"
+    nb = {"cells": [{"cell_type": "code", "source": "print('saved in Lab')", "metadata": {}, "outputs": [],
+                     "execution_count": None}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    body = json.dumps({"type": "notebook", "format": "json", "content": nb}).encode()
+    req = urllib.request.Request(f"{base}/api/contents/{name}.ipynb", data=body, method="PUT",
+                                 headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        assert resp.status in (200, 201)
+    assert "# %%\nprint('saved in Lab')" in (directory / f"{name}.py").read_text(encoding="utf-8")
 
 
 def test_the_region_picker_works_in_the_exported_page_offline(tmp_path, offline_browser):
@@ -306,6 +325,7 @@ def test_every_notebook_agrees_with_its_paired_script(tmp_path):
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks and (ROOT / "notebooks" / "jupytext.toml").exists()
     assert [d for nb in notebooks for d in pair_disagreements(nb)] == []
+    assert all(nb.stat().st_size < 1_000_000 for nb in notebooks)  # stored with outputs, still small
     # and the check sees a disagreement
     shutil.copy(notebooks[0], tmp_path / notebooks[0].name)
     script = notebooks[0].with_suffix(".py").read_text(encoding="utf-8")
