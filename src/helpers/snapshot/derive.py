@@ -32,9 +32,14 @@ class Rule:
     target: str | None = None
 
 
+#: In order of preference: a metric is derived once per source, region and date, by the first rule whose
+#: inputs the source gives (so a source that states counts and shares yields one derived coverage, not three).
 RULES: tuple[Rule, ...] = (
     Rule("ktp_recording_pct", "ktp_recorded / ktp_required × 100", ("ktp_recorded", "ktp_required"),
          lambda a, b: a / b * 100, "percent", 2),
+    Rule("ktp_recording_pct", "(ktp_required − ktp_unrecorded) / ktp_required × 100",
+         ("ktp_required", "ktp_unrecorded"), lambda a, b: (a - b) / a * 100, "percent", 2),
+    Rule("ktp_recording_pct", "100 − ktp_unrecorded_pct", ("ktp_unrecorded_pct",), lambda a: 100 - a, "percent", 2),
     Rule("ikd_activation_pct", "ikd_activated / ktp_required × 100", ("ikd_activated", "ktp_required"),
          lambda a, b: a / b * 100, "percent", 2),
     Rule("ikd_target_achievement_pct", "ikd_activation_pct / national IKD target × 100", ("ikd_activation_pct",),
@@ -79,7 +84,10 @@ def derive(facts: list[Fact], targets: list[Target]) -> list[Derived]:
             groups[(f.source_id, f.region_code)][f.metric].append(f)
     derived: list[Derived] = []
     for (source_id, region_code), by_metric in groups.items():
+        done: set[str] = set()
         for rule in RULES:
+            if rule.metric in done:
+                continue
             chosen = [by_metric.get(m, []) for m in rule.inputs]
             if any(len(c) != 1 for c in chosen):
                 continue
@@ -92,7 +100,7 @@ def derive(facts: list[Fact], targets: list[Target]) -> list[Derived]:
                 if not target:
                     continue
                 args.append(target[0].value)
-            if any(a == 0 for a in args[1:]) and "/" in rule.formula:
+            if "/" in rule.formula and any(a == 0 for a in (args[:1] if "(" in rule.formula else args[1:])):
                 continue
             value = rule.compute(*args)
             qualifier = "approx" if any(i.qualifier == "approx" for i in inputs) else "exact"
@@ -100,6 +108,7 @@ def derive(facts: list[Fact], targets: list[Target]) -> list[Derived]:
                         as_of_text(as_of), "", f"derived: {rule.formula}", 0)
             d = Derived(fact, rule.formula, tuple(inputs))
             derived.append(d)
+            done.add(rule.metric)
             if rule.metric not in by_metric:  # later rules may build on it, never replacing a stated figure
                 by_metric[rule.metric].append(d)
     return derived

@@ -24,6 +24,7 @@ import xxhash
 from filelock import FileLock
 
 from helpers import atomic
+from helpers.codehash import package_digest
 from helpers.problems import ValidationFailed
 from helpers.project import Project
 from helpers.raw import bulk
@@ -62,8 +63,11 @@ def _file_digest(path: Path) -> str:
 
 
 def input_hash(project: Project) -> str:
-    """sha256 over every file of the raw layer (path and digest of its bytes) and the schema version."""
+    """sha256 over every file of the raw layer (path and digest of its bytes), the schema version and the code
+    that turns the raw layer into a snapshot (``helpers/raw`` and ``helpers/snapshot``): a change to a
+    validation or derivation rule makes a new snapshot, never a different file under an old id."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
+    h.update(package_digest(("raw", "snapshot")).encode())
     for path in sorted(p for p in project.raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
         h.update(project.rel(path).encode() + b"\0" + _file_digest(path).encode() + b"\n")
     return h.hexdigest()
