@@ -51,8 +51,10 @@ notebooks: data
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
+# JupyterLab on the notebooks (LAB_DIR), paired with their scripts by jupytext (notebooks/jupytext.toml).
+LAB_DIR ?= notebooks
 lab: data
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf data/processed/snapshots data/processed/catalog.json reports/*/

@@ -109,16 +109,18 @@ def vega_outputs(path: Path) -> int:
 
 
 @contextmanager
-def lab_server(tmp: Path, *extra: str) -> Iterator[str]:
-    """``make lab`` on a fresh Jupyter data directory (no notebook is trusted there); yields its URL."""
+def lab_server(tmp: Path, *extra: str, lab_dir: Path | None = None) -> Iterator[str]:
+    """``make lab`` (on ``lab_dir``) with a fresh Jupyter data directory (no notebook is trusted there);
+    yields its URL."""
     port, token = free_port(), "ktpel-test-token"
     args = " ".join([f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}",
                      "--ServerApp.port_retries=0", *extra])
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
            "JUPYTER_CONFIG_DIR": str(tmp / "config"), "KTPEL_PROJECT": str(ROOT)}
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    make = ["make", "-s", "lab", f"LAB_ARGS={args}"] + ([f"LAB_DIR={lab_dir}"] if lab_dir else [])
+    proc = subprocess.Popen(make, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -179,7 +181,7 @@ def test_every_stored_notebook_shows_its_charts_untrusted_and_offline(tmp_path, 
     blocked: list[str] = []
     # `make lab` serving a copy of notebooks/ (byte for byte, times kept), so that nothing Lab might save lands in the repo
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    with lab_server(tmp_path, f"--notebook-dir={tmp_path / 'notebooks'}") as url:
+    with lab_server(tmp_path, lab_dir=tmp_path / "notebooks") as url:
         for path in notebooks:
             expected = vega_outputs(path)
             assert expected >= 1, f"{path.name} stores no Vega-Lite v5 chart"
@@ -215,7 +217,7 @@ def test_after_run_all_the_charts_are_interactive_with_the_quote_in_the_tooltip(
     # a copy of the notebooks (Lab may autosave what it ran), served by `make lab` itself
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     path = tmp_path / "notebooks" / "01_region_comparison.ipynb"
-    with lab_server(tmp_path, "--LabApp.expose_app_in_browser=True", f"--notebook-dir={tmp_path / 'notebooks'}") as url:
+    with lab_server(tmp_path, "--LabApp.expose_app_in_browser=True", lab_dir=tmp_path / "notebooks") as url:
         blocked: list[str] = []
         page = open_offline(offline_browser, url.format(name=path.name), blocked)
         drawn_charts(page, 1)
