@@ -45,10 +45,13 @@ bench: data
 
 # Re-execute the notebooks in place against the latest snapshot, keeping their cells: first bring each
 # notebook and its paired script (notebooks/NN_name.py, jupytext) in step, then run, then re-sync the pair.
+# No execution timestamps are stored (they would make every re-run a diff); cell tags are kept.
 NOTEBOOKS ?= notebooks/*.ipynb
 notebooks: data
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_notebook_metadata=False \
+	  --ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
 # JupyterLab on the notebooks (LAB_DIR), paired with their scripts by jupytext (notebooks/jupytext.toml).

@@ -184,3 +184,11 @@ def test_the_picker_is_a_parameter_bound_to_a_dropdown_of_the_regions_with_figur
     assert param["bind"]["input"] == "select" and param["value"] in param["bind"]["options"]
     assert "Kota Batam" in param["bind"]["options"] and len(param["bind"]["options"]) >= 3
     assert any(re.search(r"region_name\s*===\s*region", str(layer.get("transform"))) for layer in layers(spec))
+
+
+def test_bars_are_never_stacked(made):
+    """Two figures of one row (two sources on the same day) overlap; they are never added up."""
+    for name, chart in made.items():
+        for layer in layers(chart.to_dict()):
+            if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) == "bar":
+                assert layer["encoding"]["x"].get("stack", "unset") is None, name

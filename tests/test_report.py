@@ -66,7 +66,7 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "running 2 of 2 notebook(s), 2 at a time" in out
-    assert "region-comparison: started" in out and "profile-kaltim: 5/5 cells" in out
+    assert "region-comparison: started" in out and "profile-kaltim: 6/6 cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
     summary = out[out.index("name "):]
     assert "region-comparison      ok" in summary.replace("  ", " ") or "region-comparison" in summary

@@ -84,7 +84,8 @@ def region_comparison(latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, t
         derived_status=theme.STATUS_LABELS[lang]["derived"])
     top = max([100.0, *df["value"], *df["derived_value"].dropna()]) + 8
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=340))
-    x = alt.X("value:Q", title=f"{word('stated', lang)} (%)", scale=alt.Scale(domain=[0, top]), axis=alt.Axis(format=".0f"))
+    x = alt.X("value:Q", title=f"{word('stated', lang)} (%)", scale=alt.Scale(domain=[0, top]), axis=alt.Axis(format=".0f"),
+              stack=None)
     tip = tooltip(lang) + [alt.Tooltip("derived_label:N", title=word("derived", lang))]
     status = status_encoding(lang)
     bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **status)
@@ -162,7 +163,7 @@ def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, su
         row=[f"{m} · {r} · {a}" for m, r, a in zip(df["metric_label"], df["region_name"], df["as_of_label"])],
         target_text=[None if pd.isna(v) else f"{word('target', lang)} {v:g} %" for v in df["target"]])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=380))
-    x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]))
+    x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]), stack=None)
     has_target = "isValid(datum.target)"
     bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
                                                   tooltip=tooltip(lang, metric=True), **status_encoding(lang))
@@ -186,7 +187,7 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
     tip = [alt.Tooltip("stated_label:N", title=word("stated", lang)), alt.Tooltip("derived_label:N", title=word("derived", lang)),
            alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula:N"), alt.Tooltip("quote:N", title=word("quote", lang))]
     bars = alt.Chart().mark_bar(height=BAR).encode(
-        x=alt.X("difference:Q", title=f"{word('stated', lang)} − {word('derived', lang)}"), y=y,
+        x=alt.X("difference:Q", title=f"{word('stated', lang)} − {word('derived', lang)}", stack=None), y=y,
         fill=region_fill(), stroke=region_stroke(), tooltip=tip)
     text = alt.Chart().mark_text(align="left", dx=6).encode(x=alt.value(theme.WIDTH), y=y, text="status_text:N")
     zero = alt.Chart().mark_rule(color=NEUTRAL).encode(x=alt.datum(0))
@@ -214,7 +215,7 @@ def profile_counts(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> a
     data = _prepare(counts, lang).assign(
         row=[f"{m} · {a} ({unit(u, lang)})" for m, a, u in zip(counts["metric_label"], counts["as_of_label"], counts["unit"])])  # type: ignore[arg-type]
     y = alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=420), sort=None)
-    x = alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f"))
+    x = alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f"), stack=None)  # two sources, same day: overlap, not add
     bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
                                                   tooltip=tooltip(lang, metric=True), **status_encoding(lang))
     labels = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
