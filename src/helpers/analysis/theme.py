@@ -106,14 +106,14 @@ def with_status(df: pd.DataFrame, lang: Lang, status: str | None = None) -> pd.D
     return df.assign(status=values, status_label=[STATUS_LABELS[lang][s] for s in values])
 
 
-def status_encoding(lang: Lang, legend: bool = True, field: str = "status_label") -> dict[str, Any]:
-    """``fillOpacity`` and ``strokeDash`` of ``status_label`` with the fixed domain of all four statuses,
-    so any two charts (and their layers) agree; the legend shows the fill (the dash only marks undated)."""
+def status_encoding(lang: Lang, field: str = "status_label") -> dict[str, Any]:
+    """``fillOpacity`` and ``strokeDash`` of ``field`` (a status label) with the fixed domain of all four
+    statuses, so any two charts (and their layers) agree.  Vega-Lite draws no legend for fill opacity, so
+    each status is also written out: in the tooltip (``status_label``) and in the value labels
+    ("sekitar 98 %", "dihitung dari angka sumber: 102,31 %", "tanpa tanggal")."""
     domain = [STATUS_LABELS[lang][s] for s in STATUSES]
     title = {"id": "Angka", "en": "Figure"}[lang]
-    leg = alt.Legend(title=title, orient="bottom", direction="vertical", symbolType="square", symbolStrokeColor=NEUTRAL,
-                     symbolFillColor=NEUTRAL, symbolStrokeWidth=1.5, symbolSize=140, symbolDash=[1, 0]) if legend else None
-    return {"fillOpacity": alt.FillOpacity(f"{field}:O", title=title, legend=leg, sort=domain,
+    return {"fillOpacity": alt.FillOpacity(f"{field}:O", title=title, legend=None, sort=domain,
                                            scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][0] for s in STATUSES])),
             "strokeDash": alt.StrokeDash(f"{field}:O", title=title, legend=None, sort=domain,
                                          scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][1] for s in STATUSES]))}
