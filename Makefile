@@ -54,10 +54,12 @@ notebooks: data
 	  --ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
-# JupyterLab on the notebooks (LAB_DIR), paired with their scripts by jupytext (notebooks/jupytext.toml).
+# JupyterLab on the notebooks (LAB_DIR), paired with their scripts by jupytext (notebooks/jupytext.toml);
+# kernels over IPC sockets on Linux (no TCP port to race for; sockets beside the connection files).
 LAB_DIR ?= notebooks
 lab: data
-	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
+		$(if $(filter Linux,$(shell uname -s)),--KernelManager.transport=ipc) $(LAB_ARGS)
 
 clean:
 	rm -rf data/processed/snapshots data/processed/catalog.json reports/*/

@@ -98,12 +98,12 @@ def test_older_snapshot_and_until(workspace, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "parameters", "expected"), [
-    ("01_region_comparison", {"regions": ["Atlantis"]}, ["region 'Atlantis'", "Valid choices", "21.71 Kota Batam"]),
+    ("01_region_comparison", {"regions": ["Atlantis"]}, ["region 'Atlantis'", "is not a region code, name or alias"]),
     ("02_coverage_over_time", {"metric": "coverage"}, ["metric 'coverage'", "Valid choices", "ktp_recording_pct"]),
     ("06_region_profile", {"lang": "fr"}, ["lang 'fr'", "Valid choices: id, en"]),
     ("04_ikd_kia", {"snapshot": "deadbeef"}, ["snapshot 'deadbeef' not found", "Valid choices: latest"]),
     ("03_kabupaten_kota", {"until": "tomorrow"}, ["until 'tomorrow' is not a date"]),
-    ("01_region_comparison", {"regions": ["'; DROP TABLE facts; --"]}, ["is not a region", "Valid choices"]),
+    ("01_region_comparison", {"regions": ["'; DROP TABLE facts; --"]}, ["is not a region"]),
 ], ids=["region", "metric", "lang", "snapshot", "until", "sql-injection"])
 def test_bad_parameter_is_refused_with_choices(workspace, name, parameters, expected, tmp_path, monkeypatch):
     project, _, latest = workspace

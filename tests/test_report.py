@@ -66,13 +66,15 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "running 2 of 2 notebook(s), 2 at a time" in out
-    assert "region-comparison: started" in out and "profile-kaltim: 6/6 cells" in out
+    assert "region-comparison.en: started" in out and "profile-kaltim.en: 6/6 cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
-    summary = out[out.index("name "):]
-    assert "region-comparison      ok" in summary.replace("  ", " ") or "region-comparison" in summary
-    assert f"reports/{ws.sid}/profile-kaltim.ipynb" in summary
+    summary = out[out.index("name "):].splitlines()
+    rows = {line.split()[0]: line.split() for line in summary[1:] if line.split() and line.split()[0] in
+            ("region-comparison.en", "profile-kaltim.en")}
+    assert [rows[n][1] for n in ("region-comparison.en", "profile-kaltim.en")] == ["ok", "ok"], summary
+    assert rows["profile-kaltim.en"][3] == f"reports/{ws.sid}/profile-kaltim.en.ipynb"  # never replaces the Indonesian one
     assert str(ws.root) not in out
-    for name in ("region-comparison", "profile-kaltim"):
+    for name in ("region-comparison.en", "profile-kaltim.en"):
         meta = _meta(ws.out / f"{name}.ipynb")
         assert meta["ktpel"]["status"] == "ok" and meta["ktpel"]["snapshot_id"] == ws.sid
         assert meta["papermill"]["parameters"]["lang"] == "en"
@@ -145,9 +147,10 @@ def test_bad_parameters_are_refused_before_anything_runs(ws):
 
 
 def test_a_wrong_parameter_value_fails_the_run_naming_the_valid_choices(ws):
-    done = run_ktpel(ws.root, "report", "--only", "profile-batam", "-p", "lang=fr", "--no-export", timeout=300)
+    done = run_ktpel(ws.root, "report", "--only", "coverage-over-time", "-p", "metric=coverage", "--no-export",
+                     timeout=300)
     assert done.returncode == 1
-    assert "ParameterError: lang 'fr' is not supported. Valid choices: id, en" in done.stdout
+    assert "ParameterError: metric 'coverage' is not known. Valid choices: " in done.stdout
 
 
 BAD_CONFIGS = [

@@ -14,7 +14,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -130,7 +133,36 @@ def cmd_export(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stopped(BaseException):
+    """SIGTERM (or SIGHUP) received: unwinds ``ktpel report`` like Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signal(signum: int, frame: Any) -> None:
+    for held in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # once: the clean-up is not interrupted again
+        signal.signal(held, signal.SIG_IGN)
+    raise KeyboardInterrupt if signum == signal.SIGINT else _Stopped(signum)
+
+
 def cmd_report(project: Project, args: argparse.Namespace) -> int:
+    """Run the batch; Ctrl-C, SIGTERM and SIGHUP stop it: the runs in progress end with their workers, the
+    previous outputs stay, one line says so, and the exit code is 128 + the signal (130, 143, 129)."""
+    if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _stop_on_signal)
+    try:
+        return _report(project, args)
+    except (KeyboardInterrupt, _Stopped) as exc:
+        signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
+        print(f"ktpel report: stopped by {signal.Signals(signum).name}; runs in progress were abandoned, "
+              "previous outputs are kept (run it again to finish)", file=sys.stderr, flush=True)
+        return 128 + signum
+
+
+def _report(project: Project, args: argparse.Namespace) -> int:
     from helpers.batch.config import parse_overrides
     from helpers.batch.executors import EXECUTORS
     from helpers.batch.run import run_batch
@@ -202,6 +234,30 @@ def _positive_int(text: str) -> int:
     return value
 
 
+#: ``ktpel report --jobs``: at most this many notebooks at once (each is a worker and a kernel).
+MAX_JOBS = 256
+#: ``ktpel report --start-timeout``: at most an hour.
+MAX_START_TIMEOUT = 3600.0
+
+
+def _jobs(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_JOBS} notebooks at once")
+    return value
+
+
+def _start_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_START_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 and at most "
+                                         f"{MAX_START_TIMEOUT:.0f}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ktpel", description="KTP-el coverage workspace: validate sources, "
                                      "build DuckDB snapshots, run and export reports.")
@@ -249,7 +305,7 @@ def _add_report(sub: Any) -> None:
     p.add_argument("--only", nargs="+", action="extend", default=[], metavar="NAME", help="run only these runs")
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter for every run, VALUE read as YAML (repeatable; wins over reports.yaml)")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=None,
+    p.add_argument("-j", "--jobs", type=_jobs, default=None,
                    help=f"notebooks run at once (default: the number of cores, here {default_jobs()})")
     p.add_argument("--force", action="store_true", help="re-run runs that are up to date")
     p.add_argument("--no-export", dest="export", action="store_false",
@@ -259,7 +315,7 @@ def _add_report(sub: Any) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --executor dask: the Dask scheduler, e.g. tcp://scheduler-host:8786 (the workers "
                         "need this package and the project at the same path)")
-    p.add_argument("--start-timeout", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--start-timeout", type=_start_timeout, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
     p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
                    help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "

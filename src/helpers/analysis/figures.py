@@ -48,6 +48,7 @@ def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     figure derived from the same source's counts), the totals that include
     pre-recording (a different measure, kept apart) and the recording target."""
     latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
+    report.check_figures(latest, [RECORDING])
     latest["derived_label"] = [None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]]  # type: ignore[arg-type]
     totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
     return latest, totals, targets_for(report, [RECORDING])
@@ -70,6 +71,7 @@ def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.Data
     df["undated"] = df["as_of"].isna()
     df["plot_date"] = pd.to_datetime(df["as_of"]).fillna(bound)
     df.loc[df["undated"], "as_of_label"] = [source_date(r, report.lang) for _, r in df[df["undated"]].iterrows()]
+    report.check_figures(df[df["plot_date"].notna()], [metric])
     return df[df["plot_date"].notna()], targets_for(report, [metric])
 
 
@@ -79,6 +81,7 @@ def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.D
     df = queries.facts(report.con, metrics=EXTREME_METRICS, kind="stated", until=report.until)
     df = df[(df["region_code"] == province) | df["region_code"].str.startswith(province + ".")]
     df = df[df["as_of"].notna()]
+    report.check_figures(df, regions=[province], within=True)
     if df.empty:
         return label(df.assign(role=pd.Series(dtype=str)), report).assign(role_label=pd.Series(dtype=str)), \
             targets_for(report, [])
@@ -102,6 +105,7 @@ def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.Dat
     the national target of its year."""
     df = label(queries.facts(report.con, report.regions, metrics, until=report.until), report)
     df = df[df["as_of"].notna()]
+    report.check_figures(df, metrics)
     targets = queries.targets(report.con, metrics)
     target_by = {(r.metric, r.year): r.value for r in targets.itertuples()}
     df["target"] = [target_by.get((m, pd.Timestamp(a).year)) for m, a in zip(df["metric"], df["as_of"])]
@@ -133,7 +137,9 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
 
 def region_profile(report: Report, region: str) -> pd.DataFrame:
     """Every figure about one region, stated and derived, with source and quote."""
-    return label(queries.facts(report.con, [region], until=report.until), report)
+    profile = label(queries.facts(report.con, [region], until=report.until), report)
+    report.check_figures(profile, regions=[region])
+    return profile
 
 
 #: Table headers of the columns notebooks show, by language (columns not listed keep their name).

@@ -1,7 +1,7 @@
 """The questions notebooks ask of a snapshot, as pandas DataFrames.
 
 Every value a caller passes is bound as a SQL parameter, never pasted into SQL text.
-Region arguments are Kemendagri codes; :func:`resolve_regions` turns names into codes.
+Region arguments are Kemendagri codes; :func:`resolve_regions` turns names, aliases and numbers into codes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+
+from helpers.snapshot.regions import RegionError, RegionIndex
 
 FACT_COLUMNS = ("region_code, region_name, region_level, metric, value, unit, qualifier, as_of, as_of_precision, "
                 "kind, source_id, quote")
@@ -35,27 +37,16 @@ def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _df(con, "SELECT region_code, name, level, parent_code FROM regions ORDER BY region_code")
 
 
-def resolve_regions(con: duckdb.DuckDBPyConnection, wanted: Sequence[str] | str) -> list[str]:
-    """Region codes for names or codes: ``"Batam"``, ``"Kota Batam"``, ``"21.71"``, ``"64"``.
+def resolve_regions(con: duckdb.DuckDBPyConnection, wanted: object) -> list[str]:
+    """Region codes for names, aliases or codes: ``"Batam"``, ``"Kota Batam"``, ``"Kaltim"``, ``"21.71"``,
+    ``64.71`` (a number is read as a code), a list of those, or its text (``'["Batam","64"]'``, ``Batam,64``).
 
-    A name matches exactly (case-insensitive) or as the one region whose name
-    contains it.  Raises :class:`UnknownChoice` listing the regions of the snapshot."""
-    if isinstance(wanted, str):
-        wanted = [wanted]
-    table = con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall()
-    codes: list[str] = []
-    for item in wanted:
-        key = str(item).strip().casefold()
-        exact = [c for c, n in table if key in (c.casefold(), n.casefold())]
-        partial = [c for c, n in table if key and key in n.casefold()]
-        found = exact or (partial if len(partial) == 1 else [])
-        if len(found) != 1:
-            choices = "; ".join(f"{c} {n}" for c, n in table)
-            why = "matches several regions" if len(partial) > 1 else "is not a region of this snapshot"
-            raise UnknownChoice(f"region {item!r} {why}. Valid choices (code or name): {choices}")
-        if found[0] not in codes:
-            codes.append(found[0])
-    return codes
+    Only exact matches count (case and spacing aside); raises :class:`UnknownChoice` naming the close
+    candidates (see :mod:`helpers.snapshot.regions`)."""
+    try:
+        return RegionIndex.from_connection(con).resolve_all(wanted)
+    except RegionError as exc:
+        raise UnknownChoice(str(exc)) from None
 
 
 def metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from helpers.problems import Problem, UsageError, ValidationFailed
 from helpers.project import Project
 
 CONFIG_NAME = "reports.yaml"
-#: How kernels start: forked from a worker's zygote (helpers.forkkernel) or spawned as new processes.
+#: How kernels start: forked from a worker's zygote (helpers.batch.kernels) or spawned as new processes.
 KERNEL_STARTS = ("fork", "spawn")
 #: Bump when the runner changes what it writes: it is part of every fingerprint.
 RUNNER_VERSION = "1"
@@ -81,9 +82,62 @@ def _value_problem(value: Any) -> str | None:
     return f"a {type(value).__name__} is not a parameter value (use text, numbers, true/false, null, lists, mappings)"
 
 
+#: The most YAML nodes a document may hold once its aliases are expanded (an alias bomb expands to billions).
+MAX_YAML_NODES = 100_000
+#: The most runs a batch may have (a grid multiplies), and the widest ``{key:...}`` field in a grid name.
+MAX_RUNS = 10_000
+MAX_FIELD_WIDTH = 99
+
+
+class TooLarge(ValueError):
+    """A YAML document too large once expanded, too deeply nested or referring to itself."""
+
+
+def check_size(node: yaml.Node | None) -> None:
+    """Raise :class:`TooLarge` if ``node`` expands to more than :data:`MAX_YAML_NODES` nodes (aliases are
+    counted each time they are used, in time linear in the document) or contains itself."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)] if node is not None else []
+    open_: set[int] = set()
+    while stack:
+        current, children_done = stack.pop()
+        kids = ([x for pair in current.value for x in pair] if isinstance(current, yaml.MappingNode)
+                else list(current.value) if isinstance(current, yaml.SequenceNode) else [])
+        if children_done:
+            open_.discard(id(current))
+            sizes[id(current)] = 1 + sum(sizes[id(k)] for k in kids)
+            if sizes[id(current)] > MAX_YAML_NODES:
+                raise TooLarge(f"expands to more than {MAX_YAML_NODES:,} values (YAML aliases repeat what they "
+                               "refer to); write the values out")
+            continue
+        if id(current) in sizes:
+            continue
+        if id(current) in open_:
+            raise TooLarge("contains itself through an alias")
+        open_.add(id(current))
+        stack.append((current, True))
+        stack += [(k, False) for k in kids if id(k) not in sizes]
+
+
+def compose(loader: yaml.Loader) -> yaml.Node | None:
+    """The loader's single document as nodes, checked by :func:`check_size` (or :class:`TooLarge`)."""
+    try:
+        node = loader.get_single_node()
+    except RecursionError:
+        raise TooLarge("is nested too deeply") from None
+    check_size(node)
+    return node
+
+
 def parse_value(text: str) -> Any:
-    """A ``-p`` value: YAML (``[a, b]`` is a list, ``3`` a number, ``2024-12-31`` text, empty is null)."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    """A ``-p`` value: YAML (``[a, b]`` is a list, ``3`` a number, ``2024-12-31`` text, empty is null);
+    :class:`TooLarge` for an alias bomb or a value nested too deeply."""
+    loader = _Loader(text)
+    try:
+        node = compose(loader)
+        return None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
@@ -96,6 +150,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
             raise UsageError(f"-p {item!r}: write key=value, e.g. -p lang=en or -p regions='[\"Batam\", \"64\"]'")
         try:
             value = parse_value(text)
+        except TooLarge as exc:
+            raise UsageError(f"-p {key}: the value {exc}") from None
         except yaml.YAMLError as exc:
             raise UsageError(f"-p {key}: {text!r} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
         if (problem := _value_problem(value)) is not None:
@@ -225,6 +281,10 @@ class _ConfigReader:
         grid = self.grid(fields["grid"][1]) if "grid" in fields else {}
         if name is None or notebook is None:
             return []
+        if grid and (why := _grid_problem(name, grid)) is not None:
+            self.problem(name_line if why.startswith("name") else fields["grid"][1], why.split(":")[0],
+                         why.split(": ", 1)[1])
+            return []
         specs = []
         for combo in itertools.product(*grid.values()) if grid else [()]:
             values = dict(zip(grid, combo))
@@ -255,6 +315,24 @@ class _ConfigReader:
         return out
 
 
+def _grid_problem(name: str, grid: Mapping[str, list[Any]]) -> str | None:
+    """``"field: why"`` if the grid is too large or its name template asks for an unreasonable format."""
+    runs = math.prod(len(values) for values in grid.values())
+    if runs > MAX_RUNS:
+        sizes = " x ".join(str(len(values)) for values in grid.values())
+        return f"grid: makes {runs:,} runs ({sizes}); a batch has at most {MAX_RUNS:,}"
+    try:
+        fields = [(key, spec) for _, key, spec, _ in string.Formatter().parse(name) if key is not None]
+    except ValueError as exc:
+        return f"name: {name!r} is not a valid template ({exc})"
+    for key, spec in fields:
+        if "{" in (spec or ""):
+            return f"name: {{{key}:{spec}}} has a nested field; write a plain width such as {{{key}:>3}}"
+        if any(int(width) > MAX_FIELD_WIDTH for width in re.findall(r"\d+", spec or "")):
+            return f"name: {{{key}:{spec}}} asks for a width over {MAX_FIELD_WIDTH}"
+    return None
+
+
 def load_config(project: Project, path: Path | None = None) -> ReportConfig:
     """Read and check ``reports.yaml``; raises :class:`ValidationFailed` with every problem found."""
     path = path or project.root / CONFIG_NAME
@@ -265,7 +343,9 @@ def load_config(project: Project, path: Path | None = None) -> ReportConfig:
         raise FileNotFoundError(f"{label} not found; it lists the report runs (see `ktpel report --help`)") from None
     reader = _ConfigReader(label, text, project)
     try:
-        root = reader.loader.get_single_node()
+        root = compose(reader.loader)
+    except TooLarge as exc:
+        raise ValidationFailed([Problem(label, 1, "yaml", f"the file {exc}")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ValidationFailed([Problem(label, (mark.line + 1) if mark else 1, "yaml",
@@ -283,6 +363,9 @@ def load_config(project: Project, path: Path | None = None) -> ReportConfig:
     else:
         for index, node in enumerate(top["runs"][1].value, start=1):
             runs += reader.run(index, node)
+    if len(runs) > MAX_RUNS:
+        reader.problem(top["runs"][1], "runs", f"makes {len(runs):,} runs; a batch has at most {MAX_RUNS:,}")
+        runs = []
     seen: dict[str, RunSpec] = {}
     for spec in runs:
         if (first := seen.get(spec.name.lower())) is not None:

@@ -6,14 +6,20 @@ and reuses it for every run it is given.  What it adds to Papermill:
 
 * **this interpreter's kernel**: the kernel is started as
   ``sys.executable -m ipykernel_launcher``, whatever ``python3`` kernelspec
-  another environment (or ``~/.local/share/jupyter``) may define;
+  another environment (or ``~/.local/share/jupyter``) may define
+  (:class:`ThisPythonKernelSpecManager`), forked from the worker's zygote
+  through the ``ktpel-fork-provisioner`` provisioner (:class:`ForkKernelManager`)
+  or spawned (:class:`SpawnKernelManager`);
+* **no TCP ports**: on Linux kernels talk over IPC sockets in a directory
+  private to the worker, so two kernels cannot race for a port;
 * **explicit working directory and environment per run**: given to the kernel
   at launch (``cwd=``, ``env=``), never by ``chdir`` in the worker;
 * **a bounded launch window**: a kernel start holds a slot (a semaphore shared
   by the executor's workers) from launch until the kernel answers
   ``kernel_info``; a start that fails or times out raises
   :class:`KernelStartFailed` and :func:`execute_task` retries it once;
-* **progress as events**: ``("cells", name, done, total)`` after every code cell;
+* **progress as events**: ``("cells", name, done, total)`` after every code cell,
+  ``("fallback", name, why)`` when a forked start failed and the kernel was spawned;
 * **atomic outputs**: Papermill writes ``.tmp-<name>.<pid>.ipynb`` in the output
   directory; on success it is renamed to ``<name>.ipynb``; on failure to
   ``<name>.failed.ipynb``, and the previous ``<name>.ipynb`` is left untouched.
@@ -28,13 +34,15 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import IO, Any
 
 import nbformat
 import papermill as pm
 from jupyter_client import AsyncKernelManager
-from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.provisioning.factory import KernelProvisionerFactory
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import (
     NBClientEngine,
@@ -44,8 +52,10 @@ from papermill.engines import (
 from papermill.exceptions import PapermillExecutionError
 from papermill.log import logger as papermill_logger
 from papermill.utils import merge_kwargs, remove_args
+from traitlets import Bool, default
 
 from helpers import atomic
+from helpers.batch.connections import connection_dir
 from helpers.batch.kernels import ForkProvisioner
 from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
 
@@ -56,26 +66,69 @@ class KernelStartFailed(RuntimeError):
     """The kernel did not start, or did not answer ``kernel_info`` in time."""
 
 
-class ThisPythonKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel is always ``sys.executable -m ipykernel_launcher``, forked
-    from this worker's zygote when ``fork`` is set (see :mod:`helpers.forkkernel`)."""
+#: The kernel provisioner that forks kernels from a worker's zygote, registered through jupyter_client's
+#: ``jupyter_client.kernel_provisioners`` entry point (``[project.entry-points]`` in pyproject.toml).
+FORK_PROVISIONER = "ktpel-fork-provisioner"
+_PROVISIONER_GROUP = "jupyter_client.kernel_provisioners"
 
-    fork = False
 
-    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
-        if self.fork and self.provisioner is None:
-            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
-            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
+def this_python_spec(fork: bool) -> KernelSpec:
+    """``sys.executable -m ipykernel_launcher``, whatever ``python3`` kernelspec another environment (or
+    ``~/.local/share/jupyter``) defines; with ``fork``, provisioned by :data:`FORK_PROVISIONER`."""
+    metadata = {"kernel_provisioner": {"provisioner_name": FORK_PROVISIONER}} if fork else {}
+    return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                      display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (ktpel)",
+                      language="python", resource_dir="", metadata=metadata)
 
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        if self._kernel_spec is None:
-            self._kernel_spec = KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (ktpel)",
-                language="python", resource_dir="")
-        return self._kernel_spec
+
+class ThisPythonKernelSpecManager(KernelSpecManager):
+    """Every kernel name means this interpreter's kernel (:func:`this_python_spec`)."""
+
+    fork = Bool(False)
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return this_python_spec(self.fork)
+
+
+class SpawnKernelManager(AsyncKernelManager):
+    """Starts this interpreter's kernel as a new process, connected over IPC sockets on Linux.
+
+    Over TCP a kernel manager picks free ports and the kernel binds them later: under load another
+    process can take one in between (``ZMQError: Address already in use``).  IPC sockets live in
+    :func:`connection_dir`, a directory no other process writes in, so two kernels cannot collide;
+    :func:`execute_task` still retries a start that fails once."""
+
+    @default("kernel_spec_manager")
+    def _default_spec_manager(self) -> KernelSpecManager:
+        return ThisPythonKernelSpecManager(parent=self, fork=self._fork)
+
+    _fork = False
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc" if sys.platform.startswith("linux") else "tcp"
+
+    @default("connection_file")
+    def _default_connection_file(self) -> str:
+        return os.path.join(connection_dir(), f"k-{uuid.uuid4().hex[:12]}.json")
+
+
+class ForkKernelManager(SpawnKernelManager):
+    """As :class:`SpawnKernelManager`, with the kernel forked from this worker's zygote
+    (:class:`helpers.batch.kernels.ForkProvisioner`)."""
+
+    _fork = True
+
+
+def register_fork_provisioner() -> None:
+    """Make :data:`FORK_PROVISIONER` known to jupyter_client's provisioner factory.
+
+    Normally its entry point does this; an environment installed (``pip install -e .``) before the entry
+    point existed lacks it, so it is added to the factory's table of entry points here."""
+    factory = KernelProvisionerFactory.instance()
+    if FORK_PROVISIONER not in factory.get_provisioner_entries():
+        factory.provisioners[FORK_PROVISIONER] = EntryPoint(
+            FORK_PROVISIONER, f"{ForkProvisioner.__module__}:{ForkProvisioner.__name__}", _PROVISIONER_GROUP)
 
 
 class _Client(PapermillNotebookClient):
@@ -94,7 +147,7 @@ class _Client(PapermillNotebookClient):
     def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         k = self._ktpel
         kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
-        self.km.fork = k["kernel_start"] == "fork"
+        self.km.ktpel_note = k["note"]  # what ForkProvisioner says when it falls back to a spawned kernel
         k["slot"].acquire()
         self._holding_slot = True
         try:
@@ -130,7 +183,8 @@ def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int
 
 
 class KtpelEngine(NBClientEngine):
-    """Papermill's nbclient engine with :class:`_Client` and :class:`ThisPythonKernelManager`."""
+    """Papermill's nbclient engine with :class:`_Client` and :class:`ForkKernelManager` or
+    :class:`SpawnKernelManager`."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: NotebookExecutionManager, kernel_name: str,  # type: ignore[override]
@@ -143,7 +197,8 @@ class KtpelEngine(NBClientEngine):
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
                                     startup_timeout=start_timeout, kernel_name=kernel_name,
-                                    kernel_manager_class=ThisPythonKernelManager, log=papermill_logger,
+                                    kernel_manager_class=ForkKernelManager if ktpel["kernel_start"] == "fork"
+                                    else SpawnKernelManager, log=papermill_logger,
                                     log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
         return _Client(nb_man, ktpel=ktpel, **final_kwargs).execute()
 
@@ -152,6 +207,7 @@ def register() -> None:
     """Register the engine with Papermill and quieten Papermill's own logging (we report every
     failure ourselves, with the notebook it happened in)."""
     papermill_engines.register(ENGINE_NAME, KtpelEngine)
+    register_fork_provisioner()
     papermill_logger.setLevel(logging.CRITICAL)
 
 
@@ -189,6 +245,7 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         with tempfile.TemporaryFile() as log:
             ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
                      "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
+                     "note": lambda why: emit(("fallback", task.name, why)),
                      "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
                 pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,

@@ -47,14 +47,18 @@ from __future__ import annotations
 import abc
 import atexit
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
 import queue
+import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from typing import Any
 
 from helpers.batch.tasks import Event, RunOutcome, RunTask
@@ -71,6 +75,10 @@ class Executor(abc.ABC):
     def close(self) -> None:
         """Release workers (an executor may run several batches before that)."""
 
+    def abort(self) -> None:
+        """Stop now (the batch was interrupted): runs in progress are abandoned; by default, :meth:`close`."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
@@ -86,10 +94,23 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def fork_unsupported() -> str | None:
+    """Why kernels cannot be forked here (``--kernel-start fork`` is refused), or None."""
+    if not sys.platform.startswith("linux"):
+        return f"forked kernels need Linux (this is {sys.platform})"
+    if not (hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")):
+        return "forked kernels need os.fork, os.pidfd_open and signal.pidfd_send_signal (Python 3.9+ on Linux)"
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError as exc:
+        return f"forked kernels need pidfds (Linux 5.3+): {exc}"
+    return None
+
+
 def default_kernel_start() -> str:
     """``fork`` (kernels forked from a warm zygote, :mod:`helpers.batch.kernels`) where it is safe and
-    available (Linux), else ``spawn``."""
-    return "fork" if sys.platform.startswith("linux") else "spawn"
+    available (Linux with pidfds), else ``spawn``."""
+    return "spawn" if fork_unsupported() else "fork"
 
 
 # --- the local process pool -------------------------------------------------------------------
@@ -98,9 +119,26 @@ _worker_events: Any = None
 _worker_slot: Any = None
 
 
-def _init_worker(events: Any, slot: Any) -> None:
+def _watch_lifeline(lifeline: Connection) -> None:
+    """In a worker: end this process (SIGKILL, no clean-up that could hang) when the lifeline pipe
+    reaches end of file, i.e. when the executor closed its end (:meth:`LocalProcessExecutor.abort`) or
+    the process holding it died, however it died.  The zygote sees its socket close and exits; the
+    kernels exit with their parent (see :mod:`helpers.batch.kernels`)."""
+    try:
+        while True:
+            lifeline.recv()
+    except (EOFError, OSError):
+        pass
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _init_worker(events: Any, slot: Any, lifeline: Connection) -> None:
     global _worker_events, _worker_slot
     _worker_events, _worker_slot = events, slot
+    # Ctrl-C reaches the whole foreground process group: the executor's process handles it (and ends the
+    # workers through the lifeline), so a worker does not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_lifeline, args=(lifeline,), name="ktpel-lifeline", daemon=True).start()
     from helpers.batch import engine as nbengine  # Papermill, once per worker
 
     nbengine.register()
@@ -123,8 +161,13 @@ class LocalProcessExecutor(Executor):
     ``launch_limit`` (default ``min(jobs, 2)``) kernels may be starting at once,
     i.e. between launch and their first ``kernel_info`` reply; the others wait
     for a slot, so a burst of simultaneous launches cannot starve each other of
-    CPU until they time out, and port selection is never contended by more than
-    that many launches.  A start that still fails is retried once by the worker.
+    CPU until they time out.  A start that still fails is retried once by the worker.
+
+    The workers hold the read end of a *lifeline* pipe whose write end only this
+    process has: when this process dies (even by SIGKILL) or calls :meth:`abort`,
+    every worker sees end of file and kills itself at once, and its zygote and
+    kernels follow it (see :mod:`helpers.batch.kernels`).  Nothing of a batch
+    outlives the process that runs it.
     """
 
     def __init__(self, jobs: int | None = None, launch_limit: int | None = None) -> None:
@@ -133,13 +176,15 @@ class LocalProcessExecutor(Executor):
         self._ctx = mp.get_context("spawn")
         self._pool: cf.ProcessPoolExecutor | None = None
         self._events: Any = None
+        self._lifeline: Connection | None = None  # the write end; the workers watch the read end
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             self._events = self._ctx.Queue()
             slot = self._ctx.BoundedSemaphore(self.launch_limit)
+            watched, self._lifeline = self._ctx.Pipe(duplex=False)
             self._pool = cf.ProcessPoolExecutor(self.jobs, mp_context=self._ctx, initializer=_init_worker,
-                                                initargs=(self._events, slot))
+                                                initargs=(self._events, slot, watched))
         return self._pool
 
     def _drain(self, on_event: Callable[[Event], None]) -> None:
@@ -152,7 +197,8 @@ class LocalProcessExecutor(Executor):
 
     def run(self, tasks: Sequence[RunTask], on_event: Callable[[Event], None]) -> Iterator[RunOutcome]:
         pool = self._start()
-        futures = {pool.submit(_work, task): task for task in tasks}
+        with _sigint_ignored():  # workers start from here; they inherit SIGINT ignored from their birth
+            futures = {pool.submit(_work, task): task for task in tasks}
         pending = set(futures)
         try:
             while pending:
@@ -171,6 +217,29 @@ class LocalProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             self._events.close()
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
+
+    def abort(self) -> None:
+        """Stop at once: the workers kill themselves (lifeline closed), and are waited for."""
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
+        self.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored in this process meanwhile (only the main thread may change it; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from helpers.batch.config import KERNEL_STARTS, RUNNER_VERSION, load_config
+from helpers.batch.connections import remove_orphan_connection_dirs
 from helpers.batch.executors import (
     EXECUTORS,
     Executor,
     default_jobs,
     default_kernel_start,
+    fork_unsupported,
 )
 from helpers.batch.plan import PlannedRun, plan, stored_fingerprint
 from helpers.batch.tasks import Event, RunOutcome, RunTask
@@ -72,6 +75,10 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
     kernel_start = kernel_start or default_kernel_start()
     if kernel_start not in KERNEL_STARTS:
         raise UsageError(f"unknown kernel start {kernel_start!r}; choose one of {', '.join(KERNEL_STARTS)}")
+    if not (math.isfinite(start_timeout) and start_timeout > 0):
+        raise UsageError(f"start timeout {start_timeout!r}: give a number of seconds above 0")
+    if kernel_start == "fork" and executor is None and (why := fork_unsupported()):
+        raise UsageError(f"--kernel-start fork: {why}; use --kernel-start spawn")
     snapshot_id, _ = resolve(project, snapshot)
     runs = plan(project, load_config(project, config), snapshot_id, only=only, overrides=overrides,
                 export_settings=export_settings)
@@ -84,8 +91,8 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
         echo(f"waiting for another `ktpel report` on {project.rel(out_dir)} to finish ...")
         lock.acquire()
     try:
-        for leftover in out_dir.glob(".tmp-*.ipynb"):  # from runs that died; we hold the lock
-            leftover.unlink(missing_ok=True)
+        _remove_leftovers(out_dir)  # from runs that died; we hold the lock
+        remove_orphan_connection_dirs()  # of workers that were killed
         todo = []
         for run in runs:
             if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
@@ -101,6 +108,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
             own = executor is None
             ex = executor or EXECUTORS["local"](jobs=n_jobs)
             finished: set[str] = set()
+            said_fallback = False
 
             def on_event(event: Event) -> None:
                 kind, name, *rest = event
@@ -112,6 +120,11 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                     echo(f"      {name}: {rest[0]}/{rest[1]} cells")
                 elif kind == "retry":
                     echo(f"      {name}: {rest[0]}; retrying once")
+                elif kind == "fallback":
+                    nonlocal said_fallback
+                    if not said_fallback:  # once per batch: every worker may meet the same broken zygote
+                        said_fallback = True
+                        echo(f"      {name}: forked kernel start failed: {rest[0]}")
 
             try:
                 tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start) for run in todo]
@@ -120,15 +133,25 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                     results[outcome.name] = _result(outcome)
                     status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
                     echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
-            finally:
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM) or broken: nothing may outlive the batch
                 if own:
-                    ex.close()
+                    ex.abort()  # the workers are dead when it returns: their temporary notebooks can go
+                    _remove_leftovers(out_dir)
+                raise
+            if own:
+                ex.close()
     finally:
         lock.release()
     ordered = [results[run.name] for run in runs]
     for line in summary_lines(project, ordered, time.monotonic() - t0):
         echo(line)
     return ordered
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete the temporary notebooks of runs that did not finish (only while holding the batch lock)."""
+    for leftover in out_dir.glob(".tmp-*.ipynb"):
+        leftover.unlink(missing_ok=True)
 
 
 def _try_lock(lock: Any) -> bool:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 #: Progress reported while a run executes:
-#: ``("start", name, attempt)``, ``("cells", name, done, total)``, ``("retry", name, why)``.
+#: ``("start", name, attempt)``, ``("cells", name, done, total)``, ``("retry", name, why)``,
+#: ``("fallback", name, why)`` (a forked kernel start failed; that run's kernel was spawned).
 Event = tuple[Any, ...]
 
 
@@ -37,7 +38,7 @@ class RunTask:
     metadata: dict[str, Any] = field(default_factory=dict)  # stored as the output's metadata.ktpel
     start_timeout: float = 60.0
     attempts: int = 2  # kernel start attempts
-    kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.forkkernel)
+    kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.batch.kernels)
 
     def output_label(self, path: Path) -> str:
         return f"{self.output_dir_label}/{path.name}"

@@ -8,6 +8,7 @@ so two of them never interleave.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,12 +24,16 @@ from helpers.export.model import (
     Run,
     batch_directory,
     deck_name,
+    is_report_notebook,
     load_batch,
     safe_name,
 )
 from helpers.export.render import render_chart
 from helpers.export.slides import build_deck
 from helpers.project import Project
+
+#: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx.
+DECK_NAME = re.compile(r"slides(?:-[A-Za-z0-9._-]+)?\.pptx")
 
 
 def _clean_leftovers(directory: Path) -> None:
@@ -92,6 +97,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             atomic.write_bytes(path, data)
             result.written.append(path)
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
+        _remove_stale_exports(directory, set(decks.values()))
         return result
 
 
@@ -101,3 +107,19 @@ def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> 
         for path in charts_dir.glob(f"{safe_name(run.name)}--*"):
             if path not in keep and path.suffix in (".png", ".svg", ".pdf"):
                 path.unlink(missing_ok=True)
+
+
+def _remove_stale_exports(directory: Path, decks: set[str]) -> None:
+    """Exports whose notebook is gone: decks of a language no batch run has any more, pages and chart
+    files of notebooks no longer in the batch (e.g. ``<name>.en.html`` once ``<name>.en.ipynb`` is deleted)."""
+    for path in directory.glob("slides*.pptx"):
+        if path.name not in decks and DECK_NAME.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+    notebooks = {path.stem for path in directory.glob("*.ipynb") if is_report_notebook(path)}
+    for path in directory.glob("*.html"):
+        if path.name != INDEX and path.stem not in notebooks and not path.name.startswith(atomic.TMP_PREFIX):
+            path.unlink(missing_ok=True)
+    prefixes = tuple(f"{safe_name(name)}--" for name in notebooks)
+    for path in (directory / CHARTS_DIR).glob("*--*"):
+        if path.suffix in (".png", ".svg", ".pdf") and not path.name.startswith(prefixes):
+            path.unlink(missing_ok=True)

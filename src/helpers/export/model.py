@@ -42,6 +42,7 @@ from helpers.i18n import format_date
 from helpers.notebooks import parameter_defaults
 from helpers.project import Project
 from helpers.snapshot import resolve
+from helpers.snapshot.regions import REGION_PARAMETERS, Region, RegionError, RegionIndex, region_items
 
 #: Scale of the PNG files: 2x the chart's size in the spec, sharp on slides and high-dpi screens.
 PNG_SCALE = 2
@@ -49,8 +50,6 @@ CHARTS_DIR = "charts"
 INDEX = "index.html"
 TMP_MARK = ".tmp-export-"
 VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
-#: Parameters that name regions, in the notebooks' parameters cells.
-REGION_PARAMETERS = ("regions", "region", "province")
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
@@ -185,6 +184,7 @@ class Batch:
     skipped: list[str]
     sources: list[dict[str, Any]]
     region_names: dict[str, str]
+    region_index: RegionIndex | None = None
 
     @property
     def lang(self) -> str:
@@ -201,19 +201,25 @@ class Batch:
         out: list[str] = []
         for run in self.runs if runs is None else runs:
             for key in REGION_PARAMETERS:
-                value = run.effective.get(key)
-                for item in [value] if isinstance(value, str) else (value or []):
-                    name = self._region_name(str(item))
+                if run.effective.get(key) in (None, "", []):
+                    continue
+                try:
+                    items = region_items(run.effective[key], key)
+                except RegionError:
+                    items = [run.effective[key]]
+                for item in items:
+                    name = self._region_name(item)
                     if name not in out:
                         out.append(name)
         return out
 
-    def _region_name(self, item: str) -> str:
-        key = item.strip().casefold()
-        exact = [n for c, n in self.region_names.items() if key in (c.casefold(), n.casefold())]
-        partial = [n for n in self.region_names.values() if key and key in n.casefold()]
-        found = exact or (partial if len(partial) == 1 else [])
-        return found[0] if found else item
+    def _region_name(self, item: Any) -> str:
+        """The name of the region ``item`` (a name, alias, code or number) stands for, else ``item`` as text."""
+        index = self.region_index or RegionIndex([Region(c, n) for c, n in self.region_names.items()])
+        try:
+            return index.name(index.resolve(item))
+        except RegionError:
+            return str(item)
 
     def source(self, source_id: str) -> dict[str, Any] | None:
         return next((s for s in self.sources if s["source_id"] == source_id), None)
@@ -347,11 +353,12 @@ def load_batch(project: Project, snapshot: str = "latest") -> Batch:
         info = queries.snapshot_info(con)
         sources = queries.sources(con).to_dict("records")
         region_names = dict(con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall())
+        region_index = RegionIndex.from_connection(con)
     finally:
         con.close()
     counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
     return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
-                 sources, region_names)
+                 sources, region_names, region_index)
 
 
 def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
