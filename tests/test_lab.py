@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -115,8 +116,10 @@ def lab_server(tmp: Path, *extra: str, lab_dir: Path | None = None) -> Iterator[
     port, token = free_port(), "ktpel-test-token"
     args = " ".join([f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}",
                      "--ServerApp.port_retries=0", *extra])
+    # kernels talk over IPC sockets in the runtime directory: keep its path short (a socket path has ~107 bytes)
+    runtime = tempfile.mkdtemp(prefix="lab-", dir="/tmp")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": runtime,
            "JUPYTER_CONFIG_DIR": str(tmp / "config"), "KTPEL_PROJECT": str(ROOT)}
     make = ["make", "-s", "lab", f"LAB_ARGS={args}"] + ([f"LAB_DIR={lab_dir}"] if lab_dir else [])
     proc = subprocess.Popen(make, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
@@ -136,6 +139,7 @@ def lab_server(tmp: Path, *extra: str, lab_dir: Path | None = None) -> Iterator[
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture
