@@ -351,3 +351,17 @@ def region_picker(df: pd.DataFrame, lang: Lang, title: str, subtitle: str, regio
               alt.Chart().mark_text(dy=-12, fontSize=10).transform_filter(chosen).encode(x=x, y=y, text="value_label:N")]
     chart = alt.layer(*layers, data=data).add_params(pick)
     return describe(chart, "region-picker", title, subtitle, df, lang)
+
+
+# --------------------------------------------------------------------------- for code written against the old helpers
+
+PALETTE = theme.PALETTE
+WIDTH = theme.WIDTH
+TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="Kutipan / Quote")
+
+
+def finish(chart: alt.TopLevelMixin, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
+           lang: Lang, targets: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """The old name of :func:`describe` (no config is baked in any more: the theme gives the look)."""
+    theme.use(lang)
+    return describe(chart, chart_id, title, subtitle, data, lang, targets)  # type: ignore[arg-type]
