@@ -31,6 +31,10 @@ from helpers.analysis import charts, figures, narrative
 from helpers.analysis.params import open_report
 
 report = open_report(snapshot=snapshot, regions=regions, lang=lang, metric=metric, until=until)
+unit = report.con.execute("SELECT unit FROM metrics WHERE metric = ?", [report.metric]).fetchone()[0]
+if unit != "percent":  # the titles and axes below speak of coverage in percent
+    raise ValueError(f"metric {metric!r} is measured in {unit}; this notebook charts percentages "
+                     "(e.g. ktp_recording_pct, kia_ownership_pct; see `ktpel facts`)")
 
 # %%
 series, targets = figures.coverage_over_time(report, report.metric)

@@ -26,7 +26,7 @@ region = "Kota Batam"  # a name or Kemendagri code
 # %%
 from IPython.display import Markdown, display
 
-from helpers.analysis import charts, figures, narrative
+from helpers.analysis import charts, figures, narrative, trends
 from helpers.analysis.params import open_report
 
 report = open_report(snapshot=snapshot, regions=[region], lang=lang, until=until)
@@ -38,6 +38,9 @@ name = report.region_names[region_code]
 chart = charts.profile(profile, report.lang, narrative.profile_title(profile, name, report.lang),
                        narrative.date_span(profile, report.lang))
 charts.show(chart)
+
+# %%
+display(Markdown(trends.profile_note(report, region_code)))
 
 # %%
 counts = profile[profile["unit"] != "percent"]
