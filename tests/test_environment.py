@@ -16,7 +16,7 @@ CONDA_TO_PIP = {"python-xxhash": "xxhash"}
 def _requirements(items: list[str]) -> dict[str, str]:
     out = {}
     for item in items:
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(>=\s*[\w.]+)?", item.strip())
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(>=\s*[\w.]+(?:,\s*<\s*[\w.]+)?)?", item.strip())
         assert m, f"unexpected requirement {item!r}"
         out[m[1].lower().replace("_", "-")] = (m[3] or "").replace(" ", "")
     return out
