@@ -188,6 +188,9 @@ def test_every_stored_notebook_shows_its_charts_untrusted_and_offline(tmp_path, 
     with lab_server(tmp_path, lab_dir=tmp_path / "notebooks") as url:
         for path in notebooks:
             expected = vega_outputs(path)
+            if path.name == "07_kabupaten_kota_spread.ipynb":  # nothing drawn with this data, and the notebook says why
+                assert expected == 0 and "Tidak digambar" in path.read_text(encoding="utf-8"), path.name
+                continue
             assert expected >= 1, f"{path.name} stores no Vega-Lite v5 chart"
             page = open_offline(offline_browser, url.format(name=path.name), blocked)
             ink = drawn_charts(page, expected)

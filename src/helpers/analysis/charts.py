@@ -389,22 +389,44 @@ def show(chart: alt.TopLevelMixin) -> None:
     display(mimebundle(chart), raw=True)
 
 
+def _picker_labels(data: pd.DataFrame, x_domain: tuple[pd.Timestamp, pd.Timestamp], y_domain: tuple[float, float],
+                   height: float) -> pd.DataFrame:
+    """``data`` with each region's value labels placed where they fit (one region is shown at a time)."""
+    parts = []
+    for _, group in data.sort_values("plot_date", kind="stable").groupby("region_name", sort=False):
+        once = group.drop_duplicates(["plot_date", "value"]).reset_index(drop=True)
+        parts.append(label_positions(once, "plot_date", "value", "value_label",
+                                     (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, theme.WIDTH, height,
+                                     10, _label_priority(once), time_x=True))
+    placed = pd.concat(parts, ignore_index=True)
+    return data.assign(label_shown=False).pipe(lambda d: pd.concat([d, placed[placed["label_shown"]].assign(
+        label_only=True)], ignore_index=True)).assign(label_only=lambda d: d["label_only"].eq(True))
+
+
 def region_picker(df: pd.DataFrame, lang: Lang, title: str, subtitle: str, region: str | None = None) -> alt.LayerChart:
     """One region's figures over time, the region chosen from a dropdown (an Altair parameter bound to
-    a ``<select>``): works wherever Vega runs, in JupyterLab and in the exported page, offline."""
-    data = _prepare(df, lang)
+    a ``<select>``): works wherever Vega runs, in JupyterLab and in the exported page, offline.  The axes
+    stay fixed, so each region's value labels are placed beforehand where they fit."""
+    height = 300
+    data = _prepare(df, lang).assign(plot_date=lambda d: pd.to_datetime(d["plot_date"]))
     names = list(dict.fromkeys(data.sort_values("region_code")["region_name"]))
+    x_domain = (data["plot_date"].min() - pd.Timedelta(days=150), data["plot_date"].max() + pd.Timedelta(days=150))
+    y_domain = (0.0, float(int(data["value"].max() // 5 * 5) + 10))
+    data = _picker_labels(data, x_domain, y_domain, height)
     pick = alt.param(name="region", value=region if region in names else names[0],
                      bind=alt.binding_select(options=names, name=f"{word('region', lang)} "))
-    x = alt.X("plot_date:T", title=t("axis.date", lang), axis=alt.Axis(format="%Y", tickCount="year"))
-    y = alt.Y("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=10))
+    x_scale = alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)
+    y_scale = alt.Scale(domain=list(y_domain), nice=False)
+    x = alt.X("plot_date:T", title=t("axis.date", lang), scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year"))
+    y = alt.Y("value:Q", title=t("axis.percent", lang), scale=y_scale)
     chosen = alt.datum.region_name == pick
-    layers = [alt.Chart().mark_line().transform_filter(chosen & ~alt.datum.undated).encode(
+    layers = [alt.Chart().mark_line().transform_filter(chosen & ~alt.datum.undated & ~alt.datum.label_only).encode(
                   x=x, y=y, stroke=region_stroke(), detail="region_code:N"),
-              alt.Chart().mark_point().transform_filter(chosen).encode(
+              alt.Chart().mark_point().transform_filter(chosen & ~alt.datum.label_only).encode(
                   x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tooltip(lang), **status_encoding(lang)),
-              alt.Chart().mark_text(dy=-12, fontSize=10).transform_filter(chosen).encode(x=x, y=y, text="value_label:N")]
-    chart = alt.layer(*layers, data=data).add_params(pick)
+              alt.Chart().mark_text(fontSize=10, baseline="middle").transform_filter(chosen & alt.datum.label_only).encode(
+                  x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="value_label:N")]
+    chart = alt.layer(*layers, data=data).add_params(pick).properties(height=height)
     return describe(chart, "region-picker", title, subtitle, df, lang)
 
 
