@@ -43,14 +43,22 @@ reliability: data
 bench: data
 	$(BIN)/python tools/bench.py
 
-# Re-execute the notebooks in place against the latest snapshot (after an intended data change).
+# Re-execute the notebooks in place against the latest snapshot, keeping their cells: first bring each
+# notebook and its paired script (notebooks/NN_name.py, jupytext) in step, then run, then re-sync the pair.
+# No execution timestamps are stored (they would make every re-run a diff); cell tags are kept.
+NOTEBOOKS ?= notebooks/*.ipynb
 notebooks: data
-	$(BIN)/python tools/make_notebooks.py
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_notebook_metadata=False \
+	  --ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags $(NOTEBOOKS)
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
-# Kernels over IPC sockets on Linux (no TCP port to race for; sockets beside the connection files).
+# JupyterLab on the notebooks (LAB_DIR), paired with their scripts by jupytext (notebooks/jupytext.toml);
+# kernels over IPC sockets on Linux (no TCP port to race for; sockets beside the connection files).
+LAB_DIR ?= notebooks
 lab: data
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) \
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
 		$(if $(filter Linux,$(shell uname -s)),--KernelManager.transport=ipc) $(LAB_ARGS)
 
 clean:

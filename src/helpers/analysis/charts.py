@@ -1,15 +1,20 @@
-"""Altair charts comparing the regions, with one look and one set of rules:
-every chart states its finding in the title, labels each region's level, names
-its sources and their dates in a footer, shows the quote in tooltips, and
-formats numbers the Indonesian way (``1.294.548``, ``99,54 %``) unless ``lang="en"``.
+"""Altair charts comparing the regions.  Each helper returns a plain ``alt.LayerChart``: its layers
+share one data set (so ``.facet(...)`` works), it carries no config (the look is the Altair theme of
+:mod:`helpers.analysis.theme`), and it can be resized (``.properties(width=900)``), layered
+(``a + b``) and re-encoded like any chart.  What it says is in standard properties: the finding as
+``title`` (with the dates as subtitle), the sources and their dates as ``description``, the chart
+id in a ``chart_id`` column of its data.  Tooltips give the value, date, source and the source's exact quote.  Each region
+is drawn in its own colour (:func:`helpers.analysis.theme.region_color`) and each figure's status
+(stated, derived, approximate, undated) in one look everywhere.
 
-:func:`show` displays a chart as Vega-Lite (interactive in JupyterLab) *and* as an
-SVG rendered offline by vl-convert with the fonts shipped in ``helpers/fonts``,
-so the stored notebooks, nbval and the offline HTML export all see the same chart.
+:func:`show` displays any chart as Vega-Lite v5 (drawn by JupyterLab's own renderer, interactive,
+even in an untrusted notebook and offline) plus an SVG rendered offline by vl-convert with the fonts
+shipped in ``helpers/fonts`` for every other viewer, nbval and the HTML export.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import cache
 from importlib.resources import files
@@ -18,90 +23,94 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from helpers.analysis import theme
 from helpers.analysis.labels import footer
 from helpers.analysis.placement import label_positions
-from helpers.i18n import NUMBER_LOCALE, Lang, t, time_locale, unit, word
+from helpers.analysis.theme import NEUTRAL, region_fill, region_stroke, status_encoding, with_region_colors, with_status
+from helpers.i18n import Lang, t, unit, word
 
-FONT = "DejaVu Sans"
-PALETTE = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b22", "#6b6b6b"]
-#: Okabe-Ito colours, told apart with every common colour-vision deficiency; shapes differ too.
-ROLE_COLORS = {"province": "#333333", "highest": "#0072B2", "lowest": "#E69F00"}
 ROLE_SHAPES = {"province": "square", "highest": "triangle-up", "lowest": "triangle-down"}
+#: Okabe-Ito colours of a check's outcome (agrees, does not), told apart with every common colour-vision deficiency.
 AGREE_COLORS = ["#0072B2", "#E69F00"]
-WIDTH = 560
-TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="“…”")
+SOURCE_COLUMNS = ("source_id", "target_source_id", "source_ids")
+#: Bars fill this share of their row (rows are the theme's step high), so charts need no size of their own.
+BAR = alt.RelativeBandSize(0.55)
 
 
-def config(lang: Lang) -> dict[str, Any]:
-    """The one theme: font, sizes, colours and the number/time locale of ``lang``."""
-    return {
-        "font": FONT,
-        "locale": {"number": NUMBER_LOCALE[lang], "time": time_locale(lang)},
-        "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#444", "offset": 12},
-        "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
-        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 320, "columns": 2},
-        "range": {"category": PALETTE},
-        "view": {"stroke": None},
-        "background": "white",
-        "padding": 12,
-    }
+def tooltip(lang: Lang, *, region: bool = True, metric: bool = False) -> list[alt.Tooltip]:
+    """Value, date, source and quote (and the region or the indicator)."""
+    tips = [alt.Tooltip("region_label:N", title=word("region", lang))] if region else []
+    tips += [alt.Tooltip("metric_label:N", title=word("metric", lang))] if metric else []
+    return tips + [alt.Tooltip("value_label:N", title=word("value", lang)),
+                   alt.Tooltip("status_label:N", title=word("kind", lang)),
+                   alt.Tooltip("as_of_label:N", title=word("date", lang)),
+                   alt.Tooltip("source_label:N", title=word("source", lang)),
+                   alt.Tooltip("quote:N", title=word("quote", lang))]
 
 
-def finish(chart: alt.TopLevelMixin, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
-           lang: Lang, targets: pd.DataFrame | None = None) -> alt.VConcatChart:
-    """Wrap a chart with its finding as title, a footer naming the sources (of the
-    figures and of the targets) and their dates, the theme, and ``usermeta.ktpel``
-    (read by the exporters for slides)."""
+def describe(chart: alt.LayerChart, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
+             lang: Lang, targets: pd.DataFrame | None = None) -> alt.LayerChart:
+    """Give ``chart`` its finding (``title`` + ``subtitle``), its id (``chart_id`` column) and its sources with
+    their dates (``description``, drawn as the footer by :func:`show`)."""
     if targets is not None and not targets.empty:
         data = pd.concat([data, targets], ignore_index=True)
-    foot = footer(data, lang)
-    foot_lines = textwrap.wrap(foot, 100) or [""]
-    subtitle_lines = [subtitle] if isinstance(subtitle, str) else subtitle
-    inner = chart.properties(title=alt.TitleParams(foot_lines, orient="bottom", anchor="start", fontSize=10,
-                                                   fontWeight="normal", color="#555", offset=14))
-    meta = {"ktpel": {"chart_id": chart_id, "title": title, "subtitle": subtitle_lines, "footer": foot,
-                      "sources": sorted(set(data["source_id"])) if "source_id" in data else [], "lang": lang}}
-    top = alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle_lines), usermeta=meta)
-    return top.configure(**config(lang))
+    subtitle_lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    if isinstance(chart.data, pd.DataFrame):  # the id travels with the data: through layers and facets
+        chart = chart.properties(data=chart.data.assign(chart_id=chart_id))
+    return chart.properties(title=alt.TitleParams(title, subtitle=subtitle_lines), description=footer(data, lang))
 
 
-def _x_percent(title: str, domain_max: float) -> alt.X:
-    return alt.X("value:Q", title=title, scale=alt.Scale(domain=[0, domain_max]), axis=alt.Axis(format=".0f"))
+def _prepare(df: pd.DataFrame, lang: Lang, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    theme.use(lang)
+    out = with_status(with_region_colors(df), lang) if "region_code" in df else with_status(df, lang)
+    if targets is not None and not targets.empty:
+        out = out.assign(target_source_id=targets["source_id"].iloc[0])
+    return out
 
 
-def _target_value(targets: pd.DataFrame) -> float | None:
+def _target(targets: pd.DataFrame) -> float | None:
     return None if targets.empty else float(targets["value"].iloc[0])
 
 
+def _target_rule(value: float, channel: str) -> alt.Chart:
+    enc = {channel: alt.datum(value)}
+    return alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL).encode(**enc)
+
+
 def region_comparison(latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
-                      subtitle: str) -> alt.VConcatChart:
-    """Horizontal bars of the stated coverage per region (label: region (level) · date), the value inside
-    the bar's end, a tick for the figure derived from the same source's counts (labelled above it), and the
-    national target only on the bars of its year (labelled with its year)."""
-    df = latest.assign(row=[f"{r} · {d}" for r, d in zip(latest["region_label"], latest["as_of_label"])])
+                      subtitle: str) -> alt.LayerChart:
+    """A bar per region (label: region (level) · date) to its stated coverage with the value inside the
+    bar's end, a hollow point at the figure derived from the same source's counts (labelled above it), and
+    the national target only on the bars of its year (a tick labelled with its year)."""
+    df = _prepare(latest, lang, targets).assign(
+        row=[f"{r} · {d}" for r, d in zip(latest["region_label"], latest["as_of_label"])],
+        derived_text=[None if pd.isna(v) else t("chart.derived_label", lang, value=v) for v in latest["derived_label"]],
+        derived_status=theme.STATUS_LABELS[lang]["derived"])
     top = max([100.0, *df["value"], *df["derived_value"].dropna()]) + 8
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=340))
-    tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("stated", lang)),
-           alt.Tooltip("derived_label:N", title=word("derived", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
-           alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
-    bars = alt.Chart(df).mark_bar(height=22, color=PALETTE[0]).encode(
-        x=_x_percent(t("axis.percent", lang), top), y=y, tooltip=tip)
-    labels = alt.Chart(df).mark_text(align="right", dx=-5, fontSize=11, color="white", fontWeight="bold").encode(
-        x="value:Q", y=y, text="value_label:N")
-    with_derived = df.dropna(subset=["derived_value"]).assign(
-        derived_text=lambda d: [t("chart.derived_label", lang, value=v) for v in d["derived_label"]])
-    derived = alt.Chart(with_derived).mark_tick(color=PALETTE[1], thickness=3, size=30).encode(
-        x="derived_value:Q", y=y, tooltip=tip)
-    derived_text = alt.Chart(with_derived).mark_text(align="left", dx=5, dy=-17, fontSize=10, color="#8a4b12").encode(
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, top]), axis=alt.Axis(format=".0f"),
+              stack=None)
+    tip = tooltip(lang) + [alt.Tooltip("derived_label:N", title=word("derived", lang))]
+    status = status_encoding(lang)
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **status)
+    on_bar = alt.condition("datum.status == 'stated'", alt.value("white"), alt.value(NEUTRAL))
+    labels = alt.Chart().mark_text(align="right", dx=-5, fontWeight="bold").encode(
+        x="value:Q", y=y, text="value_label:N", color=on_bar)
+    has_derived = "isValid(datum.derived_value)"
+    derived_status = status_encoding(lang, field="derived_status")
+    derived = alt.Chart().mark_point(shape="circle", size=170, filled=True).transform_filter(has_derived).encode(
+        x="derived_value:Q", y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **derived_status)
+    derived_text = alt.Chart().mark_text(align="left", dx=5, dy=-19, fontSize=10).transform_filter(has_derived).encode(
         x="derived_value:Q", y=y, text="derived_text:N")
     layers: list[alt.Chart] = [bars, labels, derived, derived_text]
-    with_target = df.dropna(subset=["target"]) if "target" in df else df.iloc[0:0]
-    if not with_target.empty:
-        layers.append(alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=30).encode(x="target:Q", y=y))
-        layers.append(alt.Chart(with_target).mark_text(align="left", dx=6, fontSize=10, color="#333").encode(
-            x="target:Q", y=y, text="target_label:N"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(52))
-    return finish(chart, "region-comparison", title, subtitle, latest, lang, targets)
+    if "target" in df and df["target"].notna().any():
+        has_target = "isValid(datum.target)"
+        layers.append(alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=30).transform_filter(has_target).encode(
+            x="target:Q", y=y))
+        layers.append(alt.Chart().mark_text(align="left", dx=6, fontSize=10, color=NEUTRAL).transform_filter(
+            has_target).encode(x="target:Q", y=y, text="target_label:N"))
+    chart = alt.layer(*layers, data=df).properties(height=alt.Step(52))
+    return describe(chart, "region-comparison", title, subtitle, latest, lang, targets)
 
 
 def _percent_domain(values: list[float]) -> tuple[float, float]:
@@ -123,157 +132,156 @@ def _label_priority(df: pd.DataFrame) -> list[int]:
     return order + [i for i in range(len(positions)) if i not in order]
 
 
-def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Lines through the dated figures per region; an undated figure as a hollow point at the latest date
-    its source allows, labelled as undated; a target drawn over its own year only.  Value labels are placed
-    where they fit (:mod:`helpers.analysis.placement`); the axis says when it does not start at 0."""
+def _over_time_labels(data: pd.DataFrame, lang: Lang, x_domain: tuple[pd.Timestamp, pd.Timestamp],
+                      y_domain: tuple[float, float], height: float) -> pd.DataFrame:
+    """``data`` (sorted by date) with ``label_text`` (the value; each region's last dated figure also names the
+    region, an undated one says what is known) placed where it fits: ``label_x``, ``label_y``, ``label_shown``."""
+    last = data[~data["undated"]].groupby("region_code").tail(1).index
+    text = [t("chart.undated_label", lang, value=v, date=a) if u else f"{n}: {v}" if i in last else v
+            for i, v, a, u, n in zip(data.index, data["value_label"], data["as_of_label"], data["undated"], data["region_name"])]
+    data = data.assign(label_text=text)
+    once = ~data.duplicated(["region_name", "plot_date", "value"])
+    placed = label_positions(data[once].reset_index(drop=True), "plot_date", "value", "label_text",
+                             (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, theme.WIDTH, height, 10,
+                             _label_priority(data[once]), time_x=True)
+    placed.index = data.index[once]
+    return data.assign(label_x=placed["label_x"], label_y=placed["label_y"],
+                       label_shown=placed["label_shown"].reindex(data.index, fill_value=False).astype(bool))
+
+
+def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+    """A line per region through its dated figures, the region named at its last figure; an undated figure
+    at the latest date its source allows, drawn as undated and labelled with what is known; a target drawn
+    over its own year only.  Value labels go where they fit (:mod:`helpers.analysis.placement`); the axis
+    says when it does not start at 0."""
     height = 300
-    color = alt.Color("region_label:N", title=word("region", lang))
-    tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
-           alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
-           TOOLTIP_QUOTE]
-    dates = pd.to_datetime(df["plot_date"])
-    x_domain = (dates.min() - pd.Timedelta(days=150), dates.max() + pd.Timedelta(days=150))
-    y_domain = _percent_domain([*df["value"], *targets["value"]] if not targets.empty else list(df["value"]))
+    data = _prepare(df, lang, targets).assign(plot_date=lambda d: pd.to_datetime(d["plot_date"])).sort_values(
+        "plot_date", kind="stable")
+    x_domain = (data["plot_date"].min() - pd.Timedelta(days=150), data["plot_date"].max() + pd.Timedelta(days=150))
+    y_domain = _percent_domain([*data["value"], *targets["value"]] if not targets.empty else list(data["value"]))
+    data = _over_time_labels(data, lang, x_domain, y_domain, height)
     y_title = t("axis.percent", lang) + ("" if y_domain[0] == 0 else f" · {t('chart.axis_cut', lang)}")
-    x = alt.X("plot_date:T", title=t("axis.date", lang), scale=alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False),
-              axis=alt.Axis(format="%Y", tickCount="year"))
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=list(y_domain), nice=False, zero=False))
-    dated = df[~df["undated"]].sort_values("plot_date").drop_duplicates(["region_name", "plot_date", "value"])
-    undated = df[df["undated"]]
-    labelled = pd.concat([dated, undated.assign(
-        value_label=[t("chart.undated_label", lang, value=v, date=a) for v, a in zip(undated["value_label"], undated["as_of_label"])])],
-        ignore_index=True)
-    labelled = label_positions(labelled, "plot_date", "value", "value_label",
-                               (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, WIDTH, height, 10,
-                               _label_priority(labelled), time_x=True)
-    shown = labelled[labelled["label_shown"]]
-    layers = [alt.Chart(dated).mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
-                  x=x, y=y, color=color, tooltip=tip),
-              alt.Chart(shown).mark_text(fontSize=10, baseline="middle").encode(
-                  x=alt.X("label_x:T", scale=alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)),
-                  y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(y_domain), nice=False, zero=False)),
-                  text="value_label:N", color=color)]
-    if not undated.empty:
-        layers.insert(1, alt.Chart(undated).mark_point(size=110, filled=False, strokeWidth=2, shape="diamond").encode(
-            x=x, y=y, color=color, tooltip=tip))
+    x_scale = alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)
+    y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False)
+    x = alt.X("plot_date:T", title=t("axis.date", lang), scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year"))
+    y = alt.Y("value:Q", title=y_title, scale=y_scale)
+    layers = [alt.Chart().mark_line().transform_filter("!datum.undated").encode(x=x, y=y, stroke=region_stroke(),
+                                                                                detail="region_code:N"),
+              alt.Chart().mark_point().encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                              tooltip=tooltip(lang), **status_encoding(lang)),
+              alt.Chart().mark_text(fontSize=10, baseline="middle").transform_filter("datum.label_shown").encode(
+                  x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="label_text:N",
+                  fill=region_fill())]
     for tr in targets.itertuples():
-        span = pd.DataFrame({"start": [pd.Timestamp(int(tr.year), 1, 1)], "end": [pd.Timestamp(int(tr.year), 12, 31)],
-                             "value": [float(tr.value)]})
-        layers.append(alt.Chart(span).mark_rule(strokeDash=[5, 3], color="#333", strokeWidth=2).encode(
-            x=alt.X("start:T"), x2="end:T", y="value:Q"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=height)
-    return finish(chart, "coverage-over-time", title, subtitle, df, lang, targets)
+        year = int(tr.year)  # type: ignore[arg-type]
+        layers.append(alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL, strokeWidth=2).encode(
+            x=alt.datum(alt.DateTime(year=year, month=1, date=1)), x2=alt.datum(alt.DateTime(year=year, month=12, date=31)),
+            y=alt.datum(float(tr.value))))  # type: ignore[arg-type]
+    chart = alt.layer(*layers, data=data).properties(height=height)
+    return describe(chart, "coverage-over-time", title, subtitle, df, lang, targets)
 
 
 def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
-                      subtitle: str) -> alt.VConcatChart:
-    """Per metric: the province figure, the highest and the lowest kabupaten/kota (colour and shape), and
-    the target of that year as a labelled tick."""
+                      subtitle: str) -> alt.LayerChart:
+    """Per metric: the province, its highest and lowest kabupaten/kota (each in its region's colour, the
+    role as the point's shape), and the target of that year as a labelled tick."""
+    data = _prepare(df[df["role"] != "other"], lang, targets)
     y = alt.Y("metric_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, 105]))
-    roles = [r for r in ("province", "highest", "lowest") if r in set(df["role"])]
-    legend = [word(r, lang) for r in roles]
-    color = alt.Color("role_label:N", title=None, sort=legend,
-                      scale=alt.Scale(domain=legend, range=[ROLE_COLORS[r] for r in roles]))
-    shape = alt.Shape("role_label:N", title=None, sort=legend,
-                      scale=alt.Scale(domain=legend, range=[ROLE_SHAPES[r] for r in roles]))
-    tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
-           alt.Tooltip("as_of_label:N", title=word("date", lang)), TOOLTIP_QUOTE]
-    shown = df[df["role"] != "other"]
-    points = alt.Chart(shown).mark_point(size=140, filled=True, opacity=0.9).encode(
-        x=x, y=y, color=color, shape=shape, tooltip=tip)
-    names = [alt.Chart(shown[shown["role"] == role]).mark_text(dy=dy, fontSize=9).encode(
-        x=x, y=y, text="region_name:N", color=color) for role, dy in (("highest", -13), ("lowest", 15))]
+    roles = list(ROLE_SHAPES)
+    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],  # type: ignore[arg-type]
+                                                                  range=[ROLE_SHAPES[r] for r in roles]))
+    points = alt.Chart().mark_point(size=150).encode(x=x, y=y, shape=shape, fill=region_fill(), stroke=region_stroke(),
+                                                     tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    names = [alt.Chart().mark_text(dy=dy, fontSize=9).transform_filter(alt.datum.role == role).encode(
+        x=x, y=y, text="region_name:N") for role, dy in (("highest", -13), ("lowest", 15))]
     layers: list[alt.Chart] = [points, *names]
-    with_target = shown[shown["role"] == "province"].dropna(subset=["target"]) if "target" in shown else shown.iloc[0:0]
-    if not with_target.empty:
-        layers.append(alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=34).encode(x="target:Q", y=y))
-        layers.append(alt.Chart(with_target).mark_text(dy=-25, fontSize=9, color="#333").encode(
+    if "target" in data and data["target"].notna().any():
+        has_target = "datum.role == 'province' && isValid(datum.target)"
+        layers.append(alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=34).transform_filter(has_target).encode(
+            x="target:Q", y=y))
+        layers.append(alt.Chart().mark_text(dy=-25, fontSize=9, color=NEUTRAL).transform_filter(has_target).encode(
             x="target:Q", y=y, text="target_label:N"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(60))
-    return finish(chart, "kabupaten-kota-extremes", title, subtitle, df, lang, targets)
+    chart = alt.layer(*layers, data=data).properties(height=alt.Step(60))
+    return describe(chart, "kabupaten-kota-extremes", title, subtitle, df, lang, targets)
 
 
-def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Bars of IKD / KIA figures (stated and derived, by date) against the target of each figure's year;
+def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+    """Bars of IKD / KIA figures (a derived figure hollow) against the target of each figure's year (ticks);
     a figure two sources state alike is drawn once."""
     df = df.assign(row=[f"{m} · {r} · {a}" for m, r, a in zip(df["metric_label"], df["region_name"], df["as_of_label"])])
-    df = df.drop_duplicates(["row", "value", "kind"])
+    data = _prepare(df.drop_duplicates(["row", "value", "kind"]), lang, targets)  # two sources alike: drawn once
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=480))
-    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]))
-    color = alt.Color("kind_label:N", title=word("kind", lang), scale=alt.Scale(range=AGREE_COLORS))
-    tip = [alt.Tooltip("value_label:N", title=word("value", lang)), alt.Tooltip("kind_label:N", title=word("kind", lang)),
-           alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
-    bars = alt.Chart(df).mark_bar(height=20).encode(x=x, y=y, color=color, tooltip=tip)
-    text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=11).encode(x=x, y=y, text="value_label:N")
-    with_target = df.dropna(subset=["target"])
-    target = alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=30).encode(x="target:Q", y=y)
-    target_text = alt.Chart(with_target).mark_text(align="left", dx=5, dy=-13, fontSize=9, color="#333").encode(
-        x="target:Q", y=y, text="target_label:N")
-    chart = alt.layer(bars, text, target, target_text).properties(width=WIDTH, height=alt.Step(40))
-    return finish(chart, "ikd-kia-progress", title, subtitle, df, lang, targets)
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]), stack=None)
+    has_target = "isValid(datum.target)"
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                  tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    text = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
+    target = alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=30).transform_filter(has_target).encode(
+        x="target:Q", y=y)
+    target_text = alt.Chart().mark_text(align="left", dx=5, dy=-13, fontSize=9, color=NEUTRAL).transform_filter(
+        has_target).encode(x="target:Q", y=y, text="target_label:N")
+    chart = alt.layer(bars, text, target, target_text, data=data)
+    return describe(chart, "ikd-kia-progress", title, subtitle, df, lang, targets)
 
 
-def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """The gap (stated − derived, in percentage points) of each exactly checkable stated figure."""
-    df = df.assign(row=[f"{r} · {m} · {a} · {s}" for r, m, a, s in
-                        zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])],
-                   status=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
+def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+    """The gap (stated − derived, in percentage points) of each exactly checkable stated figure (a bar in the
+    region's colour), and whether it is within the tolerance (✔ / ✘ with the gap, in a colour-blind-safe pair)."""
+    data = _prepare(df, lang).assign(
+        row=[f"{r} · {m} · {a} · {s}" for r, m, a, s in
+             zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])],
+        status_text=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
-    color = alt.Color("agrees:N", title=None, scale=alt.Scale(domain=[True, False], range=AGREE_COLORS), legend=None)
-    bars = alt.Chart(df).mark_bar(height=16).encode(
-        x=alt.X("difference:Q", title=t("axis.difference_points", lang)), y=y, color=color,
-        tooltip=["stated_value:Q", "derived_value:Q", "difference:Q", "formula:N", TOOLTIP_QUOTE])
-    text = alt.Chart(df).mark_text(align="left", dx=6, fontSize=11).encode(x=alt.value(WIDTH), y=y, text="status:N")
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
-    chart = alt.layer(bars, zero, text).properties(width=WIDTH, height=alt.Step(36))
-    return finish(chart, "stated-vs-derived", title, subtitle, df, lang)
+    tip = [alt.Tooltip("stated_label:N", title=word("stated", lang)), alt.Tooltip("derived_label:N", title=word("derived", lang)),
+           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula:N"), alt.Tooltip("quote:N", title=word("quote", lang))]
+    bars = alt.Chart().mark_bar(height=BAR).encode(
+        x=alt.X("difference:Q", title=t("axis.difference_points", lang), stack=None), y=y,
+        fill=region_fill(), stroke=region_stroke(), tooltip=tip)
+    agrees = alt.Color("agrees:N", title=None, legend=None, scale=alt.Scale(domain=[True, False], range=AGREE_COLORS))
+    text = alt.Chart().mark_text(align="left", dx=6, fontWeight="bold").encode(
+        x=alt.value(theme.WIDTH), y=y, text="status_text:N", color=agrees)
+    zero = alt.Chart().mark_rule(color=NEUTRAL).encode(x=alt.datum(0))
+    chart = alt.layer(bars, zero, text, data=data)
+    return describe(chart, "stated-vs-derived", title, subtitle, df, lang)
 
 
-def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Every figure of one region: percentages on one shared axis (points by date,
-    stated and derived), counts as labelled bars, one row per indicator with its own scale."""
-    tip = [alt.Tooltip("metric_label:N", title=word("metric", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
-           alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
-           TOOLTIP_QUOTE]
-    df = df.assign(kind_label=[word(k, lang) for k in df["kind"]])  # type: ignore[arg-type]
-    parts: list[alt.TopLevelMixin] = []
-    pct = df[df["unit"] == "percent"]
-    if not pct.empty:
-        y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
-        x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
-        color = alt.Color("as_of_label:N", title=word("date", lang), sort=None)
-        shape = alt.Shape("kind_label:N", title=word("kind", lang))
-        points = alt.Chart(pct).mark_point(size=120, filled=True).encode(x=x, y=y, color=color, shape=shape, tooltip=tip)
-        latest = (pct[pct["as_of"].notna()].assign(stated=pct["kind"] == "stated").sort_values(["as_of", "stated"])
-                  .groupby("metric_label").tail(1))
-        texts = [alt.Chart(latest).mark_text(dy=-14, fontSize=10).encode(x=x, y=y, text="value_label:N")]
-        parts.append(alt.layer(points, *texts).properties(width=WIDTH, height=alt.Step(52)))
-    counts = df[df["unit"] != "percent"]
-    if not counts.empty:
-        counts = counts.drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
-        counts = counts.assign(
-            row=[f"{m} · {a}" + ("" if k == "stated" else f" ({word('derived', lang)})")
-                 for m, a, k in zip(counts["metric_label"], counts["as_of_label"], counts["kind"])],
-            unit_label=[unit(u, lang) for u in counts["unit"]])  # type: ignore[arg-type]
-        base = alt.Chart().encode(
-            x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True)),
-            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=520), sort=None))
-        bars = base.mark_bar(height=16, color=PALETTE[0]).encode(tooltip=tip)
-        labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text="value_label:N")
-        parts.append(alt.layer(bars, labels, data=counts).properties(width=WIDTH - 200, height=alt.Step(24))
-                     .facet(row=alt.Row("unit_label:N", title=None, header=alt.Header(
-                         labelAngle=0, labelAlign="left", labelFontWeight="bold", labelOrient="top")))
-                     .resolve_scale(x="independent", y="independent"))
-    chart = parts[0] if len(parts) == 1 else alt.vconcat(*parts, spacing=24)
-    return finish(chart, "region-profile", title, subtitle, df, lang)
+def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+    """Every percentage of one region on one axis: a point per figure and date (stated, derived,
+    approximate, undated each in their look), one row per indicator, the latest figure labelled."""
+    pct = _prepare(df[df["unit"] == "percent"], lang)
+    y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
+    latest = (pct[pct["as_of"].notna()].assign(stated=pct["kind"] == "stated").sort_values(["as_of", "stated"])
+              .groupby("metric_label").tail(1).index)
+    pct = pct.assign(is_latest=[i in latest for i in pct.index])
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
+    points = alt.Chart().mark_point(size=120).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                     tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    text = alt.Chart().mark_text(dy=-14, fontSize=10).transform_filter("datum.is_latest").encode(
+        x=x, y=y, text="value_label:N")  # the latest figure of each indicator; the others in the tooltip
+    chart = alt.layer(points, text, data=pct).properties(height=alt.Step(52))
+    return describe(chart, "region-profile", title, subtitle, df[df["unit"] == "percent"], lang)
+
+
+def profile_counts(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+    """Every count of one region (people, cards, ...): a labelled bar per indicator and date."""
+    counts = df[df["unit"] != "percent"].drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
+    data = _prepare(counts, lang).assign(
+        row=[f"{m} · {a} ({unit(u, lang)})" for m, a, u in zip(counts["metric_label"], counts["as_of_label"], counts["unit"])])  # type: ignore[arg-type]
+    y = alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=420), sort=None)
+    x = alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True), stack=None)  # two sources, same day: overlap, not add
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                  tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    labels = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
+    chart = alt.layer(bars, labels, data=data)
+    return describe(chart, "region-profile-counts", title, subtitle, counts, lang)
 
 
 def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang: Lang, title: str,
-           subtitle: str) -> alt.VConcatChart:
+           subtitle: str) -> alt.LayerChart:
     """The kabupaten/kota of each month as a band (10th to 90th percentile) around the median, with the
     lowest and highest as thin ticks; only the aggregated rows are in the spec, however large the snapshot."""
+    theme.use(lang)
     x = alt.X("period:T", title=t("axis.date", lang), axis=alt.Axis(format="%b %Y"))
     y = alt.Y("median:Q", title=t("axis.percent", lang) + f" · {t('chart.axis_cut', lang)}",
               scale=alt.Scale(zero=False, padding=10))
@@ -281,19 +289,20 @@ def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang:
            alt.Tooltip("median_label:N", title="median"), alt.Tooltip("p10_label:N", title="p10"),
            alt.Tooltip("p90_label:N", title="p90"), alt.Tooltip("lo_label:N", title="min"),
            alt.Tooltip("hi_label:N", title="max")]
-    data = df.drop(columns=["source_ids", "files"]).assign(period=lambda d: pd.to_datetime(d["period"]))
-    base = alt.Chart(data)
-    layers = [base.mark_area(opacity=0.25, color=PALETTE[0]).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q"),
-              base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
-              base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
-              base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True), color=PALETTE[0]).encode(
-                  x=x, y=y, tooltip=tip)]
-    target = _target_value(targets)
+    data = df.drop(columns=["source_ids", "files"]).assign(
+        period=lambda d: pd.to_datetime(d["period"]), source_ids="; ".join(sorted(set(sources.get("source_id", [])))))
+    layers = [alt.Chart().mark_area(opacity=0.25).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q"),
+              alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
+              alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
+              alt.Chart().mark_line(point=alt.OverlayMarkDef(size=50, filled=True)).encode(x=x, y=y, tooltip=tip)]
+    target = _target(targets)
     if target is not None:
-        layers.append(alt.Chart(pd.DataFrame({"value": [target]})).mark_rule(strokeDash=[5, 3], color="#333")
-                      .encode(y="value:Q"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=300)
-    return finish(chart, "kabupaten-kota-spread", title, subtitle, sources, lang, targets)
+        layers.append(_target_rule(target, "y"))
+    chart = alt.layer(*layers, data=data)
+    return describe(chart, "kabupaten-kota-spread", title, subtitle, sources, lang, targets)
+
+
+# --------------------------------------------------------------------------- display and rendering
 
 
 @cache
@@ -303,20 +312,133 @@ def register_fonts() -> None:
     vlc.register_font_directory(str(files("helpers") / "fonts"))
 
 
+def vegalite_version(spec: dict[str, Any]) -> str | None:
+    """``5.20`` for a spec whose ``$schema`` is Vega-Lite v5.20.x, if vl-convert knows that version."""
+    import vl_convert as vlc
+
+    m = re.search(r"/v(\d+)\.(\d+)", str(spec.get("$schema", "")))
+    version = f"{m[1]}.{m[2]}" if m else None
+    return version if version in vlc.get_vegalite_versions() else None
+
+
 def to_svg(spec: dict[str, Any]) -> str:
     """Render a Vega-Lite spec to SVG offline (vl-convert), with the shipped fonts; nothing is fetched."""
     import vl_convert as vlc
 
     register_fonts()
-    return str(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+    return str(vlc.vegalite_to_svg(spec, vl_version=vegalite_version(spec), allowed_base_urls=[]))
+
+
+def _title_parts(title: Any) -> tuple[str, list[str]]:
+    if isinstance(title, alt.TitleParams):
+        title = title.to_dict()
+    if isinstance(title, dict):
+        sub = title.get("subtitle") or []
+        text = title.get("text") or ""
+        return (" ".join(text) if isinstance(text, list) else str(text)), ([sub] if isinstance(sub, str) else list(sub))
+    return ("" if title is alt.Undefined or title is None else str(title)), []
+
+
+def _chart_id(spec: dict[str, Any]) -> str:
+    return next((str(row["chart_id"]) for rows in spec.get("datasets", {}).values() for row in rows[:1]
+                 if row.get("chart_id")), "chart")
+
+
+def _sources(spec: dict[str, Any]) -> list[str]:
+    found: set[str] = set()
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            for key in SOURCE_COLUMNS:
+                value = row.get(key)
+                if isinstance(value, str) and value:
+                    found.update(s.strip() for s in value.split(";") if s.strip())
+    return sorted(found)
+
+
+def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart`` as shown: its finding as title, its sources as a footer below, and ``usermeta.ktpel``
+    (chart id, title, subtitle, footer, sources, language) for the exports.  A chart without a
+    ``description`` (one's own) is shown as it is."""
+    foot = getattr(chart, "description", alt.Undefined)
+    if not isinstance(foot, str) or not foot:
+        return chart
+    title, subtitle = _title_parts(getattr(chart, "title", alt.Undefined))
+    inner = chart.properties(title=alt.TitleParams(textwrap.wrap(foot, 100) or [""], orient="bottom", anchor="start",
+                                                   fontSize=10, fontWeight="normal", color="#555", offset=14))
+    lang = str(alt.theme.active).removeprefix("ktpel-") if str(alt.theme.active).startswith("ktpel-") else "id"
+    spec = chart.to_dict()
+    meta = {"ktpel": {"chart_id": _chart_id(spec), "title": title, "subtitle": subtitle, "footer": foot,
+                      "sources": _sources(spec), "lang": lang}}
+    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)
+
+
+def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """Vega-Lite (JupyterLab draws it, interactive), SVG (everyone else) and a line of text."""
+    shown = for_display(chart)
+    spec = shown.to_dict()
+    title = spec.get("usermeta", {}).get("ktpel", {}).get("title") or _title_parts(spec.get("title"))[0] or "chart"
+    major = alt.SCHEMA_VERSION.split(".")[0].lstrip("v")
+    return {f"application/vnd.vegalite.v{major}+json": spec, "image/svg+xml": to_svg(spec),
+            "text/plain": f"<Altair chart: {title}>"}
 
 
 def show(chart: alt.TopLevelMixin) -> None:
-    """Display ``chart`` as Vega-Lite for JupyterLab plus an SVG for every other
-    viewer (and nbval, and the HTML export); no random element ids."""
+    """Display ``chart`` (a helper's or one's own) as :func:`mimebundle`; no random element ids."""
     from IPython.display import display
 
-    spec = chart.to_dict()
-    title = spec.get("usermeta", {}).get("ktpel", {}).get("title", "chart")
-    display({f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.split('.')[0].lstrip('v')}+json": spec,
-             "image/svg+xml": to_svg(spec), "text/plain": f"<Altair chart: {title}>"}, raw=True)
+    display(mimebundle(chart), raw=True)
+
+
+def _picker_labels(data: pd.DataFrame, x_domain: tuple[pd.Timestamp, pd.Timestamp], y_domain: tuple[float, float],
+                   height: float) -> pd.DataFrame:
+    """``data`` with each region's value labels placed where they fit (one region is shown at a time)."""
+    parts = []
+    for _, group in data.sort_values("plot_date", kind="stable").groupby("region_name", sort=False):
+        once = group.drop_duplicates(["plot_date", "value"]).reset_index(drop=True)
+        parts.append(label_positions(once, "plot_date", "value", "value_label",
+                                     (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, theme.WIDTH, height,
+                                     10, _label_priority(once), time_x=True))
+    placed = pd.concat(parts, ignore_index=True)
+    return data.assign(label_shown=False).pipe(lambda d: pd.concat([d, placed[placed["label_shown"]].assign(
+        label_only=True)], ignore_index=True)).assign(label_only=lambda d: d["label_only"].eq(True))
+
+
+def region_picker(df: pd.DataFrame, lang: Lang, title: str, subtitle: str, region: str | None = None) -> alt.LayerChart:
+    """One region's figures over time, the region chosen from a dropdown (an Altair parameter bound to
+    a ``<select>``): works wherever Vega runs, in JupyterLab and in the exported page, offline.  The axes
+    stay fixed, so each region's value labels are placed beforehand where they fit."""
+    height = 300
+    data = _prepare(df, lang).assign(plot_date=lambda d: pd.to_datetime(d["plot_date"]))
+    names = list(dict.fromkeys(data.sort_values("region_code")["region_name"]))
+    x_domain = (data["plot_date"].min() - pd.Timedelta(days=150), data["plot_date"].max() + pd.Timedelta(days=150))
+    y_domain = (0.0, float(int(data["value"].max() // 5 * 5) + 10))
+    data = _picker_labels(data, x_domain, y_domain, height)
+    pick = alt.param(name="region", value=region if region in names else names[0],
+                     bind=alt.binding_select(options=names, name=f"{word('region', lang)} "))
+    x_scale = alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)
+    y_scale = alt.Scale(domain=list(y_domain), nice=False)
+    x = alt.X("plot_date:T", title=t("axis.date", lang), scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year"))
+    y = alt.Y("value:Q", title=t("axis.percent", lang), scale=y_scale)
+    chosen = alt.datum.region_name == pick
+    layers = [alt.Chart().mark_line().transform_filter(chosen & ~alt.datum.undated & ~alt.datum.label_only).encode(
+                  x=x, y=y, stroke=region_stroke(), detail="region_code:N"),
+              alt.Chart().mark_point().transform_filter(chosen & ~alt.datum.label_only).encode(
+                  x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tooltip(lang), **status_encoding(lang)),
+              alt.Chart().mark_text(fontSize=10, baseline="middle").transform_filter(chosen & alt.datum.label_only).encode(
+                  x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="value_label:N")]
+    chart = alt.layer(*layers, data=data).add_params(pick).properties(height=height)
+    return describe(chart, "region-picker", title, subtitle, df, lang)
+
+
+# --------------------------------------------------------------------------- for code written against the old helpers
+
+PALETTE = theme.PALETTE
+WIDTH = theme.WIDTH
+TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="“…”")
+
+
+def finish(chart: alt.TopLevelMixin, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
+           lang: Lang, targets: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """The old name of :func:`describe` (no config is baked in any more: the theme gives the look)."""
+    theme.use(lang)
+    return describe(chart, chart_id, title, subtitle, data, lang, targets)  # type: ignore[arg-type]

@@ -13,7 +13,9 @@ no streams, errors, scripts or widget state; each chart is its SVG, written inli
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from typing import Any
 
 import nbformat
 
+from helpers.analysis.charts import vegalite_version
 from helpers.analysis.labels import date_inferred, date_text, value_text
 from helpers.export.model import (
     CHARTS_DIR,
@@ -40,6 +43,13 @@ from helpers.i18n import word
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+#: Draws every chart of the page that has a bound parameter (e.g. a region dropdown) with Vega, in place of
+#: its SVG; with `ast` Vega-Embed interprets expressions (no eval), so the page's CSP allows this one script by its hash.
+EMBED_SNIPPET = """document.querySelectorAll("[data-ktpel-spec]").forEach(function (el) {
+  var spec = JSON.parse(document.getElementById(el.getAttribute("data-ktpel-spec")).textContent);
+  vegaEmbed(el, spec, {actions: false, ast: true, renderer: "svg"})
+    .catch(function (error) { console.error(error); });
+});"""
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 TEMPLATE = "ktpel_report.html.j2"
 
@@ -142,11 +152,51 @@ def _head(title: str, lang: str) -> str:
             f"<title>{escape(title)}</title>\n<style>\n{asset('report.css')}\n</style>\n</head>\n")
 
 
+def has_bound_parameter(spec: Any) -> bool:
+    """Whether a Vega-Lite spec has a parameter bound to an input (a dropdown, a slider...)."""
+    if isinstance(spec, dict):
+        return any(isinstance(p, dict) and "bind" in p for p in spec.get("params", [])) or any(
+            has_bound_parameter(v) for v in spec.values())
+    return isinstance(spec, list) and any(has_bound_parameter(v) for v in spec)
+
+
+@cache
+def vega_bundle(vl_version: str | None) -> str:
+    """Vega, Vega-Lite and Vega-Embed (vl-convert's offline bundle, ~0.9 MB) with :data:`EMBED_SNIPPET`."""
+    import vl_convert as vlc
+
+    return str(vlc.javascript_bundle(EMBED_SNIPPET, vl_version=vl_version))
+
+
+def _interactive(chart: Chart, svg: str) -> str:
+    """The chart's SVG inside a container Vega replaces with the live chart; its spec beside it."""
+    spec = json.dumps(chart.spec, ensure_ascii=False).replace("</", "<\\/")
+    return (f'<div class="ktpel-vega" data-ktpel-spec="spec-{escape(chart.stem)}">{svg}</div>\n'
+            f'<script type="application/json" id="spec-{escape(chart.stem)}">{spec}</script>')
+
+
+def _scripts(run: Run) -> tuple[str, str]:
+    """(the page's script, its CSP): Vega only on a page with a chart that has a bound parameter."""
+    live = [c for c in run.charts if has_bound_parameter(c.spec)]
+    if not live:
+        return "", CSP
+    bundle = vega_bundle(vegalite_version(live[0].spec))
+    digest = base64.b64encode(hashlib.sha256(bundle.encode("utf-8")).digest()).decode()
+    return f"<script>{bundle}</script>", CSP.replace("default-src 'none';", f"default-src 'none'; script-src 'sha256-{digest}';")
+
+
 def report_page(batch: Batch, run: Run) -> bytes:
-    """``<name>.html``: the run's narrative, tables and charts, no code, no network."""
+    """``<name>.html``: the run's narrative, tables and charts, no code, no network.  A chart with a
+    bound parameter (the explore notebook's region picker) also works there: its page alone inlines
+    Vega (vl-convert's bundle, no eval) and allows that script by its hash."""
     lang = run.lang
-    nb = prepare_for_html(run, lambda c: inline_svg(c.svg or render_svg(c.spec), c),
-                          lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
+
+    def svg_of(c: Chart) -> str:
+        svg = inline_svg(c.svg or render_svg(c.spec), c)
+        return _interactive(c, svg) if has_bound_parameter(c.spec) else svg
+
+    scripts, csp = _scripts(run)
+    nb = prepare_for_html(run, svg_of, lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
     nav = (f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
            f"<span>{_snapshot_line(batch, lang)}</span>"
            f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}"><code>{escape(run.path.name)}</code></a></span>'
@@ -157,8 +207,8 @@ def report_page(batch: Batch, run: Run) -> bytes:
                f"<p>{escape(heading)} ({_snapshot_line(batch, lang)}):</p>\n"
                f'<ul>\n{_source_items(batch, used or [s["source_id"] for s in batch.sources], lang)}\n</ul>\n'
                f'<p class="note">{escape(text("offline", lang))}</p></footer>')
-    resources = {"ktpel": {"lang": lang, "csp": CSP, "title": f"{run.title} · KTP-el", "css": asset("report.css"),
-                           "nav": nav, "sources": sources},
+    resources = {"ktpel": {"lang": lang, "csp": csp, "title": f"{run.title} · KTP-el", "css": asset("report.css"),
+                           "nav": nav, "sources": sources, "scripts": scripts},
                  "metadata": {"name": run.name}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang, linked_targets(body))}", 1)
