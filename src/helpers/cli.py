@@ -177,21 +177,30 @@ def _report(project: Project, args: argparse.Namespace) -> int:
     executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
     results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
                         jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
-                        kernel_start=args.kernel_start)
+                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None)
     if args.export:
-        _export_results(project, [(r.name, r.status, r.output) for r in results])
+        _export_results(project, [(r.name, r.status, r.output, r.exported) for r in results])
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None]]) -> None:
-    """Export (HTML, chart files, decks, index) the runs that just ran, and those never exported;
-    nothing when the whole batch was up to date and exported already."""
-    good = [(name, status, output) for name, status, output in results if status != "failed" and output is not None]
+#: The per-run export the workers of `ktpel report` do right after each run (chart files and page), so
+#: exports run in parallel with the batch; the index and decks follow once the batch is done.
+EXPORT_RUN = "helpers.export.build:export_run"
+
+
+def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None, bool]]) -> None:
+    """Export (HTML, chart files, decks, index) the runs that just ran (their pages and charts unless a
+    worker exported them already), and those never exported; nothing when the whole batch was up to date
+    and exported already."""
+    good = [(name, status, output, done) for name, status, output, done in results
+            if status != "failed" and output is not None]
     if not good:
         return
     directory = good[0][2].parent  # type: ignore[union-attr]
-    names = [name for name, status, _ in good if status == "ok" or not (directory / f"{name}.html").is_file()]
-    if not names and (directory / "index.html").is_file():
+    ran = sum(status == "ok" for _, status, _, _ in good)
+    names = [name for name, status, _, done in good
+             if (status == "ok" and not done) or (status != "ok" and not (directory / f"{name}.html").is_file())]
+    if not ran and not names and (directory / "index.html").is_file():
         print("exports up to date", flush=True)
         return
     from helpers.export.build import (
@@ -201,7 +210,9 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
 
     t0 = time.monotonic()
     written = export_batch(project, directory.name, names).written
-    print(f"exported {len(names)} report(s): {len(written)} files (HTML, charts, slides, "
+    by_workers = sum(done for _, _, _, done in good)
+    print(f"exported {by_workers + len(names)} report(s) ({by_workers} by the workers as they finished): "
+          f"{len(written)} more files (HTML, charts, slides, "
           f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s", flush=True)
 
 

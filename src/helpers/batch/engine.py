@@ -27,10 +27,12 @@ and reuses it for every run it is given.  What it adds to Papermill:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -237,6 +239,8 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
     tmp = atomic.tmp_path(out / f"{task.name}.ipynb")
     final, failed = out / f"{task.name}.ipynb", out / f"{task.name}.failed.ipynb"
     started = time.time()
+    if task.after:
+        preload_after(task.after)
     error: str | None = None
     attempt = 0
     for attempt in range(1, task.attempts + 1):
@@ -277,7 +281,33 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         output, error = None, error or f"{type(exc).__name__} while saving the output: {exc}"
     finally:
         tmp.unlink(missing_ok=True)
-    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time())
+    after_error, after_done = None, False
+    if error is None and output is not None and task.after:
+        try:
+            call_after(task.after, Path(task.env["KTPEL_PROJECT"]), output)
+            after_done = True
+        except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
+            after_error = f"{type(exc).__name__}: {exc}"
+    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time(),
+                      after_error, after_done)
+
+
+_preloading: set[str] = set()
+
+
+def preload_after(spec: str) -> None:
+    """Import the module of ``"module:function"`` in a background thread, once per process, so its imports
+    happen while this worker waits for its first kernel, not after the run."""
+    module = spec.partition(":")[0]
+    if module not in _preloading:
+        _preloading.add(module)
+        threading.Thread(target=importlib.import_module, args=(module,), name="ktpel-preload", daemon=True).start()
+
+
+def call_after(spec: str, project_root: Path, output: Path) -> None:
+    """Call ``"module:function"`` with (project root, output notebook)."""
+    module, _, function = spec.partition(":")
+    getattr(importlib.import_module(module), function)(project_root, output)
 
 
 class _NoSlot:

@@ -66,7 +66,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
         for run in batch.runs:
             for chart in run.charts:
                 if run.name in selected:
-                    rendered = render_chart(chart.spec)
+                    rendered = render_chart(chart.spec, chart.svg)
                     for ext, data in rendered.items():
                         files[charts_dir / f"{chart.stem}.{ext}"] = data
                     pngs[chart.stem] = rendered["png"]
@@ -75,7 +75,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
                     if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
                         pngs[chart.stem] = existing.read_bytes()
                     else:
-                        rendered = render_chart(chart.spec)
+                        rendered = render_chart(chart.spec, chart.svg)
                         for ext, data in rendered.items():
                             files[charts_dir / f"{chart.stem}.{ext}"] = data
                         pngs[chart.stem] = rendered["png"]
@@ -99,6 +99,27 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
         _remove_stale_exports(directory, set(decks.values()))
         return result
+
+
+def export_run(project_root: Path, notebook: Path) -> list[Path]:
+    """Export one executed run, in the process that ran it (``ktpel report`` hands this to its workers, so
+    the exports of a batch run in parallel while other runs execute): the run's chart files and its page.
+    The index and the decks, which cover the whole batch, are :func:`export_batch`'s, afterwards (it takes
+    these chart files as they are, since they are newer than the notebook)."""
+    project = Project(project_root)
+    batch = load_batch(project, notebook.parent.name, [notebook])
+    if not batch.runs:  # a failed run: export_batch lists it, nothing to render
+        return []
+    run = batch.runs[0]
+    charts_dir = batch.directory / CHARTS_DIR
+    charts_dir.mkdir(exist_ok=True)
+    files = {charts_dir / f"{chart.stem}.{ext}": data
+             for chart in run.charts for ext, data in render_chart(chart.spec, chart.svg).items()}
+    files[batch.directory / f"{run.name}.html"] = report_page(batch, run)
+    for path, data in files.items():
+        atomic.write_bytes(path, data)
+    _remove_stale_charts(charts_dir, [run], set(files))
+    return list(files)
 
 
 def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:

@@ -328,12 +328,12 @@ def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Pa
     return sid, directory
 
 
-def load_batch(project: Project, snapshot: str = "latest") -> Batch:
-    """Read every executed notebook of the batch and what the snapshot says about itself."""
+def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[Path] | None = None) -> Batch:
+    """Read every executed notebook of the batch (or only ``notebooks``) and what the snapshot says about itself."""
     sid, directory = batch_directory(project, snapshot)
     _, db = resolve(project, sid)
     runs, failed, skipped = [], [], []
-    for path in sorted(directory.glob("*.ipynb")):
+    for path in sorted(directory.glob("*.ipynb") if notebooks is None else notebooks):
         if path.name.endswith(".failed.ipynb"):
             failed.append(path)
             continue
