@@ -225,11 +225,14 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
         out = project.root / out
     try:
         rows, regions = synth(project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format,
-                              args.seed)
+                              args.seed, args.regions)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
-          f"{project.rel(regions_file(project))}")
+    if args.regions == "kemendagri":
+        print(f"wrote {rows} synthetic rows to {project.rel(out)} for {regions} kabupaten/kota of regions.csv")
+    else:
+        print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
+              f"{project.rel(regions_file(project))}")
     if out.parent.resolve() != bulk_dir(project).resolve():
         print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
     return 0
@@ -347,6 +350,8 @@ def _add_synth(sub: Any) -> None:
     p.add_argument("--rows", type=int, default=None, help="exactly this many rows (adds months as needed)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--regions", choices=["synthetic", "kemendagri"], default="synthetic",
+                   help="synthetic regions (default), or the first --kabupaten kabupaten/kota of regions.csv")
     p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
     p.set_defaults(func=cmd_synth)
 
