@@ -286,8 +286,9 @@ class _ConfigReader:
         if notebook is not None:
             self.notebook(notebook, notebook_line)
         params, lines = self.parameters(fields["parameters"][1], "parameters") if "parameters" in fields else ({}, {})
+        problems_before_grid = len(self.problems)
         grid = self.grid(fields["grid"][1]) if "grid" in fields else {}
-        if name is None or notebook is None:
+        if name is None or notebook is None or len(self.problems) > problems_before_grid:
             return []
         if grid and (why := _grid_problem(name, grid)) is not None:
             self.problem(name_line if why.startswith("name") else fields["grid"][1], why.split(":")[0],

@@ -20,8 +20,9 @@ and reuses it for every run it is given.  What it adds to Papermill:
   :class:`KernelStartFailed` and :func:`execute_task` retries it once;
 * **progress as events**: ``("cells", name, done, total)`` after every code cell,
   ``("fallback", name, why)`` when a forked start failed and the kernel was spawned;
-* **atomic outputs**: Papermill writes ``.tmp-<name>.<pid>.ipynb`` in the output
-  directory; on success it is renamed to ``<name>.ipynb``; on failure to
+* **one write per output, atomic**: Papermill is given no output path (it would write the
+  notebook before and after every cell); the executed notebook is written once, as
+  ``.tmp-<name>.<pid>.ipynb`` in the output directory; on success it is renamed to ``<name>.ipynb``; on failure to
   ``<name>.failed.ipynb``, and the previous ``<name>.ipynb`` is left untouched.
 """
 
@@ -194,6 +195,7 @@ class KtpelEngine(NBClientEngine):
                                  start_timeout: float = 60, execution_timeout: float | None = None,
                                  **kwargs: Any) -> Any:
         ktpel = kwargs.pop("ktpel")
+        ktpel["state"]["nb"] = nb_man.nb  # executed in place; on an error, Papermill adds its markers to it
         _report_cells(nb_man, ktpel["progress"])
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
@@ -221,9 +223,9 @@ def _tail(log: IO[bytes], limit: int = 1500) -> str:
     return "\n".join(lines)[-limit:]
 
 
-def _finish(tmp: Path, dest: Path, task: RunTask, status: str, error: str | None) -> None:
-    """Record our metadata (and repo-relative papermill paths) in ``tmp``, then rename it to ``dest``."""
-    nb = nbformat.read(tmp, as_version=4)
+def _finish(nb: nbformat.NotebookNode, tmp: Path, dest: Path, task: RunTask, status: str, error: str | None) -> None:
+    """Record our metadata (and repo-relative papermill paths) in ``nb``, write it to ``tmp`` (the one write
+    of the run's output), then rename it to ``dest``."""
     nb.metadata.setdefault("papermill", {}).update(input_path=task.input_label, output_path=task.output_label(dest))
     nb.metadata["ktpel"] = {**task.metadata, "status": status, **({"error": error} if error else {})}
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -247,13 +249,16 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         emit(("start", task.name, attempt))
         error = None
         with tempfile.TemporaryFile() as log:
-            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
+            state: dict[str, Any] = {}  # the engine puts the notebook being executed here
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "state": state,
                      "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
                      "note": lambda why: emit(("fallback", task.name, why)),
                      "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
-                pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,
-                                    kernel_name=task.kernel_name, progress_bar=False,
+                # No output path: Papermill would write the whole notebook (validated against the nbformat
+                # schema) before and after every cell; the notebook is written once, by _finish.
+                pm.execute_notebook(str(task.notebook), None, parameters=task.parameters, engine_name=ENGINE_NAME,
+                                    kernel_name=task.kernel_name, progress_bar=False, request_save_on_cell_execute=False,
                                     start_timeout=task.start_timeout, ktpel=ktpel)
                 break
             except KernelStartFailed as exc:
@@ -261,7 +266,6 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
                 error = f"KernelStartFailed: {exc}" + (f"\nkernel log:\n{tail}" if tail else "")
                 if attempt < task.attempts:
                     emit(("retry", task.name, str(exc)))
-                    tmp.unlink(missing_ok=True)
             except PapermillExecutionError as exc:
                 error = f"{exc.ename}: {exc.evalue}"
                 break
@@ -270,9 +274,9 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
                 break
     output: Path | None = None
     try:
-        if tmp.exists():
+        if (nb := state.get("nb")) is not None:
             output = failed if error else final
-            _finish(tmp, output, task, "failed" if error else "ok", error)
+            _finish(nb, tmp, output, task, "failed" if error else "ok", error)
             if not error:
                 failed.unlink(missing_ok=True)
         elif not error:
