@@ -101,7 +101,9 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
             DaskExecutor(jobs=2, scheduler=c) as executor:
         remote_results = run_batch(remote, config=_config(remote, source), executor=executor, after=EXPORT_RUN,
                                    echo=lambda line: None)
-    assert len(results) == 17 and all(r.status == "ok" and r.exported for r in results + remote_results)
+    assert len(results) == 17 and len(remote_results) == 17
+    for result in results + remote_results:
+        assert result.status == "ok" and result.exported, result
     a, b = local.reports_dir / sid, remote.reports_dir / sid
     for result in results:  # every profile shows its kabupaten/kota's bulk figures, the same on both
         outputs = _outputs(a / f"{result.name}.ipynb")
@@ -121,3 +123,29 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
             continue
         assert (a / name).read_bytes() == data, name
         assert (b / name).read_bytes() == data, name
+
+
+@pytest.mark.slow
+def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path):
+    """The default batch on one worker: with kernel reuse, eight of the nine runs execute in the kernel of
+    the run before, reset (helpers.batch.warm); every cell's source, outputs and execution count equal
+    those of a fresh kernel per run."""
+    project = copy_raw_layer(tmp_path / "ws")
+    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
+    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
+    sid = build(project).snapshot_id
+    out = project.reports_dir / sid
+
+    def outputs() -> dict[str, list]:
+        return {p.name: [(c.source, c.get("execution_count"), c.get("outputs", []))
+                         for c in nbformat.read(p, as_version=4).cells] for p in sorted(out.glob("*.ipynb"))}
+
+    fresh = run_batch(project, jobs=1, kernel_reuse=False, echo=lambda line: None)
+    assert len(fresh) == 9 and all(r.status == "ok" for r in fresh)
+    expected = outputs()
+    reused = run_batch(project, jobs=1, force=True, kernel_reuse=True, echo=lambda line: None)
+    assert all(r.status == "ok" for r in reused)
+    got = outputs()
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert got[name] == expected[name], name

@@ -177,7 +177,8 @@ def _report(project: Project, args: argparse.Namespace) -> int:
     executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
     results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
                         jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
-                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None)
+                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None,
+                        kernel_reuse=args.kernel_reuse)
     if args.export:
         _export_results(project, [(r.name, r.status, r.output, r.exported) for r in results])
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -331,6 +332,9 @@ def _add_report(sub: Any) -> None:
                         "need this package and the project at the same path)")
     p.add_argument("--start-timeout", type=_start_timeout, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
+    p.add_argument("--no-kernel-reuse", dest="kernel_reuse", action="store_false",
+                   help="a fresh kernel for every run (default: a worker reuses the kernel of its last good run, "
+                        "reset to a fresh kernel's state; see helpers/batch/warm.py)")
     p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
                    help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
                         f"the helpers once, or spawn a new Python per run as Papermill does (default here: "

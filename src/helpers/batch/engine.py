@@ -58,6 +58,7 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Bool, default
 
 from helpers import atomic
+from helpers.batch import warm
 from helpers.batch.connections import connection_dir
 from helpers.batch.kernels import ForkProvisioner
 from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
@@ -168,6 +169,17 @@ class _Client(PapermillNotebookClient):
         finally:
             self._release_slot()
 
+    def papermill_execute_cells(self) -> None:
+        """With kernel reuse: record a fresh kernel's state, or reset a kept kernel to it, then run the cells."""
+        k = self._ktpel
+        if k["reuse"]:
+            code = warm.RESET if k["reused"] else warm.RECORD
+            reply = self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+            if not reply or reply["content"].get("status") != "ok":
+                raise KernelStartFailed("the kept kernel could not be reset: "
+                                        f"{(reply or {}).get('content', {}).get('evalue', 'no reply')}")
+        super().papermill_execute_cells()
+
 
 def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int], None]) -> None:
     """Call ``progress(done, total)`` after each code cell."""
@@ -199,12 +211,34 @@ class KtpelEngine(NBClientEngine):
         _report_cells(nb_man, ktpel["progress"])
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        manager_class = ForkKernelManager if ktpel["kernel_start"] == "fork" else SpawnKernelManager
+        km, key = None, None
+        if ktpel["reuse"]:  # a kept kernel (helpers.batch.warm), or a new one this worker may keep
+            key = warm.kernel_key(kernel_name, ktpel["kernel_start"], ktpel["cwd"], ktpel["task_env"])
+            km = warm.take(key)
+            ktpel["reused"] = km is not None
+            km = km or manager_class(kernel_name=kernel_name)
         final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
                                     startup_timeout=start_timeout, kernel_name=kernel_name,
-                                    kernel_manager_class=ForkKernelManager if ktpel["kernel_start"] == "fork"
-                                    else SpawnKernelManager, log=papermill_logger,
+                                    kernel_manager_class=manager_class, log=papermill_logger, km=km,
                                     log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-        return _Client(nb_man, ktpel=ktpel, **final_kwargs).execute()
+        client = _Client(nb_man, ktpel=ktpel, **final_kwargs)
+        if km is None:
+            return client.execute()
+        try:
+            nb = client.execute()
+        except BaseException:
+            warm.shut_down(km)
+            raise
+        finally:
+            if client.kc is not None:  # a client passed a manager leaves its channels open
+                client.kc.stop_channels()
+                client.kc = None
+        if nb.metadata.get("papermill", {}).get("exception"):
+            warm.shut_down(km)  # a failed run's kernel is not reused
+        else:
+            warm.keep(key, km)  # type: ignore[arg-type]
+        return nb
 
 
 def register() -> None:
@@ -251,6 +285,7 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         with tempfile.TemporaryFile() as log:
             state: dict[str, Any] = {}  # the engine puts the notebook being executed here
             ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "state": state,
+                     "reuse": task.kernel_reuse, "task_env": task.env,
                      "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
                      "note": lambda why: emit(("fallback", task.name, why)),
                      "progress": lambda d, t: emit(("cells", task.name, d, t))}

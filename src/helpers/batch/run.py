@@ -44,7 +44,7 @@ def _echo(line: str) -> None:
 
 
 def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str,
-          after: str | None = None) -> RunTask:
+          after: str | None = None, kernel_reuse: bool = False) -> RunTask:
     return RunTask(
         name=run.name, notebook=run.notebook.path.resolve(), output_dir=run.output.parent.resolve(),
         parameters=run.parameters, cwd=run.notebook.path.parent.resolve(),
@@ -52,7 +52,7 @@ def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: fl
         input_label=run.notebook.label, output_dir_label=project.rel(run.output.parent),
         metadata={"name": run.name, "fingerprint": run.fingerprint, "snapshot_id": snapshot_id,
                   "notebook": run.notebook.label, "parameters": run.parameters, "runner_version": RUNNER_VERSION},
-        start_timeout=start_timeout, kernel_start=kernel_start, after=after)
+        start_timeout=start_timeout, kernel_start=kernel_start, after=after, kernel_reuse=kernel_reuse)
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -64,11 +64,13 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
               overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
               export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
               start_timeout: float = 60.0, kernel_start: str | None = None, after: str | None = None,
-              echo: Callable[[str], None] = _echo) -> list[RunResult]:
+              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunResult]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
 
     ``after``: ``"module:function"`` each worker calls as ``function(project_root, output)`` after a run
     that succeeded (see :class:`RunTask`); a failing call is said and leaves the result's ``exported`` False.
+    ``kernel_reuse``: a worker runs its next notebook in the kernel of its last good run, reset
+    (:mod:`helpers.batch.warm`); False: a fresh kernel per run.
 
     Refuses the whole batch (:class:`ValidationFailed`, :class:`UsageError`) before running anything
     if a run is bad; otherwise never raises for a failing run: see each result's ``status``."""
@@ -132,7 +134,8 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                         echo(f"      {name}: forked kernel start failed: {rest[0]}")
 
             try:
-                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after) for run in todo]
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
+                         for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = _result(outcome)

@@ -39,6 +39,7 @@ class RunTask:
     start_timeout: float = 60.0
     attempts: int = 2  # kernel start attempts
     kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.batch.kernels)
+    kernel_reuse: bool = False  # run in the worker's kept kernel, reset (helpers.batch.warm)
     #: "module:function" the worker calls as ``function(project_root, output)`` after a successful run (the
     #: CLI passes the per-run export, so exports run on the workers; the batch itself imports no export code).
     after: str | None = None

@@ -32,8 +32,12 @@ from helpers.export.render import render_chart
 from helpers.export.slides import build_deck
 from helpers.project import Project
 
-#: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx.
+#: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx,
+#: slides[-<lang>]-<province>.pptx.
 DECK_NAME = re.compile(r"slides(?:-[A-Za-z0-9._-]+)?\.pptx")
+#: A language's deck with more charts than this is split: one deck per province (of the runs about a
+#: kabupaten/kota), one for the rest, so that a national batch's decks stay usable.
+DECK_CHARTS_MAX = 60
 
 
 def _clean_leftovers(directory: Path) -> None:
@@ -82,12 +86,16 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
         for run in batch.runs:
             if run.name in selected:
                 files[directory / f"{run.name}.html"] = report_page(batch, run)
-        decks: dict[str, str] = {}
+        decks: dict[str, tuple[str, str | None, int]] = {}  # file name -> (language, province, charts)
         for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
             runs = [r for r in batch.runs if r.lang == lang]
-            name = deck_name(lang)
-            files[directory / name] = build_deck(batch, runs, lang, pngs)
-            decks[lang] = name
+            groups = ([(None, runs)] if sum(len(r.charts) for r in runs) <= DECK_CHARTS_MAX
+                      else batch.by_province(runs))
+            for province, group in groups:
+                if any(r.charts for r in group):
+                    name = deck_name(lang, province)
+                    files[directory / name] = build_deck(batch, group, lang, pngs)
+                    decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
 
         # 2. Write each file atomically; the index last, once what it links to is there.
@@ -97,7 +105,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             atomic.write_bytes(path, data)
             result.written.append(path)
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
-        _remove_stale_exports(directory, set(decks.values()))
+        _remove_stale_exports(directory, set(decks))
         return result
 
 

@@ -221,6 +221,25 @@ class Batch:
         except RegionError:
             return str(item)
 
+    def province(self, run: Run) -> str | None:
+        """The province code of a run about one kabupaten/kota (its ``region`` parameter), else None."""
+        value = run.effective.get("region")
+        if value in (None, "") or isinstance(value, (list, dict)):
+            return None
+        index = self.region_index or RegionIndex([Region(c, n) for c, n in self.region_names.items()])
+        try:
+            code = index.resolve(value)
+        except RegionError:
+            return None
+        return code.split(".")[0] if "." in code else None
+
+    def by_province(self, runs: Iterable[Run] | None = None) -> list[tuple[str | None, list[Run]]]:
+        """``runs`` (default: all) grouped: those about no kabupaten/kota first, then by province code."""
+        groups: dict[str | None, list[Run]] = {}
+        for run in self.runs if runs is None else runs:
+            groups.setdefault(self.province(run), []).append(run)
+        return sorted(groups.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+
     def source(self, source_id: str) -> dict[str, Any] | None:
         return next((s for s in self.sources if s["source_id"] == source_id), None)
 
@@ -261,8 +280,10 @@ def safe_name(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-.") or "chart"
 
 
-def deck_name(lang: str) -> str:
-    return "slides.pptx" if lang == "id" else f"slides-{safe_name(lang)}.pptx"
+def deck_name(lang: str, province: str | None = None) -> str:
+    """``slides.pptx``, ``slides-en.pptx``; a province's deck: ``slides-64.pptx``, ``slides-en-64.pptx``."""
+    parts = ["slides"] + ([safe_name(lang)] if lang != "id" else []) + ([safe_name(province)] if province else [])
+    return "-".join(parts) + ".pptx"
 
 
 def is_report_notebook(path: Path) -> bool:
