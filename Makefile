@@ -41,7 +41,7 @@ reliability: data
 
 # Timings as ratios (bench/results.json); not part of `make test`: it takes a few minutes.
 bench: data
-	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench.py --national
 
 # Re-execute the notebooks in place against the latest snapshot (after an intended data change).
 notebooks: data

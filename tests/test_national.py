@@ -17,6 +17,8 @@ from helpers.batch.executors import DaskExecutor
 from helpers.batch.plan import grid_sources
 from helpers.batch.run import run_batch
 from helpers.cli import EXPORT_RUN
+from helpers.export import build as build_module
+from helpers.export import html as html_module
 from helpers.export.build import export_batch
 from helpers.problems import ValidationFailed
 from helpers.project import Project
@@ -126,7 +128,7 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
 
 
 @pytest.mark.slow
-def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path):
+def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch):
     """The default batch on one worker: with kernel reuse, eight of the nine runs execute in the kernel of
     the run before, reset (helpers.batch.warm); every cell's source, outputs and execution count equal
     those of a fresh kernel per run."""
@@ -149,3 +151,15 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path):
     assert got.keys() == expected.keys()
     for name in expected:
         assert got[name] == expected[name], name
+
+    # A large batch's index groups the reports by province and its decks split by province (the limits
+    # lowered here, so that nine runs count as large): Batam's profile is Kepri's, Bangka Tengah's Babel's.
+    monkeypatch.setattr(build_module, "DECK_CHARTS_MAX", 3)
+    monkeypatch.setattr(html_module, "GROUP_MIN_RUNS", 5)
+    export_batch(project, sid)
+    assert sorted(p.name for p in out.glob("*.pptx")) == ["slides-19.pptx", "slides-21.pptx", "slides.pptx"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index('id="provinsi-19"') < index.index("profile-bangka-tengah.html") < index.index(
+        'id="provinsi-21"') < index.index("profile-batam.html")
+    assert index.index("region-comparison.html") < index.index('id="provinsi-19"')  # no kabupaten/kota: first
+    assert "slides-21.pptx</a> (Provinsi Kepulauan Riau, Bahasa Indonesia, 1 grafik)" in index

@@ -58,11 +58,16 @@ runs:
 SCALE_NOTEBOOK = "notebooks/07_kabupaten_kota_spread.ipynb"
 
 
+#: The stdout of the last command :func:`run` ran.
+LAST_OUTPUT = [""]
+
+
 def run(args: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
     """Wall seconds of a command, which must succeed."""
     t0 = time.perf_counter()
     done = subprocess.run(list(args), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
+    LAST_OUTPUT[0] = done.stdout
     if done.returncode != 0:
         raise SystemExit(f"bench: {' '.join(map(str, args[:4]))} ... failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     return seconds
@@ -108,6 +113,11 @@ def batch_runs(root: Path) -> list[tuple[str, str, dict[str, Any]]]:
     sid, _ = resolve(project)
     config = load_config(project, None, grid_sources(project, sid))
     return [(r.name, str(r.notebook.path), r.parameters) for r in plan(project, config, sid)]
+
+
+def phase_line(output: str) -> str:
+    """The batch summary's line saying where each run's time went."""
+    return next((line for line in output.splitlines() if line.startswith("seconds per run")), "")
 
 
 def work_floor(root: Path, *extra: str) -> dict[str, Any]:
@@ -162,6 +172,7 @@ def national_batch(base: Path, jobs: int, default_per_run: float) -> dict[str, f
     runs = len(batch_runs(root))
     floor_run = work_floor(root)
     wall = ktpel(root, "report", "--force", "--no-export", "--jobs", str(jobs))
+    print(f"national batch, {phase_line(LAST_OUTPUT[0])}", flush=True)
     floor_s = floor_run["imports"] + floor_run["work_total"] / jobs
     print(f"national batch: {runs} runs in {wall:.1f} s ({wall / runs:.2f} s per run), work floor {floor_s:.1f} s",
           flush=True)
@@ -200,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rounds["imports"].append(floor_run["imports"])
             rounds["work"].append(floor_run["work_total"])
             rounds["batch"].append(ktpel(small, "report", "--force", "--no-export", "--jobs", str(args.jobs)))
+            phases = phase_line(LAST_OUTPUT[0])
             rounds["sequential"].append(sum(papermill(nb, cron / f"{name}.ipynb", params, Path(nb).parent, small)
                                             for name, nb, params in runs))
             rounds["full"].append(ktpel(small, "report", "--force", "--jobs", str(args.jobs)))
@@ -213,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch, sequential, full, noop = med["batch"], med["sequential"], med["full"], med["noop"]
         work_floor_s = med["imports"] + med["work"] / args.jobs
         export_floor_s = med["export_imports"] + med["export_work"] / args.jobs
+        print(f"last batch, {phases}", flush=True)
         print(f"empty notebook {floor_one:.2f} s, batch {batch:.2f} s, work floor {work_floor_s:.2f} s, "
               f"sequential papermill commands {sequential:.2f} s, full batch {full:.2f} s (exports add "
               f"{med['export_added']:.2f} s, their floor {export_floor_s:.2f} s), unchanged batch {noop:.2f} s",
@@ -264,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     measured = {"runs": len(runs), "jobs": args.jobs, "repeat": args.repeat, "empty_notebook_s": floor_one,
                 "batch_s": batch, "work_floor_s": work_floor_s, "imports_s": med["imports"], "work_s": med["work"],
                 "export_added_s": med["export_added"], "export_floor_s": export_floor_s,
-                "rounds": rounds, "national": national,
+                "rounds": rounds, "national": national, "batch_phases": phases,
                 "sequential_s": sequential, "full_with_exports_s": full, "noop_s": noop, "rows": args.rows,
                 "build_s": build_s, "duckdb_load_s": duck_s, "notebook_small_s": times["small"],
                 "notebook_large_s": times["large"]}

@@ -150,6 +150,7 @@ class _Client(PapermillNotebookClient):
 
     def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         k = self._ktpel
+        k["kernel_t0"] = time.perf_counter()
         kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
         self.km.ktpel_note = k["note"]  # what ForkProvisioner says when it falls back to a spawned kernel
         k["slot"].acquire()
@@ -168,17 +169,27 @@ class _Client(PapermillNotebookClient):
                                     f"({type(exc).__name__}: {exc})") from exc
         finally:
             self._release_slot()
+            if "kernel_t0" in self._ktpel:  # a kernel started (not a kept one): launch until it answered
+                _add(self._ktpel["phases"], "kernel", time.perf_counter() - self._ktpel.pop("kernel_t0"))
 
     def papermill_execute_cells(self) -> None:
         """With kernel reuse: record a fresh kernel's state, or reset a kept kernel to it, then run the cells."""
         k = self._ktpel
+        t0 = time.perf_counter()
         if k["reuse"]:
             code = warm.RESET if k["reused"] else warm.RECORD
             reply = self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
             if not reply or reply["content"].get("status") != "ok":
                 raise KernelStartFailed("the kept kernel could not be reset: "
                                         f"{(reply or {}).get('content', {}).get('evalue', 'no reply')}")
+        t1 = time.perf_counter()
+        _add(k["phases"], "reset", t1 - t0)
         super().papermill_execute_cells()
+        _add(k["phases"], "cells", time.perf_counter() - t1)
+
+
+def _add(phases: dict[str, float], phase: str, seconds: float) -> None:
+    phases[phase] = phases.get(phase, 0.0) + seconds
 
 
 def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int], None]) -> None:
@@ -262,6 +273,9 @@ def _finish(nb: nbformat.NotebookNode, tmp: Path, dest: Path, task: RunTask, sta
     of the run's output), then rename it to ``dest``."""
     nb.metadata.setdefault("papermill", {}).update(input_path=task.input_label, output_path=task.output_label(dest))
     nb.metadata["ktpel"] = {**task.metadata, "status": status, **({"error": error} if error else {})}
+    for cell in nb.cells:  # Papermill gives its cell a random id; the same run gives the same notebook
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
     with open(tmp, "w", encoding="utf-8") as fh:
         nbformat.write(nb, fh)
         fh.flush()
@@ -279,12 +293,14 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         preload_after(task.after)
     error: str | None = None
     attempt = 0
+    phases: dict[str, float] = {}  # seconds: kernel, reset, cells, papermill (the rest of it), write, export
     for attempt in range(1, task.attempts + 1):
         emit(("start", task.name, attempt))
         error = None
         with tempfile.TemporaryFile() as log:
             state: dict[str, Any] = {}  # the engine puts the notebook being executed here
             ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "state": state,
+                     "phases": phases,
                      "reuse": task.kernel_reuse, "task_env": task.env,
                      "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
                      "note": lambda why: emit(("fallback", task.name, why)),
@@ -292,9 +308,11 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
             try:
                 # No output path: Papermill would write the whole notebook (validated against the nbformat
                 # schema) before and after every cell; the notebook is written once, by _finish.
+                t0 = time.perf_counter()
                 pm.execute_notebook(str(task.notebook), None, parameters=task.parameters, engine_name=ENGINE_NAME,
                                     kernel_name=task.kernel_name, progress_bar=False, request_save_on_cell_execute=False,
                                     start_timeout=task.start_timeout, ktpel=ktpel)
+                _add(phases, "papermill", max(0.0, time.perf_counter() - t0 - sum(phases.values())))
                 break
             except KernelStartFailed as exc:
                 tail = _tail(log)
@@ -311,7 +329,9 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
     try:
         if (nb := state.get("nb")) is not None:
             output = failed if error else final
+            t0 = time.perf_counter()
             _finish(nb, tmp, output, task, "failed" if error else "ok", error)
+            _add(phases, "write", time.perf_counter() - t0)
             if not error:
                 failed.unlink(missing_ok=True)
         elif not error:
@@ -323,12 +343,14 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
     after_error, after_done = None, False
     if error is None and output is not None and task.after:
         try:
+            t0 = time.perf_counter()
             call_after(task.after, Path(task.env["KTPEL_PROJECT"]), output)
+            _add(phases, "export", time.perf_counter() - t0)
             after_done = True
         except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
             after_error = f"{type(exc).__name__}: {exc}"
     return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time(),
-                      after_error, after_done)
+                      after_error, after_done, phases)
 
 
 _preloading: set[str] = set()

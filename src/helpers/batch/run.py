@@ -37,6 +37,7 @@ class RunResult:
     started: float = 0.0
     finished: float = 0.0
     exported: bool = False  # the worker did the `after` call (the per-run export) for it
+    phases: Mapping[str, float] | None = None  # where its time went (helpers.batch.tasks.RunOutcome.phases)
 
 
 def _echo(line: str) -> None:
@@ -176,7 +177,8 @@ def _try_lock(lock: Any) -> bool:
 
 def _result(outcome: RunOutcome) -> RunResult:
     return RunResult(outcome.name, "ok" if outcome.ok else "failed", outcome.seconds, outcome.output,
-                     outcome.error, outcome.attempts, outcome.started, outcome.finished, outcome.after_done)
+                     outcome.error, outcome.attempts, outcome.started, outcome.finished, outcome.after_done,
+                     outcome.phases)
 
 
 def summary_lines(project: Project, results: Sequence[RunResult], seconds: float) -> list[str]:
@@ -195,6 +197,10 @@ def summary_lines(project: Project, results: Sequence[RunResult], seconds: float
         lines.append(fmt(row))
         if result.error:
             lines += [f"    {line}" for line in result.error.strip().splitlines()[:12]]
+    ran = [r.phases for r in results if r.phases]
+    if ran:
+        total = {k: sum(p.get(k, 0.0) for p in ran) for k in ("kernel", "reset", "papermill", "cells", "write", "export")}
+        lines.append("seconds per run, mean: " + ", ".join(f"{k} {v / len(ran):.2f}" for k, v in total.items() if v))
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "up to date")}
     lines.append(f"{counts['ok']} ok, {counts['failed']} failed, {counts['up to date']} up to date "
                  f"in {seconds:.1f} s")

@@ -60,3 +60,7 @@ class RunOutcome:
     finished: float
     after_error: str | None = None  # the ``after`` call failed (the run itself is ok); None if it ran or none was asked
     after_done: bool = False
+    #: Where the run's time went, in seconds: ``kernel`` (start, until it answered; 0 for a kept kernel),
+    #: ``reset`` (of a kept kernel), ``cells``, ``papermill`` (the rest of Papermill: reading, parameters,
+    #: round trips), ``write`` (the output notebook), ``export`` (the ``after`` call).
+    phases: dict[str, float] = field(default_factory=dict)
