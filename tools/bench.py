@@ -115,6 +115,13 @@ def batch_runs(root: Path) -> list[tuple[str, str, dict[str, Any]]]:
     return [(r.name, str(r.notebook.path), r.parameters) for r in plan(project, config, sid)]
 
 
+def kabupaten_codes(root: Path) -> list[str]:
+    import csv
+
+    with open(root / "data" / "raw" / "regions.csv", encoding="utf-8-sig", newline="") as fh:
+        return sorted(r["code"] for r in csv.DictReader(fh) if r["level"] in ("kabupaten", "kota"))
+
+
 def phase_line(output: str) -> str:
     """The batch summary's line saying where each run's time went."""
     return next((line for line in output.splitlines() if line.startswith("seconds per run")), "")
@@ -162,12 +169,15 @@ def notebook_size_kb(directory: Path) -> float:
     return max((p.stat().st_size for p in directory.rglob("*.ipynb")), default=0) / 1024
 
 
-def national_batch(base: Path, jobs: int, default_per_run: float) -> dict[str, float]:
+def national_batch(base: Path, jobs: int, default_per_run: float, kabupaten: int = 514) -> dict[str, float]:
     """The region profile of every kabupaten/kota on a snapshot with a bulk table of 514 x 120 months
     (``ktpel synth --regions kemendagri``): its batch (no exports, once) against its work floor."""
     root = workspace(base, "national")
     (root / "reports.yaml").write_text(NATIONAL_CONFIG, encoding="utf-8")
     ktpel(root, "synth", "--regions", "kemendagri", "--kabupaten", "514", "--months", "120")
+    if kabupaten < 514:  # a shorter trial: the grid of the provinces that hold the first `kabupaten`
+        (root / "reports.yaml").write_text(NATIONAL_CONFIG.replace(
+            "all", "[" + ", ".join(sorted({c.split(".")[0] for c in kabupaten_codes(root)[:kabupaten]})) + "]"))
     ktpel(root, "build")
     runs = len(batch_runs(root))
     floor_run = work_floor(root)
@@ -187,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--repeat", type=int, default=3, help="timings of the short measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--kabupaten", type=int, default=514,
+                        help="with --national: only the provinces of the first N kabupaten/kota (a shorter trial)")
     parser.add_argument("--national", action="store_true",
                         help="also the national batch: a profile for each of the 514 kabupaten/kota (several minutes)")
     args = parser.parse_args(argv)
@@ -260,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         national: dict[str, float] = {}
         if args.national:
-            national = national_batch(base, args.jobs, batch / len(runs))
+            national = national_batch(base, args.jobs, batch / len(runs), args.kabupaten)
 
     results = {
         "batch_over_work_floor": batch / work_floor_s,
