@@ -26,6 +26,7 @@ file lock, so two of them never interleave.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -369,7 +370,17 @@ def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[P
             failed.append(path)
             continue
         runs.append(run)
-    con = duckdb.connect(str(db), read_only=True)
+    info, sources, region_names, region_index = _snapshot_context(str(db))
+    counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
+    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
+                 [dict(s) for s in sources], dict(region_names), region_index)
+
+
+@functools.lru_cache(maxsize=4)
+def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], RegionIndex]:
+    """What a batch's exports need from its snapshot; kept per process (a snapshot file never changes: its
+    name is its content's id), so a worker exporting run after run reads it once."""
+    con = duckdb.connect(db, read_only=True)
     try:
         info = queries.snapshot_info(con)
         sources = queries.sources(con).to_dict("records")
@@ -377,9 +388,7 @@ def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[P
         region_index = RegionIndex.from_connection(con)
     finally:
         con.close()
-    counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
-    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
-                 sources, region_names, region_index)
+    return info, sources, region_names, region_index
 
 
 def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
