@@ -103,7 +103,7 @@ def test_a_batch_runs_on_dask_workers_with_progress_and_a_failure_of_its_own(ws,
         assert meta["ktpel"]["status"] == "ok" and meta["ktpel"]["snapshot_id"] == ws.sid
         assert f"{name}: started" in out
         assert any(line.strip().startswith(f"{name}: ") and line.endswith(" cells") for line in lines), out
-    assert "profile-batam: 5/5 cells" in out
+    assert "profile-batam: 6/6 cells" in out
 
     broken = by_name["broken"]
     assert broken.status == "failed" and "RuntimeError: broken on purpose" in (broken.error or ""), out
@@ -185,5 +185,5 @@ def test_cli_runs_on_a_scheduler_address(ws, cluster):
     done = run_ktpel(ws.root, "report", "--executor", "dask", "--scheduler", cluster.scheduler_address,
                      "--only", "profile-batam", "--force", "--no-export", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "profile-batam: 5/5 cells" in done.stdout and "1 ok, 0 failed, 0 up to date" in done.stdout
+    assert "profile-batam: 6/6 cells" in done.stdout and "1 ok, 0 failed, 0 up to date" in done.stdout
     assert "Traceback" not in done.stderr, done.stderr

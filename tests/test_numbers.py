@@ -32,6 +32,11 @@ from helpers.raw.numbers import (
     pytest.param("masing-masing dua unit", Decimal("2"), 0, False, id="word-dua"),
     pytest.param("hanya tiga yang meraih", Decimal("3"), 0, False, id="word-tiga"),
     pytest.param("sekitar lima persen", Decimal("5"), 0, True, id="word-persen"),
+    pytest.param("dua puluh lima persen", Decimal("25"), 0, True, id="words-tens-persen"),
+    pytest.param("satu juta jiwa", Decimal("1000000"), 0, False, id="words-scale"),
+    pytest.param("tiga belas kecamatan", Decimal("13"), 0, False, id="words-teens"),
+    pytest.param("seratus dua puluh tiga ribu orang", Decimal("123000"), 0, False, id="words-hundreds-thousands"),
+    pytest.param("lima ratus ribu keping", Decimal("500000"), 0, False, id="words-hundreds-scale"),
 ])
 def test_parse_number(text: str, value: Decimal, decimals: int, is_percent: bool) -> None:
     assert parse_number(text) == value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import random
 import shutil
@@ -195,5 +196,77 @@ def test_validator_refuses_random_bytes_cleanly(fuzz_project, data):
         load_raw_layer(fuzz_project)
     except ValidationFailed as exc:
         assert any(str(p).startswith("data/raw/regions.csv:") for p in exc.problems)
+    finally:
+        path.write_bytes(original)
+
+
+# --- a notebook refuses a metric it cannot draw truthfully ---------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric, unit", [("population", "persons"), ("ktp_printed", "cards")])
+def test_coverage_over_time_refuses_a_count_metric(tmp_path, metric, unit):
+    """02_coverage_over_time titles and scales its chart as coverage in percent: a count is refused, by name."""
+    project = copy_workspace(tmp_path / "ws", notebooks=True)
+    assert ktpel(project, "build").wait(timeout=120) == 0
+    done = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                           str(project.notebooks_dir / "02_coverage_over_time.ipynb"), str(tmp_path / "out.ipynb"),
+                           "-p", "metric", metric], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KTPEL_PROJECT": str(project.root)})
+    assert done.returncode != 0
+    assert f"metric '{metric}' is measured in {unit}; this notebook charts percentages" in done.stderr
+    assert "application/vnd.vegalite" not in (tmp_path / "out.ipynb").read_text(encoding="utf-8")  # no chart drawn
+
+
+# --- random catalogs and source entries: read or refused cleanly, never a traceback --------------------------
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory) -> Project:
+    from conftest import copy_raw_layer
+    from helpers.snapshot import build
+
+    project = copy_raw_layer(tmp_path_factory.mktemp("catalog") / "ws", seed=True)
+    build(project)
+    return project
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=300), st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+        ["snapshots", "snapshot_id", "file", "counts", "created_at", "built_at", "facts", "bytes"]), inner, max_size=5)),
+    max_leaves=20).map(lambda doc: json.dumps(doc).encode())))
+def test_catalog_reader_accepts_or_refuses_random_catalogs_cleanly(built_project, data):
+    from helpers.snapshot import SnapshotNotFound, resolve
+
+    built_project.catalog_path.write_bytes(data)
+    entries = read_catalog(built_project)
+    assert all(len(e["snapshot_id"]) == 12 and "/" not in e["snapshot_id"] for e in entries)
+    try:
+        sid, path = resolve(built_project)
+    except SnapshotNotFound:
+        return
+    assert path.parent == built_project.snapshots_dir and path.name == f"{sid}.duckdb"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                                    st.text(max_size=15), st.dates()),
+                          lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                  st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                          max_leaves=10),
+       field=st.sampled_from(["id", "title", "publisher", "place", "published_on", "published_precision",
+                              "published_not_before", "file", "sha256", "language", "notes"]))
+def test_validator_accepts_or_refuses_random_source_fields_cleanly(fuzz_project, value, field):
+    import yaml
+
+    path = fuzz_project.raw / "sources.yaml"
+    original = path.read_bytes()
+    doc = yaml.safe_load(original)
+    doc["sources"][0][field] = value
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    try:
+        load_raw_layer(fuzz_project, check_bulk=False)
+    except ValidationFailed as exc:
+        assert all(str(p).startswith("data/raw/") for p in exc.problems)
     finally:
         path.write_bytes(original)

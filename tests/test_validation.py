@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SEED_RAW, run_ktpel
+from conftest import ROOT, SEED_RAW, run_ktpel
 from helpers.project import Project
 
 Edit = Callable[[Path], tuple[str, int]]
@@ -77,6 +77,24 @@ def missing_source_text(raw: Path) -> tuple[str, int]:
     return "sources.yaml", _line_of((raw / "sources.yaml").read_text(encoding="utf-8"), f"file: {BATENG}")
 
 
+def source_file_outside_via_link(raw: Path) -> tuple[str, int]:
+    """A link inside data/raw/sources/ that leads out of it."""
+    outside = raw.parent / "elsewhere.txt"
+    outside.write_bytes((raw / BATENG).read_bytes())
+    (raw / BATENG).unlink()
+    (raw / BATENG).symlink_to(outside)
+    return "sources.yaml", _line_of((raw / "sources.yaml").read_text(encoding="utf-8"), f"file: {BATENG}")
+
+
+def yaml_alias_bomb(raw: Path) -> tuple[str, int]:
+    """A "billion laughs": nine levels of aliases, each nine times the one before."""
+    path = raw / "sources.yaml"
+    text = path.read_text(encoding="utf-8")
+    bomb = ['lol0: &l0 "lol"'] + [f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
+    path.write_text("\n".join(bomb) + "\n" + text, encoding="utf-8")
+    return "sources.yaml", 2
+
+
 BATAM_PCT_QUOTE = "sementara perekaman telah melampaui angka tersebut dengan 926.654 jiwa atau 100,10 persen"
 
 CASES = [
@@ -99,6 +117,39 @@ CASES = [
                  "metric", "unknown metric 'populasi'", id="unknown-metric"),
     pytest.param(replace("facts.csv", "21.71,population,1294548,persons,", "21.71,population,1294548,cards,"),
                  "unit", "'cards' contradicts metric population, measured in persons", id="unit-contradicts-metric"),
+    # facts.csv: the quote binds the number (whole words, its precision, its qualifier, region and metric)
+    pytest.param(replace("facts.csv", 'ktp_recording_total_pct,105,percent,exact,2022-11-22,day,"Jadi angka perekaman '
+                         'kita sudah mencapai 105 persen"', 'ktp_recording_total_pct,5,percent,exact,2022-11-22,day,'
+                         '"5 persen"'), "quote", "starts or ends inside a word or number", id="quote-starts-inside-a-number"),
+    pytest.param(replace("facts.csv", f'ktp_recording_pct,100.10,percent,exact,2025-01-10,day,"{BATAM_PCT_QUOTE}"',
+                         'ktp_recording_pct,0.10,percent,exact,2025-01-10,day,"0,10 persen"'),
+                 "quote", "starts or ends inside a word or number", id="quote-starts-inside-a-decimal"),
+    pytest.param(replace("facts.csv", 'ktp_required,905737,persons,exact,2025-01-10,day,"Dari jumlah tersebut, wajib KTP '
+                         'sebanyak 905.737 jiwa"', 'ktp_required,905,persons,exact,2025-01-10,day,"Dari jumlah tersebut, '
+                         'wajib KTP sebanyak 905"'), "quote", "starts or ends inside a word or number",
+                 id="quote-ends-inside-a-number"),
+    pytest.param(replace("facts.csv", 'ktp_recording_pct,98,percent,approx,2022-11-22,day,"perekaman kita di wajib E-KTP '
+                         'sekitar 98 persen"', 'ktp_recording_pct,98,percent,exact,2022-11-22,day,"98 persen"'),
+                 "quote", "the source says 'sekitar' before '98 persen'", id="qualifier-words-trimmed-off"),
+    pytest.param(replace("facts.csv", 'ktp_recording_pct,98,percent,approx,2022-11-22,day,"perekaman kita di wajib E-KTP '
+                         'sekitar 98 persen"', 'ktp_recording_pct,98,percent,approx,2022-11-22,day,"98 persen"'),
+                 "quote", "the source says 'sekitar' before '98 persen'", id="qualifier-words-trimmed-off-approx-kept"),
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent", "ktp_recording_pct,100.1,percent"),
+                 "value", "100.1 is not written at the source's precision: '100,10 persen' has 2 decimal(s)",
+                 id="value-less-precise-than-source"),
+    pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent", "ktp_recording_pct,100.1000,percent"),
+                 "value", "100.1000 is not written at the source's precision", id="value-more-precise-than-source"),
+    pytest.param(replace("facts.csv", 'ktp_required,905737,persons,exact,2025-01-10,day,"Dari jumlah tersebut, wajib KTP '
+                         'sebanyak 905.737 jiwa"', 'ktp_required,926654,persons,exact,2025-01-10,day,"hingga saat ini '
+                         'sebanyak 926.654 jiwa penduduk Batam telah melakukan perekaman KTP-el"'),
+                 "metric", "ktp_required: none of its words (wajib; target perekaman", id="figure-moved-to-another-metric"),
+    pytest.param(replace("facts.csv", "batam-2025-serantaumedia,21.71,ktp_recording_pct,",
+                         "batam-2025-serantaumedia,19.04,ktp_recording_pct,"),
+                 "region_code", "Kabupaten Bangka Tengah (19.04) is not the kabupaten/kota the source names closest "
+                 "to '100,10 persen': Kota Batam (21.71)", id="figure-moved-to-another-region"),
+    pytest.param(replace("facts.csv", "kaltim-2024-06-dkp3a,64.07,kia_ownership_pct,", "kaltim-2024-06-dkp3a,64.01,kia_ownership_pct,"),
+                 "region_code", "Kabupaten Paser (64.01) is not the kabupaten/kota the source names closest to "
+                 "'54,67 persen': Kabupaten Kutai Barat (64.07)", id="figure-moved-to-a-neighbour-in-a-list"),
     # facts.csv: dates
     pytest.param(replace("facts.csv", "ktp_recording_pct,100.10,percent,exact,2025-01-10,day",
                          "ktp_recording_pct,100.10,percent,exact,2025-03-01,day"),
@@ -107,6 +158,28 @@ CASES = [
                  "as_of", "'2024-02-30' is not a real date", id="as-of-not-a-real-date"),
     pytest.param(replace("facts.csv", "99.54,percent,exact,2024-10,month", "99.54,percent,exact,2024-10,day"),
                  "as_of", "'2024-10' is not a day date (write it as 2024-06-13)", id="as-of-wrong-precision"),
+    pytest.param(replace("facts.csv", "population,1294548,persons,exact,2025-01-10,day",
+                         "population,1294548,persons,exact,\uff12\uff10\uff12\uff15-01-10,day"),
+                 "as_of", "is not a day date (write it as 2024-06-13)", id="as-of-fullwidth-digits"),
+    pytest.param(replace("facts.csv", "kaltim-undated-mesin-cetak,64,population,3369666,persons,exact,,unknown",
+                         "kaltim-undated-mesin-cetak,64,population,3369666,persons,exact,2099-12-31,day"),
+                 "as_of", "2099-12-31 is in the future", id="as-of-in-the-future"),
+    pytest.param(replace("facts.csv", "kaltim-undated-mesin-cetak,64,population,3369666,persons,exact,,unknown",
+                         "kaltim-undated-mesin-cetak,64,population,3369666,persons,exact,0001-01-01,day"),
+                 "as_of", "0001-01-01 is before 2000-01-01", id="as-of-before-2000"),
+    pytest.param(replace("facts.csv", "batam-2025-serantaumedia,21.71,population,",
+                         "batam-2025-serantaumedia,\uff12\uff11.\uff17\uff11,population,"),
+                 "region_code", "unknown region", id="region-code-fullwidth-digits"),
+    # control characters
+    pytest.param(replace("facts.csv", "Two machines to each", "Two\x07machines to each"),
+                 "note", "control character U+0007", id="control-character-in-note"),
+    pytest.param(replace("facts.csv", "Lowest kabupaten/kota in Kaltim\nkaltim-2024-06-dkp3a,64,first",
+                         "Lowest kabupaten/kota\u202e in Kaltim\nkaltim-2024-06-dkp3a,64,first"),
+                 "note", "control character U+202E", id="bidi-override-in-note"),
+    pytest.param(replace("regions.csv", "21.71,Kota Batam,", "21.71,Kota\x01Batam,"),
+                 "name", "control character U+0001", id="control-character-in-region-name"),
+    pytest.param(replace("metrics.csv", "ktp_required,persons,Wajib KTP,", "ktp_required,persons,Wajib\x1bKTP,"),
+                 "label_id", "control character U+001B", id="control-character-in-metric-label"),
     # facts.csv: rows
     pytest.param(append_duplicate_fact, "metric", "duplicate fact: same source, region, metric and as_of as line",
                  id="duplicate-fact"),
@@ -147,7 +220,25 @@ CASES = [
     pytest.param(missing_source_text, "file", f"{BATENG} does not exist", id="source-file-missing"),
     pytest.param(replace("sources.yaml", "    place: Batam\n", "    place: Batam: Kota\n"),
                  "yaml", "not valid YAML", id="broken-yaml"),
+    pytest.param(replace("sources.yaml", "    published_not_before: \"2025-01-10\"\n",
+                         "    published_not_before: \"2025-03-10\"\n"),
+                 "published_not_before", "2025-03-10 is after published_on (2025-02)", id="not-before-after-publication"),
+    pytest.param(replace("sources.yaml", "file: sources/batam-2025-serantaumedia.txt", "file: ../../../../etc/passwd"),
+                 "file", "climbs out with '..'", id="source-file-climbs-out"),
+    pytest.param(replace("sources.yaml", "file: sources/batam-2025-serantaumedia.txt", "file: /etc/passwd"),
+                 "file", "is an absolute path", id="source-file-absolute"),
+    pytest.param(source_file_outside_via_link, "file", "leads outside data/raw/sources/", id="source-file-link-outside"),
+    pytest.param(replace("sources.yaml", "    place: Batam\n", "    place: {city: Batam}\n"),
+                 "place", "expected text, found a mapping", id="source-field-mapping"),
+    pytest.param(replace("sources.yaml", "    title: Batam Capai Rekor", "    title: [Batam, Capai] #"),
+                 "title", "expected text, found a list", id="source-field-list"),
+    pytest.param(replace("sources.yaml", "    title: Batam Capai Rekor Perekaman KTP-el Tertinggi di Indonesia\n",
+                         '    title: "Batam\\x01Capai"\n'), "title", "control character U+0001",
+                 id="control-character-in-source-title"),
+    pytest.param(yaml_alias_bomb, "yaml", "aliases (*name) are not allowed", id="yaml-alias-bomb"),
     # regions.csv
+    pytest.param(replace("regions.csv", "21.71,Kota Batam,kota,21,", "\uff12\uff11.\uff17\uff11,Kota Batam,kota,21,"),
+                 "code", "is not a Kemendagri code", id="region-code-fullwidth-in-regions"),
     pytest.param(replace("regions.csv", "21,Provinsi Kepulauan Riau,provinsi,00,", "21,Provinsi Kepulauan Riau,provinsi,99,"),
                  "parent_code", "'99' is not a region in this file", id="region-unknown-parent"),
     pytest.param(replace("regions.csv", "21.71,Kota Batam,kota,21,", "21.71,Kota Batam,city,21,"),
@@ -167,7 +258,9 @@ def assert_nothing_written(project: Project) -> None:
 
 
 #: Cases whose problem also makes other rows fail (their source is gone); elsewhere the edited line is the only one named.
-CASCADING = {"source-file-missing", "broken-yaml"}
+CASCADING = {"source-file-missing", "broken-yaml", "source-file-climbs-out", "source-file-absolute",
+             "source-file-link-outside", "source-field-mapping", "source-field-list", "control-character-in-source-title",
+             "yaml-alias-bomb", "region-code-fullwidth-in-regions"}
 
 
 @pytest.mark.parametrize("edit, field, message", CASES)
@@ -285,3 +378,28 @@ def test_check_on_bad_data_fails_and_writes_nothing(project_copy: Project) -> No
     assert not result.stdout.startswith("ok")
     assert f"data/raw/{file}:{line}: value: " in result.stderr
     assert not project_copy.processed.exists()
+
+
+# --- the quote rules on the whole corpus -------------------------------------------------------------------------
+
+def test_figures_moved_to_another_region_of_their_level_are_refused_on_the_corpus() -> None:
+    """Every fact of data/raw, moved to each other region its source has facts for (and Batam, Bangka Tengah,
+    Kaltim, Kutai Timur): at its own level (provinsi, kabupaten/kota) the move is refused (README: the limits)."""
+    from helpers.raw.context import RegionNames
+    from helpers.raw.facts import check_quote, collect_raw_layer
+
+    raw, problems = collect_raw_layer(Project(ROOT))
+    assert problems == []
+    names = RegionNames(raw.regions.values())
+    tried = refused = 0
+    for f in raw.facts:
+        others = {g.region_code for g in raw.facts if g.source_id == f.source_id} | {"21.71", "19.04", "64", "64.08"}
+        for other in others - {f.region_code}:
+            if names.level(other) != names.level(f.region_code):
+                continue
+            found, _ = check_quote(raw.sources[f.source_id], f.quote, f.value, f.unit, None, raw.regions[other],
+                                   None, names)
+            tried += 1
+            refused += any(field == "region_code" for field, _ in found)
+    assert tried > 500
+    assert refused / tried >= 0.99, f"{refused}/{tried}"

@@ -18,7 +18,7 @@ COMMON = '''snapshot = "latest"  # "latest" or a snapshot id (see `ktpel snapsho
 lang = "id"  # "id" (Bahasa Indonesia) or "en"
 until = None  # only figures as of this date or earlier, e.g. "2024-12-31"'''
 REGIONS = '''regions = ["Kota Batam", "Provinsi Kalimantan Timur", "Kabupaten Bangka Tengah"]  # names or Kemendagri codes'''
-IMPORTS = "from IPython.display import Markdown, display\n\nfrom helpers.analysis import charts, figures, narrative\nfrom helpers.analysis.params import open_report"
+IMPORTS = "from IPython.display import Markdown, display\n\nfrom helpers.analysis import charts, figures, narrative, trends\nfrom helpers.analysis.params import open_report"
 
 NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_region_comparison": {
@@ -42,7 +42,11 @@ charts.show(chart)''',
                  "A figure from an undated source is marked as undated and placed at the latest date the evidence "
                  "allows, never at an invented day.",
         "params": COMMON + "\n" + REGIONS + '\nmetric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`',
-        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, metric=metric, until=until)",
+        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, metric=metric, until=until)\n"
+                "unit = report.con.execute(\"SELECT unit FROM metrics WHERE metric = ?\", [report.metric]).fetchone()[0]\n"
+                "if unit != \"percent\":  # the titles and axes below speak of coverage in percent\n"
+                "    raise ValueError(f\"metric {metric!r} is measured in {unit}; this notebook charts percentages \"\n"
+                "                     \"(e.g. ktp_recording_pct, kia_ownership_pct; see `ktpel facts`)\")",
         "cells": [
             '''series, targets = figures.coverage_over_time(report, report.metric)
 chart = charts.over_time(series, targets, report.lang, narrative.over_time_title(series, report.lang),
@@ -120,6 +124,7 @@ name = report.region_names[region_code]
 chart = charts.profile(profile, report.lang, narrative.profile_title(profile, name, report.lang),
                        narrative.date_span(profile, report.lang))
 charts.show(chart)''',
+            "display(Markdown(trends.profile_note(report, region_code)))",
             '''figures.table(profile, ["metric_label", "value_label", "kind", "as_of_label", "source_label", "quote"],
               report.lang)''',
         ],
@@ -139,6 +144,41 @@ charts.show(chart)''',
             '''figures.table(spread.tail(12), ["period_label", "n", "lo_label", "median_label", "hi_label"], report.lang)''',
         ],
     },
+    "08_denominators": {
+        "title": "# Wajib KTP dan jumlah terekam dari waktu ke waktu\n\nThe counts behind recording coverage: wajib "
+                 "KTP (the denominator) and the residents recorded (the numerator), per region over time, so a "
+                 "reader sees why coverage falls (wajib KTP grown or cleaned) or passes 100 %.",
+        "params": COMMON + "\n" + REGIONS,
+        "open": "report = open_report(snapshot=snapshot, regions=regions, lang=lang, until=until)",
+        "cells": [
+            '''counts = trends.denominators(report)
+chart = trends.denominators_chart(counts, report.lang, trends.denominators_title(counts, report.lang),
+                                  narrative.date_span(counts, report.lang))
+charts.show(chart)''',
+            "display(Markdown(trends.denominators_text(counts, report.lang)))",
+            '''figures.table(counts, ["region_label", "metric_label", "value_label", "as_of_label", "source_label", "quote"],
+              report.lang)''',
+        ],
+    },
+    "09_kabupaten_kota_over_time": {
+        "title": "# Kabupaten/kota dari waktu ke waktu\n\nA province's kabupaten/kota compared across every date "
+                 "that has their figures (stated, else derived from the same source's counts), with the province "
+                 "as reference.",
+        "params": COMMON + '\nprovince = "Provinsi Kalimantan Timur"  # a province name or code\n'
+                  'metric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`',
+        "open": "report = open_report(snapshot=snapshot, regions=[province], lang=lang, metric=metric, until=until)\n"
+                "province_code = report.regions[0]",
+        "cells": [
+            '''local, province_rows = trends.kabupaten_kota_dates(report, province_code, report.metric)
+province_name = report.region_names[province_code]
+chart = trends.kabupaten_kota_chart(local, province_rows, report.lang,
+                                    trends.kabupaten_kota_title(local, province_name, report.lang),
+                                    narrative.date_span(local, report.lang))
+charts.show(chart)''',
+            "display(Markdown(trends.kabupaten_kota_text(local, province_rows, report.lang)))",
+            "trends.kabupaten_kota_table(local, report.lang)",
+        ],
+    },
 }
 
 
@@ -154,5 +194,8 @@ def write(name: str, spec: dict[str, object]) -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
     for name, spec in NOTEBOOKS.items():
-        write(name, spec)
+        if len(sys.argv) == 1 or name in sys.argv[1:]:  # `make_notebooks.py 08_denominators` writes only that one
+            write(name, spec)

@@ -1,6 +1,6 @@
 """``ktpel``: one command over the workspace, and the only module that knows argparse.
 
-    ktpel check | build | snapshots | facts | diff A B | report | export | synth
+    ktpel check | build | snapshots | facts | diff A B | report | export | synth | propose FILE | accept
 
 Each verb is a ``cmd_<verb>(project, args)`` function registered in :func:`build_parser`; the work
 itself lives in the stage subpackages (raw, snapshot, batch, export), imported when the verb runs.
@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.problems import UsageError, ValidationFailed
+from helpers.problems import StorageError, UsageError, ValidationFailed
 from helpers.project import Project, find_project
 
 FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
@@ -37,13 +37,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: First characters that make a spreadsheet read a cell as a formula (``=HYPERLINK(...)``), tab and CR included.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell that spreadsheets will not run: text starting like a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection); numbers, dates and other text are unchanged."""
+    value = _jsonable(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None) -> None:
-    """Rows as csv, json or an aligned text table."""
+    """Rows as csv (formula-safe, see :func:`csv_cell`), json or an aligned text table."""
     out = out or sys.stdout
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([["" if r[c] is None else _jsonable(r[c]) for c in columns] for r in rows])
+        writer.writerows([["" if r[c] is None else csv_cell(r[c]) for c in columns] for r in rows])
     elif fmt == "json":
         json.dump([{c: _jsonable(r[c]) for c in columns} for r in rows], out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -76,8 +89,12 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(project: Project, args: argparse.Namespace) -> int:
-    from helpers.snapshot import iter_catalog_lines, read_catalog
+    from helpers.snapshot import catalog_status, iter_catalog_lines, read_catalog
 
+    problem = catalog_status(project)[1]
+    if problem:
+        print(f"ktpel snapshots: {problem}; listed from the snapshot files (the next `ktpel build` rewrites it)",
+              file=sys.stderr)
     if args.format == "json":
         print(json.dumps(read_catalog(project), indent=2))
     else:
@@ -197,11 +214,13 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
             if status != "failed" and output is not None]
     if not good:
         return
+    from helpers.export.stamp import stale_reports
+
     directory = good[0][2].parent  # type: ignore[union-attr]
-    ran = sum(status == "ok" for _, status, _, _ in good)
-    names = [name for name, status, _, done in good
-             if (status == "ok" and not done) or (status != "ok" and not (directory / f"{name}.html").is_file())]
-    if not ran and not names and (directory / "index.html").is_file():
+    done = [name for name, status, _, by_worker in good if status == "ok" and by_worker]  # exported on a worker
+    stale = set(stale_reports(directory, [name for name, _, _, _ in good]))  # made with other code, CSS or fonts
+    names = [name for name, status, _, _ in good if name not in done and (status == "ok" or name in stale)]
+    if not names and not done and (directory / "index.html").is_file():
         print("exports up to date", flush=True)
         return
     from helpers.export.build import (
@@ -210,9 +229,8 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
     from helpers.export.model import INDEX
 
     t0 = time.monotonic()
-    written = export_batch(project, directory.name, names).written
-    by_workers = sum(done for _, _, _, done in good)
-    print(f"exported {by_workers + len(names)} report(s) ({by_workers} by the workers as they finished): "
+    written = export_batch(project, directory.name, names, exported=done).written
+    print(f"exported {len(done) + len(names)} report(s) ({len(done)} by the workers as they finished): "
           f"{len(written)} more files (HTML, charts, slides, "
           f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s", flush=True)
 
@@ -236,6 +254,56 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
               f"{project.rel(regions_file(project))}")
     if out.parent.resolve() != bulk_dir(project).resolve():
         print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
+    return 0
+
+
+def cmd_propose(project: Project, args: argparse.Namespace) -> int:
+    from helpers.intake import add_source, propose_file
+    from helpers.raw.articles import parse_published
+    from helpers.raw.propose import COLUMNS
+
+    today = date.today()
+    try:
+        published = parse_published(args.published, today)
+    except ValueError as exc:
+        raise UsageError(f"--published: {exc}") from None
+    article = Path(args.file)
+    if not args.add:
+        if args.source_id or args.title or args.publisher or args.url or args.excerpt:
+            raise UsageError("--source-id, --title, --publisher, --url and --excerpt are for --add")
+        candidates, notes = propose_file(project, article, published)
+        print_rows([c.row() for c in candidates], COLUMNS, args.format)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return 0
+    missing = [flag for flag, value in (("--source-id", args.source_id), ("--title", args.title),
+                                        ("--publisher", args.publisher)) if not value]
+    if missing:
+        raise UsageError(f"--add needs {', '.join(missing)}")
+    added = add_source(project, article, published, args.source_id, args.title, args.publisher, args.url,
+                       args.excerpt, today)
+    kept = sum(1 for row in added.rows if row["keep"] == "yes")
+    print(f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}")
+    print(f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / 'facts.proposed.csv')} "
+          f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)")
+    for note in added.notes:
+        print(f"note: {note}")
+    print("check each row against the article, then run `ktpel accept`:\n"
+          "  keep      yes to move the row into facts.csv, no to drop it\n"
+          "  region_code, metric   the reason column says where each came from; 'carried' ones need a look\n"
+          "  as_of     rows whose reason says 'inferred' carry the publication month: give the date the figure "
+          "refers to if the article has one\n"
+          "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
+          "  note      anything a reader should know")
+    return 0
+
+
+def cmd_accept(project: Project, args: argparse.Namespace) -> int:
+    from helpers.intake import accept
+
+    moved, dropped = accept(project)
+    print(f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
+          f"removed {project.rel(project.raw / 'facts.proposed.csv')}. Next: ktpel build")
     return 0
 
 
@@ -302,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     _add_report(sub)
     _add_synth(sub)
+    _add_propose(sub)
     return parser
 
 
@@ -360,6 +429,31 @@ def _add_synth(sub: Any) -> None:
     p.set_defaults(func=cmd_synth)
 
 
+def _add_propose(sub: Any) -> None:
+    p = sub.add_parser(
+        "propose", help="propose facts from an article's text (prints them; --add stores the source for review)",
+        description="Read an article (UTF-8 text) and print one candidate fact per figure: region, metric, value, "
+                    "unit, qualifier, as_of, quote, confidence and the reason for each. Changes nothing unless "
+                    "--add is given.",
+        epilog="example:  ktpel propose article.txt --published 2024-06-21  |  ktpel propose article.txt "
+               "--published 2024-06-21 --add --source-id kaltim-2024-06-x --title 'Headline' --publisher 'ANTARA'")
+    p.add_argument("file", help="the article as a UTF-8 text file")
+    p.add_argument("--published", required=True, metavar="YYYY-MM-DD",
+                   help="publication date (YYYY-MM-DD; YYYY-MM, YYYY or 'unknown' if that is all the page says)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--add", action="store_true", help="store the text under data/raw/sources/, add its sources.yaml "
+                   "entry and write the candidates to data/raw/facts.proposed.csv for review")
+    p.add_argument("--source-id", help="with --add: the new source's id (lower-case, digits, '-')")
+    p.add_argument("--title", help="with --add: the headline")
+    p.add_argument("--publisher", help="with --add: the outlet or office")
+    p.add_argument("--url", help="with --add: the page's address")
+    p.add_argument("--excerpt", action="store_true",
+                   help="with --add: the text holds only the passages with figures, not the whole article")
+    p.set_defaults(func=cmd_propose)
+    sub.add_parser("accept", help="move the keep=yes rows of data/raw/facts.proposed.csv into facts.csv, "
+                   "validated like a build").set_defaults(func=cmd_accept)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from helpers.snapshot import SnapshotNotFound
 
@@ -376,10 +470,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ktpel {args.command}: {exc}", file=sys.stderr)
         return 2
     except (SnapshotNotFound, FileNotFoundError) as exc:
-        print(f"ktpel: {exc}", file=sys.stderr)
+        print(f"ktpel: {_scrubbed(exc, args)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - e.g. `ktpel facts | head`
         return 0
+    except StorageError as exc:
+        print(f"ktpel {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a read-only directory, a full disk: say where, not a traceback
+        where = _relative(exc.filename, args) if exc.filename else "a file of the workspace"
+        print(f"ktpel {args.command}: cannot write {where}: {exc.strerror or exc}; files written before are "
+              "unchanged", file=sys.stderr)
+        return 1
+
+
+def _relative(path: Any, args: argparse.Namespace) -> str:
+    try:
+        return find_project(args.project).rel(Path(path))
+    except (OSError, ValueError):
+        return Path(str(path)).name
+
+
+def _scrubbed(exc: Exception, args: argparse.Namespace) -> str:
+    """The message of ``exc`` with the project's absolute path taken out."""
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{_relative(exc.filename, args)}: {exc.strerror or 'not found'}"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

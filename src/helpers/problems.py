@@ -26,3 +26,8 @@ class ValidationFailed(Exception):
 
 class UsageError(ValueError):
     """A bad command-line request (``-p``, ``--only``, ``--jobs``, a bad parameter of a hand run)."""
+
+
+class StorageError(RuntimeError):
+    """The workspace could not write (or read) its own files: a read-only directory, a full disk.  The message
+    names the place relative to the project; what was there before is unchanged."""

@@ -182,6 +182,8 @@ def check_name(name: Any) -> str | None:
         return f"{name!r} has characters other than letters, digits, '.', '_' and '-' ({bad!r})"
     if name.endswith(".failed") or len(name) > 100:
         return f"{name!r} is reserved or too long (names ending in .failed mark failed runs; at most 100 characters)"
+    if name.casefold() == "index":
+        return f"{name!r} is reserved: the batch's index.html lists every report; choose another name"
     return None
 
 

@@ -8,6 +8,7 @@ so two of them never interleave.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from helpers import atomic
+from helpers.codehash import package_digest
 from helpers.export.html import index_page, report_page
 from helpers.export.model import (
     CHARTS_DIR,
@@ -30,6 +32,7 @@ from helpers.export.model import (
 )
 from helpers.export.render import render_chart
 from helpers.export.slides import build_deck
+from helpers.export.stamp import STAMP, read_stamp
 from helpers.project import Project
 
 #: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx,
@@ -46,12 +49,15 @@ def _clean_leftovers(directory: Path) -> None:
         atomic.clean_leftovers(folder)
 
 
-def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None) -> ExportResult:
+def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None,
+                 exported: Sequence[str] = ()) -> ExportResult:
     """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
 
     ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
     always cover the whole batch (charts of other reports come from their existing PNG files when
-    those are newer than the notebook, else they are rendered)."""
+    those are newer than the notebook and were made by this code, else they are rendered).
+    ``exported``: reports whose page and chart files :func:`export_run` just wrote with this code (on
+    the batch's workers): their files are used and stamped as this code's."""
     sid, directory = batch_directory(project, snapshot_id)
     with FileLock(str(directory / ".export.lock")):
         _clean_leftovers(directory)
@@ -62,11 +68,16 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
         if unknown:
             raise ExportError(f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
                               f"available: {', '.join(available) or '(none)'}")
+        clashing = [r.name for r in batch.runs if f"{r.name}.html".casefold() == INDEX.casefold()]
+        if clashing:
+            raise ExportError(f"the report {clashing[0]!r} would overwrite the batch's {INDEX}; rename the run in "
+                              "reports.yaml (and remove its notebook from the batch directory)")
         charts_dir = directory / CHARTS_DIR
 
         # 1. Render everything in memory: a failure here writes nothing.
         files: dict[Path, bytes] = {}
         pngs: dict[str, bytes] = {}
+        digest, stamp = package_digest(), read_stamp(directory)
         for run in batch.runs:
             for chart in run.charts:
                 if run.name in selected:
@@ -76,7 +87,8 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
                     pngs[chart.stem] = rendered["png"]
                 else:
                     existing = charts_dir / f"{chart.stem}.png"
-                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime:
+                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime \
+                            and (stamp.get(run.name) == digest or run.name in exported):
                         pngs[chart.stem] = existing.read_bytes()
                     else:
                         rendered = render_chart(chart.spec, chart.svg)
@@ -97,6 +109,9 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
                     files[directory / name] = build_deck(batch, group, lang, pngs)
                     decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
+        pages = {r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, ""))
+                 for r in batch.runs}
+        stamp_bytes = (json.dumps({"pages": pages}, indent=1, sort_keys=True) + "\n").encode()
 
         # 2. Write each file atomically; the index last, once what it links to is there.
         charts_dir.mkdir(exist_ok=True)
@@ -106,6 +121,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             result.written.append(path)
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
         _remove_stale_exports(directory, set(decks))
+        atomic.write_bytes(directory / STAMP, stamp_bytes)  # last: what it vouches for is written
         return result
 
 

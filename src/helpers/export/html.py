@@ -59,8 +59,31 @@ def _exporter() -> Any:
     config.HTMLExporter.exclude_output_prompt = True
     config.HTMLExporter.exclude_anchor_links = True
     config.HTMLExporter.embed_images = True
-    return HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
-                        extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
+    config.HTMLExporter.sanitize_html = True  # markdown and HTML outputs go through clean_html (below)
+    exporter = HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
+                            extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
+    exporter.register_filter("clean_html", clean_html)
+    return exporter
+
+
+#: What a narrative or a table may be made of; anything else a data string smuggles in (``<img onerror>``,
+#: ``<iframe>``, ``<svg onload>``, ``<meta http-equiv>``, ``javascript:`` links) is shown as text.
+SAFE_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
+                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s",
+                       "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+                       "u", "ul"})
+SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href"], "td": ["colspan", "rowspan"],
+                   "th": ["colspan", "rowspan", "scope"]}
+
+
+def clean_html(html: Any) -> str:
+    """``html`` with only :data:`SAFE_TAGS` and :data:`SAFE_ATTRIBUTES` kept, every other tag escaped, and
+    links only to http(s), mailto and fragments (bleach, the sanitizer nbconvert itself uses)."""
+    import bleach
+
+    text = html.decode() if isinstance(html, bytes) else str(html)
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
+                        strip=False, strip_comments=True)
 
 
 def inline_svg(svg: str, chart: Chart) -> str:

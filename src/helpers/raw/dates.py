@@ -11,8 +11,10 @@ from typing import Literal
 
 Precision = Literal["day", "month", "year", "unknown"]
 PRECISIONS: tuple[str, ...] = ("day", "month", "year", "unknown")
-_FORMS = {"day": re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "month": re.compile(r"(\d{4})-(\d{2})"),
-          "year": re.compile(r"(\d{4})")}
+_FORMS = {"day": re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"), "month": re.compile(r"([0-9]{4})-([0-9]{2})"),
+          "year": re.compile(r"([0-9]{4})")}  # ASCII digits only: "２０２５" is refused, not read as 2025
+#: The earliest date a figure of this workspace may describe (KTP-el began in 2011).
+EARLIEST = date(2000, 1, 1)
 _EXAMPLE = {"day": "2024-06-13", "month": "2024-06", "year": "2024"}
 
 
@@ -53,3 +55,15 @@ def parse_period(text: str, precision: str) -> Period:
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date ({exc})") from None
 
+
+
+def period_problem(period: Period, today: date | None = None) -> str | None:
+    """Why ``period`` cannot be the date of a figure: before :data:`EARLIEST` or starting after today."""
+    today = today or date.today()
+    if period.start is None:
+        return None
+    if period.start < EARLIEST:
+        return f"{period.start.isoformat()} is before {EARLIEST.isoformat()}; KTP-el figures start in 2011"
+    if period.start > today:
+        return f"{period.start.isoformat()} is in the future (today is {today.isoformat()})"
+    return None

@@ -10,7 +10,8 @@ from pathlib import Path
 from helpers.problems import Problem, ValidationFailed
 from helpers.project import Project
 from helpers.raw import bulk
-from helpers.raw.dates import parse_period
+from helpers.raw.context import RegionNames, metric_words_in, paragraph_span, paragraph_text, whole_occurrences
+from helpers.raw.dates import parse_period, period_problem
 from helpers.raw.numbers import NumberFormatError, decimals_of, find_numbers
 from helpers.raw.records import (
     LEVELS,
@@ -27,13 +28,15 @@ from helpers.raw.sources import Source, load_sources, normalise_text
 from helpers.raw.tables import read_rows
 
 REGION_COLUMNS = ["code", "name", "level", "parent_code", "aliases", "note"]
-METRIC_COLUMNS = ["metric", "unit", "label_id", "label_en", "definition"]
+METRIC_COLUMNS = ["metric", "unit", "label_id", "label_en", "definition", "quote_words"]
 TARGET_COLUMNS = ["metric", "region_code", "year", "year_is_estimate", "value", "unit", "source_id", "quote", "note"]
 FACT_COLUMNS = ["source_id", "region_code", "metric", "value", "unit", "qualifier", "as_of", "as_of_precision",
                 "quote", "note"]
-_CODE = re.compile(r"\d{2}(\.\d{2})?")
-_VALUE = re.compile(r"-?\d+(\.\d+)?")
-_GROUPED_VALUE = re.compile(r"-?\d{1,3}(\.\d{3})+")
+_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
+_VALUE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_GROUPED_VALUE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{3})+")
+#: A note starting with this explains why the quote's paragraph lacks the metric's words (metrics.csv quote_words).
+METRIC_NOTE = "Metric:"
 # Words just before a number that say how exact it is, most specific first.
 _QUALIFIER_WORDS = [("approx", re.compile(r"(sekitar|hampir|kurang lebih|kira-kira|lebih kurang)\s*$", re.I)),
                     ("more_than", re.compile(r"(lebih dari|melebihi|lebih|di atas)\s*$", re.I)),
@@ -49,15 +52,34 @@ def qualifier_in_quote(quote: str, start: int) -> str:
     return "exact"
 
 
-def check_quote(source: Source, quote: str, value: Decimal, unit: str) -> tuple[list[tuple[str, str]], str | None]:
-    """Problems ``(field, message)`` of a quote and the value taken from it, and
-    the qualifier its words imply (None when the value is not found in it)."""
+def _qualifier_words(text: str, start: int) -> str:
+    before = text[max(0, start - 30):start]
+    return next((m.group(1) for _, p in _QUALIFIER_WORDS if (m := p.search(before))), "")
+
+
+def check_quote(source: Source, quote: str, value: Decimal, unit: str, written: str | None = None,
+                region: Region | None = None, metric: Metric | None = None, names: RegionNames | None = None,
+                ) -> tuple[list[tuple[str, str]], str | None]:
+    """Problems ``(field, message)`` of a quote and the value taken from it, and the qualifier the
+    source's words before the number imply (None when the value is not found in the quote).
+
+    The quote must be whole words of the source; the value a whole number of the quote, at the
+    precision the source writes (``written``: the value as typed); with ``region``, ``metric`` and
+    ``names``, the region named closest to the figure must be ``region`` and the figure's sentence
+    must hold a word of ``metric``."""
     problems: list[tuple[str, str]] = []
     norm = normalise_text(quote)
     if not norm:
         return [("quote", "empty; copy the sentence the figure comes from")], None
-    if norm not in normalise_text(source.text):
-        problems.append(("quote", f"not found in {source.file} (compared after normalising white space and quotes)"))
+    text = paragraph_text(source.text)
+    starts = whole_occurrences(text, norm)
+    if not starts:
+        if norm in text:
+            i = text.index(norm)
+            problems.append(("quote", f"starts or ends inside a word or number of {source.file} (the source has "
+                                      f"{text[max(0, i - 12):i + len(norm) + 12]!r}); quote whole words and numbers"))
+        elif norm not in normalise_text(source.text):
+            problems.append(("quote", f"not found in {source.file} (compared after normalising white space and quotes)"))
     try:
         mentions = find_numbers(norm)
     except NumberFormatError as exc:
@@ -69,7 +91,35 @@ def check_quote(source: Source, quote: str, value: Decimal, unit: str) -> tuple[
         kind = "a percentage ('... persen')" if want_percent else "a count"
         problems.append(("value", f"{value} is not {kind} in the quote (it has: {found})"))
         return problems, None
-    return problems, qualifier_in_quote(norm, matches[0].start)
+    if written is not None:
+        precise = [m for m in matches if m.value_decimals == decimals_of(written)]
+        if not precise:
+            m = matches[0]
+            problems.append(("value", f"{written} is not written at the source's precision: {m.text!r} has "
+                                      f"{m.value_decimals} decimal(s); write {value:.{m.value_decimals}f}"))
+        matches = precise or matches
+    match = matches[0]
+    if not starts:
+        return problems, qualifier_in_quote(norm, match.start)
+    pos = starts[0] + match.start
+    implied = qualifier_in_quote(text, pos)
+    if implied != qualifier_in_quote(norm, match.start):
+        problems.append(("quote", f"the source says {_qualifier_words(text, pos)!r} before {match.text!r}: start the "
+                                  "quote with those words, which set the qualifier"))
+    if region is not None and names is not None:
+        level = names.level(region.code)
+        closest = names.closest(text, pos, level)
+        if region.code not in closest:
+            near = names.label(closest) if closest else f"no {level} is named near it"
+            problems.append(("region_code", f"{region.name} ({region.code}) is not the {level} the source names "
+                                            f"closest to {match.text!r}: {near}"))
+    if metric is not None and metric.quote_words:
+        begin, end = paragraph_span(text, starts[0], starts[0] + len(norm))
+        if not metric_words_in(text[begin:end], metric.quote_words):
+            problems.append(("metric", f"{metric.metric}: none of its words ({'; '.join(metric.quote_words)}, in "
+                                       "metrics.csv) is in the quote's paragraph; is the figure about another metric? "
+                                       f"(if not, say why in the note, starting with {METRIC_NOTE!r})"))
+    return problems, implied
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -137,7 +187,7 @@ def load_regions(project: Project, path: Path | None = None,
 
 def load_metrics(project: Project) -> tuple[dict[str, Metric], list[Problem]]:
     name = project.rel(project.raw / "metrics.csv")
-    rows, problems = read_rows(project.raw / "metrics.csv", name, METRIC_COLUMNS)
+    rows, problems = read_rows(project.raw / "metrics.csv", name, METRIC_COLUMNS, frozenset({"quote_words"}))
     metrics: dict[str, Metric] = {}
     for line, r in rows:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", r["metric"]):
@@ -151,7 +201,9 @@ def load_metrics(project: Project) -> tuple[dict[str, Metric], list[Problem]]:
         for field in ("label_id", "label_en", "definition"):
             if not r[field]:
                 problems.append(Problem(name, line, field, "empty"))
-        metrics[r["metric"]] = Metric(r["metric"], r["unit"], r["label_id"], r["label_en"], r["definition"], line)
+        words = tuple(w.strip() for w in r["quote_words"].split(";") if w.strip())
+        metrics[r["metric"]] = Metric(r["metric"], r["unit"], r["label_id"], r["label_en"], r["definition"], line,
+                                      words)
     return metrics, problems
 
 
@@ -189,7 +241,7 @@ def load_targets(project: Project, sources: dict[str, Source], regions: dict[str
     seen: dict[tuple[str, str, str, str], int] = {}
     for line, r in rows:
         row_problems, value = _check_common(name, line, r, sources, regions, metrics)
-        if not re.fullmatch(r"(19|20)\d\d", r["year"]):
+        if not re.fullmatch(r"(19|20)[0-9][0-9]", r["year"]):
             row_problems.append(Problem(name, line, "year", f"{r['year']!r} is not a year"))
         if r["year_is_estimate"] not in ("true", "false"):
             row_problems.append(Problem(name, line, "year_is_estimate", f"{r['year_is_estimate']!r}: write true or false"))
@@ -198,7 +250,7 @@ def load_targets(project: Project, sources: dict[str, Source], regions: dict[str
             row_problems.append(Problem(name, line, "metric", f"duplicate target (first on line {seen[key]})"))
         seen.setdefault(key, line)
         if value is not None and r["source_id"] in sources:
-            quote_problems, _ = check_quote(sources[r["source_id"]], r["quote"], value, r["unit"])
+            quote_problems, _ = check_quote(sources[r["source_id"]], r["quote"], value, r["unit"], r["value"])
             row_problems += [Problem(name, line, f, m) for f, m in quote_problems]
         problems += row_problems
         if not row_problems and value is not None:
@@ -213,6 +265,7 @@ def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, 
     rows, problems = read_rows(project.raw / "facts.csv", name, FACT_COLUMNS, frozenset({"note"}))
     facts: list[Fact] = []
     seen: dict[tuple[str, str, str, str], int] = {}
+    names = RegionNames(regions.values())
     for line, r in rows:
         row_problems, value = _check_common(name, line, r, sources, regions, metrics)
         source = sources.get(r["source_id"])
@@ -224,7 +277,9 @@ def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, 
             field = "as_of_precision" if "precision" in str(exc) and "not a" not in str(exc) else "as_of"
             row_problems.append(Problem(name, line, field, str(exc)))
             as_of = None
-        if as_of and as_of.start and source and source.latest_as_of and as_of.start > source.latest_as_of:
+        if as_of is not None and (bad := period_problem(as_of)):
+            row_problems.append(Problem(name, line, "as_of", bad))
+        elif as_of and as_of.start and source and source.latest_as_of and as_of.start > source.latest_as_of:
             row_problems.append(Problem(name, line, "as_of", f"{r['as_of']} is after {source.id} was published "
                                         f"(latest possible: {source.latest_as_of.isoformat()})"))
         key = (r["source_id"], r["region_code"], r["metric"], r["as_of"])
@@ -233,7 +288,10 @@ def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, 
                                         f"as line {seen[key]}"))
         seen.setdefault(key, line)
         if value is not None and source is not None:
-            quote_problems, implied = check_quote(source, r["quote"], value, r["unit"])
+            quote_problems, implied = check_quote(source, r["quote"], value, r["unit"], r["value"],
+                                                  regions.get(r["region_code"]),
+                                                  None if r["note"].startswith(METRIC_NOTE) else metrics.get(r["metric"]),
+                                                  names)
             row_problems += [Problem(name, line, f, m) for f, m in quote_problems]
             if implied and r["qualifier"] in QUALIFIERS and implied != r["qualifier"]:
                 row_problems.append(Problem(name, line, "qualifier", f"{r['qualifier']!r}, but the quote's wording "

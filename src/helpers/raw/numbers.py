@@ -27,25 +27,30 @@ Lang = Literal["id", "en"]
 
 #: Scale words that multiply the number before them ("2,2 juta").
 SCALES: dict[str, int] = {"ribu": 1_000, "juta": 1_000_000, "miliar": 1_000_000_000, "triliun": 10**12}
-#: Small numbers written as words ("masing-masing dua unit").
-WORDS: dict[str, int] = {
+#: Digits written as words ("masing-masing dua unit").
+UNIT_WORDS: dict[str, int] = {
     "nol": 0, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6,
-    "tujuh": 7, "delapan": 8, "sembilan": 9, "sepuluh": 10, "sebelas": 11,
-    "seratus": 100, "seribu": 1000,
+    "tujuh": 7, "delapan": 8, "sembilan": 9,
 }
+#: Whole numbers written as one word.
+WORDS: dict[str, int] = {**UNIT_WORDS, "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
+#: Words that multiply the digit word before them ("dua puluh", "tiga belas" = 3 + 10, "lima ratus").
+_TIMES = {"puluh": 10, "ratus": 100}
 PERCENT_WORDS = ("persen", "%", "per sen")
 
 # A numeral: digits with '.' thousands groups and an optional ',' decimal part,
 # or any run of digits, dots and commas (so that malformed ones can be reported).
-_NUMERAL = r"\d[\d.,]*\d|\d"
+_NUMERAL = r"[0-9][0-9.,]*[0-9]|[0-9]"
 _MENTION = re.compile(
     rf"(?<![\w.,])(?P<num>{_NUMERAL})(?P<tail>\s*(?:%|persen\b|per\s+sen\b))?"
     rf"(?:\s+(?P<scale>{'|'.join(SCALES)})\b)?",
     re.IGNORECASE,
 )
-_WORD = re.compile(rf"\b(?P<word>{'|'.join(WORDS)})\b(?P<tail>\s+persen\b)?", re.IGNORECASE)
-_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_PLAIN = re.compile(r"\d+(?:,\d+)?")
+_WORD_TOKENS = [*WORDS, "belas", *_TIMES, *SCALES]
+_WORD_TOKEN = rf"(?:{'|'.join(sorted(_WORD_TOKENS, key=len, reverse=True))})"
+_WORD = re.compile(rf"\b(?P<word>{_WORD_TOKEN}(?:\s+{_WORD_TOKEN})*)\b(?P<tail>\s+persen\b)?", re.IGNORECASE)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+_PLAIN = re.compile(r"[0-9]+(?:,[0-9]+)?")
 
 
 class NumberFormatError(ValueError):
@@ -62,6 +67,46 @@ class Mention:
     text: str
     start: int
     end: int
+    #: Decimal exponent of a scale word after the numeral ("2,2 juta": 6); 0 without one.
+    scale_exponent: int = 0
+
+    @property
+    def value_decimals(self) -> int:
+        """Decimals a value read from this mention is written with: ``100,10`` -> 2, ``2,2 juta`` -> 0."""
+        return max(0, self.decimals - self.scale_exponent)
+
+
+def words_value(words: str) -> list[tuple[int, int, int]]:
+    """Numbers written as words in ``words`` (a run of number words) as ``(value, start, end)``:
+    "dua puluh lima" -> 25, "satu juta" -> 1000000, "seratus dua puluh tiga ribu" -> 123000.
+    A digit word right after another ("dua tiga") starts a new number."""
+    out: list[tuple[int, int, int]] = []
+    total = current = last = 0
+    begin = end = -1
+    for m in re.finditer(r"\S+", words):
+        token = m.group(0).lower()
+        if token in UNIT_WORDS and begin >= 0 and last:
+            out.append((total + current + last, begin, end))
+            total = current = last = 0
+            begin = -1
+        if begin < 0:
+            if token in ("belas", *_TIMES, *SCALES):
+                continue  # a multiplier without a number before it: not a number
+            begin = m.start()
+        end = m.end()
+        if token in UNIT_WORDS:
+            last = UNIT_WORDS[token]
+        elif token == "belas":
+            current, last = current + last + 10, 0
+        elif token in _TIMES:
+            current, last = current + last * _TIMES[token], 0
+        elif token in SCALES:
+            total, current, last = total + (current + last or 1) * SCALES[token], 0, 0
+        else:
+            current += WORDS[token]
+    if begin >= 0:
+        out.append((total + current + last, begin, end))
+    return out
 
 
 def parse_numeral(numeral: str) -> tuple[Decimal, int]:
@@ -98,11 +143,18 @@ def find_numbers(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     for m in _MENTION.finditer(text):
         value, decimals = parse_numeral(m["num"])
+        exponent = 0
         if m["scale"]:
             value = value * SCALES[m["scale"].lower()]
-        mentions.append(Mention(value, decimals, bool(m["tail"]), m.group(0), m.start(), m.end()))
+            exponent = len(str(SCALES[m["scale"].lower()])) - 1
+        mentions.append(Mention(value, decimals, bool(m["tail"]), m.group(0), m.start(), m.end(), exponent))
     for m in _WORD.finditer(text):
-        mentions.append(Mention(Decimal(WORDS[m["word"].lower()]), 0, bool(m["tail"]), m.group(0), m.start(), m.end()))
+        found = words_value(m["word"])
+        for i, (value, start, end) in enumerate(found):
+            last = i == len(found) - 1
+            end = m.end() if last else m.start("word") + end
+            mentions.append(Mention(Decimal(value), 0, last and bool(m["tail"]), text[m.start() + start:end],
+                                    m.start() + start, end))
     return sorted(mentions, key=lambda x: x.start)
 
 

@@ -34,6 +34,8 @@ class Metric:
     label_en: str
     definition: str
     line: int
+    #: Words one of which the sentence of a figure of this metric must hold ("wajib" for wajib KTP).
+    quote_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

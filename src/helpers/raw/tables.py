@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.problems import Problem
 
 Row = dict[str, str]
+
+#: Control characters (but tab and line ends) and the invisible bidirectional overrides: they break charts
+#: (vl-convert panics on U+0001) and can make a text read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def control_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored: the first control character in it, named by its code point."""
+    m = _CONTROL.search(text)
+    if m is None:
+        return None
+    return f"control character U+{ord(m.group(0)):04X} at position {m.start() + 1}; remove it"
 
 
 def header_problems(header: Sequence[str], columns: Sequence[str], name: str,
@@ -74,6 +87,7 @@ def read_rows(path: Path, name: str, columns: list[str], optional: frozenset[str
                                         f"{len(fields)} fields, expected {len(header)} ({','.join(header)})"))
             else:
                 row = {h: f.strip() for h, f in zip(header, fields)}
+                problems += [Problem(name, line, h, m) for h, f in row.items() if (m := control_problem(f))]
                 rows.append((line, {c: row.get(c, "") for c in columns}))
             line = reader.line_num + 1
     except csv.Error as exc:

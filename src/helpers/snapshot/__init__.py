@@ -5,6 +5,7 @@ from helpers.snapshot.store import (
                                     BuildResult,
                                     SnapshotNotFound,
                                     build,
+                                    catalog_status,
                                     connect,
                                     diff,
                                     input_hash,
@@ -13,5 +14,5 @@ from helpers.snapshot.store import (
                                     resolve,
 )
 
-__all__ = ["BuildResult", "SnapshotNotFound", "build", "connect", "diff", "input_hash", "iter_catalog_lines",
+__all__ = ["BuildResult", "SnapshotNotFound", "build", "catalog_status", "connect", "diff", "input_hash", "iter_catalog_lines",
            "read_catalog", "resolve"]

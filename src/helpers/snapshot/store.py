@@ -11,9 +11,7 @@ read-only, so any number of readers can use it while a build runs.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,18 +23,27 @@ from filelock import FileLock
 
 from helpers import atomic
 from helpers.codehash import package_digest
-from helpers.problems import ValidationFailed
+from helpers.problems import StorageError, ValidationFailed
 from helpers.project import Project
 from helpers.raw import bulk
 from helpers.raw.facts import Fact, RawLayer, collect_raw_layer
+from helpers.snapshot.catalog import (
+    SnapshotNotFound,
+    catalog_status,
+    connect,
+    iter_catalog_lines,
+    read_catalog,
+    refresh_catalog,
+    resolve,
+    snapshot_is_sound,
+)
 from helpers.snapshot.derive import Comparison, Derived, compare, derive
+
+__all__ = ["BuildResult", "SnapshotNotFound", "build", "catalog_status", "connect", "diff", "input_hash",
+           "iter_catalog_lines", "read_catalog", "resolve"]
 
 #: Bump when the tables written below change shape or meaning: it is part of the snapshot id.
 SCHEMA_VERSION = "3"  # 2: bulk tables and the observations view; 3: region aliases
-
-
-class SnapshotNotFound(LookupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,9 @@ def input_hash(project: Project) -> str:
     validation or derivation rule makes a new snapshot, never a different file under an old id."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     h.update(package_digest(("raw", "snapshot")).encode())
-    for path in sorted(p for p in project.raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    # facts.proposed.csv (`ktpel propose --add`) awaits review: not an input until `ktpel accept` moves it
+    for path in sorted(p for p in project.raw.rglob("*")
+                       if p.is_file() and not p.name.startswith(".") and p.name != "facts.proposed.csv"):
         h.update(project.rel(path).encode() + b"\0" + _file_digest(path).encode() + b"\n")
     return h.hexdigest()
 
@@ -191,6 +200,10 @@ def _lock(project: Project) -> FileLock:
     return FileLock(str(project.processed / ".build.lock"))
 
 
+def _leftovers(project: Project) -> list[Path]:
+    return [*project.snapshots_dir.glob(f"{atomic.TMP_PREFIX}*"), *project.processed.glob(f"{atomic.TMP_PREFIX}*")]
+
+
 def _clean_leftovers(project: Project) -> None:
     """Remove temporary files of builds that died (we hold the build lock, so none is running)."""
     for path in project.snapshots_dir.glob(f"{atomic.TMP_PREFIX}*"):
@@ -203,100 +216,54 @@ def _clean_leftovers(project: Project) -> None:
 
 
 def build(project: Project) -> BuildResult:
-    """Validate the raw layer and write its snapshot, unless one with the same inputs exists.
+    """Validate the raw layer and write its snapshot, unless a sound one with the same inputs exists.
 
-    Raises :class:`helpers.problems.ValidationFailed` (writing nothing) on any problem.  The rows of
-    the bulk tables are validated while they are loaded into the new snapshot (under the lock); an
-    existing snapshot of the same inputs was validated when it was built."""
+    Raises :class:`helpers.problems.ValidationFailed` (writing nothing) on any problem, and
+    :class:`helpers.problems.StorageError` when a file cannot be written (read-only, disk full): the previous
+    snapshots and catalog stay as they were.  The rows of the bulk tables are validated while they are loaded
+    into the new snapshot (under the lock); an existing snapshot of the same inputs was validated when it was
+    built.  A snapshot file that is damaged (truncated, or not the snapshot its name says) is built again."""
     raw, problems = collect_raw_layer(project)
     if problems:
         raise ValidationFailed(problems + bulk.check(project, raw.regions, raw.metrics))
     digest = input_hash(project)
     snapshot_id = digest[:12]
     final = project.snapshots_dir / f"{snapshot_id}.duckdb"
-    with _lock(project):
-        _clean_leftovers(project)
-        created = not final.exists()
-        if created:
-            derived = derive(raw.facts, raw.targets)
-            tmp = atomic.tmp_path(project.snapshots_dir / f"{snapshot_id}.duckdb")
-            try:
-                counts = _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived), project)
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-                atomic.replace(tmp, final)
-            finally:
-                tmp.unlink(missing_ok=True)
-                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-                bulk.remove_spill(_spill_dir(tmp))
-        entries = _refresh_catalog(project, touch=snapshot_id)
+    entries, catalog_problem = catalog_status(project)
+    if not catalog_problem and entries and entries[-1]["snapshot_id"] == snapshot_id \
+            and snapshot_is_sound(final, entries[-1]) and not _leftovers(project):
+        return BuildResult(snapshot_id, final, False, entries[-1]["counts"])  # nothing to write: no lock needed
+    try:
+        with _lock(project):
+            _clean_leftovers(project)
+            created = not final.exists() or not snapshot_is_sound(final)
+            if created:
+                _write_snapshot(project, final, snapshot_id, digest, raw)
+            entries = refresh_catalog(project, touch=snapshot_id)
+    except OSError as exc:
+        raise StorageError(f"cannot write {project.rel(Path(exc.filename)) if exc.filename else project.rel(project.processed)}"
+                           f": {exc.strerror or exc}; the previous snapshots and catalog are unchanged") from None
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0].replace(str(project.root), ".")
+        raise StorageError(f"cannot write the snapshot in {project.rel(project.snapshots_dir)}: {reason}; the previous "
+                           "snapshots and catalog are unchanged") from None
     counts = next(e["counts"] for e in entries if e["snapshot_id"] == snapshot_id)
     return BuildResult(snapshot_id, final, created, counts)
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
-    con = duckdb.connect(str(path), read_only=True)
+def _write_snapshot(project: Project, final: Path, snapshot_id: str, digest: str, raw: RawLayer) -> None:
+    """Write the snapshot under a temporary name and rename it over ``final`` (a damaged file of that name too)."""
+    derived = derive(raw.facts, raw.targets)
+    tmp = atomic.tmp_path(project.snapshots_dir / f"{snapshot_id}.duckdb")
     try:
-        row = con.execute("SELECT snapshot_id, created_at, input_hash, fact_count, derived_count, source_count, "
-                          "region_count, disagreement_count FROM snapshot").fetchone()
-        has_bulk = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bulk_rows'").fetchone()
-        bulk_rows = con.execute("SELECT count(*) FROM bulk_rows").fetchone()[0] if has_bulk and has_bulk[0] else 0  # type: ignore[index]
+        _write(tmp, snapshot_id, digest, raw, derived, compare(raw.facts, derived), project)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        atomic.replace(tmp, final)
     finally:
-        con.close()
-    assert row is not None
-    return {"snapshot_id": row[0], "created_at": row[1],
-            "input_hash": row[2], "file": f"snapshots/{path.name}",
-            "counts": {"facts": row[3], "derived": row[4], "sources": row[5], "regions": row[6],
-                       "disagreements": row[7], "bulk": bulk_rows}}
-
-
-def _refresh_catalog(project: Project, touch: str | None = None) -> list[dict[str, Any]]:
-    """Rewrite the catalog from the complete snapshot files (call with the build lock held)."""
-    old = {e["snapshot_id"]: e for e in read_catalog(project)}
-    entries = []
-    for path in sorted(project.snapshots_dir.glob("*.duckdb")):
-        if path.name.startswith(atomic.TMP_PREFIX):
-            continue
-        sid = path.stem
-        entry = old.get(sid) or _read_meta(path)
-        entry.setdefault("built_at", entry["created_at"])
-        if sid == touch:
-            entry["built_at"] = datetime.now(UTC).isoformat(timespec="microseconds")
-        entries.append(entry)
-    entries.sort(key=lambda e: e["built_at"])
-    atomic.write_text(project.catalog_path, json.dumps({"snapshots": entries}, indent=2) + "\n")
-    return entries
-
-
-def read_catalog(project: Project) -> list[dict[str, Any]]:
-    """Catalog entries, oldest first; the last one is "latest" (the most recently built)."""
-    try:
-        return list(json.loads(project.catalog_path.read_text(encoding="utf-8"))["snapshots"])
-    except FileNotFoundError:
-        return []
-
-
-def resolve(project: Project, snapshot: str = "latest") -> tuple[str, Path]:
-    """The id and file of ``snapshot``: "latest", an id, or a unique prefix of one."""
-    entries = [e for e in read_catalog(project) if (project.processed / e["file"]).exists()]
-    ids = [e["snapshot_id"] for e in entries]
-    if not ids:
-        raise SnapshotNotFound("no snapshot has been built yet; run `ktpel build`")
-    if snapshot in ("latest", "", None):
-        sid = ids[-1]
-    else:
-        matches = [i for i in ids if i.startswith(str(snapshot))]
-        if len(matches) != 1:
-            what = "is ambiguous" if matches else "is not a snapshot"
-            raise SnapshotNotFound(f"{snapshot!r} {what}; choose 'latest' or one of: {', '.join(reversed(ids))}")
-        sid = matches[0]
-    return sid, project.snapshots_dir / f"{sid}.duckdb"
-
-
-def connect(project: Project, snapshot: str = "latest") -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a snapshot."""
-    _, path = resolve(project, snapshot)
-    return duckdb.connect(str(path), read_only=True)
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        bulk.remove_spill(_spill_dir(tmp))
 
 
 DIFF_KEY = ("source_id", "region_code", "metric", "as_of_text", "kind")
@@ -326,14 +293,3 @@ def diff(project: Project, a: str, b: str) -> list[dict[str, Any]]:
     finally:
         con.close()
     return [dict(zip(cols, r)) for r in rows]
-
-
-def iter_catalog_lines(project: Project) -> Iterator[str]:
-    """The catalog as lines for a terminal, newest last, "latest" marked."""
-    entries = read_catalog(project)
-    yield f"{'snapshot':<13} {'created_at (UTC)':<26} {'facts':>7} {'derived':>8} {'sources':>8} {'disagree':>9}"
-    for i, e in enumerate(entries):
-        c = e["counts"]
-        mark = "  <- latest" if i == len(entries) - 1 else ""
-        yield (f"{e['snapshot_id']:<13} {e['created_at']:<26} {c['facts']:>7} {c['derived']:>8} {c['sources']:>8} "
-               f"{c['disagreements']:>9}{mark}")
