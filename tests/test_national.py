@@ -129,7 +129,7 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
 
 @pytest.mark.slow
 def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch):
-    """The default batch on one worker: with kernel reuse, eight of the nine runs execute in the kernel of
+    """The default batch on one worker: with kernel reuse, every run but the first executes in the kernel of
     the run before, reset (helpers.batch.warm); every cell's source, outputs and execution count equal
     those of a fresh kernel per run."""
     project = copy_raw_layer(tmp_path / "ws")
@@ -143,7 +143,7 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch)
                          for c in nbformat.read(p, as_version=4).cells] for p in sorted(out.glob("*.ipynb"))}
 
     fresh = run_batch(project, jobs=1, kernel_reuse=False, echo=lambda line: None)
-    assert len(fresh) == 9 and all(r.status == "ok" for r in fresh)
+    assert len(fresh) >= 9 and all(r.status == "ok" for r in fresh)
     expected = outputs()
     reused = run_batch(project, jobs=1, force=True, kernel_reuse=True, echo=lambda line: None)
     assert all(r.status == "ok" for r in reused)
@@ -153,11 +153,13 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch)
         assert got[name] == expected[name], name
 
     # A large batch's index groups the reports by province and its decks split by province (the limits
-    # lowered here, so that nine runs count as large): Batam's profile is Kepri's, Bangka Tengah's Babel's.
+    # lowered here, so that the default batch counts as large): Batam's profile is Kepri's, Bangka Tengah's
+    # Babel's, Kutai Timur's Kaltim's; the province profile of Kaltim is about no kabupaten/kota.
     monkeypatch.setattr(build_module, "DECK_CHARTS_MAX", 3)
     monkeypatch.setattr(html_module, "GROUP_MIN_RUNS", 5)
     export_batch(project, sid)
-    assert sorted(p.name for p in out.glob("*.pptx")) == ["slides-19.pptx", "slides-21.pptx", "slides.pptx"]
+    assert sorted(p.name for p in out.glob("*.pptx")) == ["slides-19.pptx", "slides-21.pptx", "slides-64.pptx",
+                                                          "slides.pptx"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.index('id="provinsi-19"') < index.index("profile-bangka-tengah.html") < index.index(
         'id="provinsi-21"') < index.index("profile-batam.html")
