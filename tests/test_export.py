@@ -27,6 +27,7 @@ import helpers.atomic as atomic
 import helpers.export.build as export
 import helpers.export.render as render
 from helpers.export.model import load_batch
+from helpers.export.slides import slide_spec
 from helpers.project import Project
 from helpers.snapshot import build
 
@@ -86,8 +87,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     created_at = con.execute("SELECT created_at FROM snapshot").fetchone()[0]
     con.close()
     loaded = load_batch(project, sid)
+    from helpers.analysis.labels import source_title
+
+    titles = {lang: [source_title({"title": t}, lang) for t in sources] for lang in ("id", "en")}
     return SimpleNamespace(project=project, sid=sid, dir=directory, result=result, batch=loaded,
-                           sources=sources, created_at=created_at)
+                           sources=sources, titles=titles, created_at=created_at)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +169,7 @@ def test_pages_render_offline_in_chromium(batch, browser):
             for count, width in marks:
                 assert count > 0 and width > 300, (page_path.name, count, width)
             assert run.charts[0].title in page.inner_text("body")
-            assert page.locator("table.dataframe").count() >= 1
+            assert page.locator("table.ktpel-table").count() >= 1
         links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         targets = [Path(unquote(urlparse(u).path)) for u in links if u.startswith("file://")]
         assert len(targets) == len(links)  # every link is to a file of the batch
@@ -185,7 +189,7 @@ def test_index_names_runs_parameters_snapshot_and_sources(batch):
     assert f'<time datetime="{batch.created_at}">' in html
     assert 'href="slides.pptx"' in html and 'href="slides-en.pptx"' in html
     assert "broken.failed.ipynb" in html
-    for title in batch.sources:
+    for title in batch.titles[batch.batch.lang]:  # as published; a curator's remark in the page's language
         assert title.replace("&", "&amp;").replace('"', "&quot;") in html
     assert "Kota Batam" in html and "terbit ≥" in html  # regions; a date as honestly known
 
@@ -232,7 +236,7 @@ def test_slide_deck(batch, deck, lang):
     last = slides[-1]
     assert last.shapes.title.text_frame.text == ("Daftar sumber" if lang == "id" else "List of sources")
     closing = " ".join(s.text_frame.text for s in last.shapes if s.has_text_frame)
-    for title in batch.sources:
+    for title in batch.titles[lang]:
         assert title in closing
 
 
@@ -302,3 +306,201 @@ def test_screenshot_tool(batch, tmp_path):
     assert out.stat().st_size < screenshot_tool.MAX_BYTES
     image = Image.open(io.BytesIO(out.read_bytes()))
     assert image.width == 1200 and image.height > 600
+
+
+# --------------------------------------------------------------------------- the default batch, in both languages
+
+
+@pytest.fixture(scope="module")
+def default_batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """The runs of ``reports.yaml`` as a user gets them (``ktpel report``), plus an English twin of each
+    notebook, on a copy of the workspace."""
+    import yaml
+
+    root = tmp_path_factory.mktemp("default")
+    shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    config = yaml.safe_load((ROOT / "reports.yaml").read_text(encoding="utf-8"))
+    twins, seen = [], set()
+    for run in config["runs"]:
+        if run["notebook"] not in seen:
+            seen.add(run["notebook"])
+            twins.append({**run, "name": f"{run['name']}-en", "parameters": {**(run.get("parameters") or {}), "lang": "en"}})
+    config["runs"] += twins
+    (root / "reports.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    env = {**os.environ, "KTPEL_PROJECT": ""}
+    for args in (["build"], ["report", "--jobs", "2"]):
+        done = subprocess.run([str(BIN / "ktpel"), "--project", str(root), *args], capture_output=True, text=True,
+                              env=env, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    project = Project(root)
+    sid = sorted(p.name for p in project.reports_dir.iterdir() if p.is_dir())[0]
+    return SimpleNamespace(project=project, sid=sid, dir=project.reports_dir / sid, config=config,
+                           batch=load_batch(project, sid))
+
+
+def _vocabulary(project: Project, sid: str, lang: str) -> set[str]:
+    """Every word a ``lang`` page may show outside quotes and source titles: the catalogue of ``lang``, and
+    data (region names, metric labels of ``lang``, publishers, month and day names of ``lang``)."""
+    from helpers.i18n import catalogue, time_locale
+
+    words = set()
+    for template in catalogue(lang).values():
+        words |= _words(re.sub(r"\{[^}]*\}", " ", template))
+    con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
+    rows = con.execute(f"SELECT name FROM regions UNION ALL SELECT label_{lang} FROM metrics "
+                       "UNION ALL SELECT publisher FROM sources WHERE publisher IS NOT NULL").fetchall()
+    con.close()
+    for (value,) in rows:
+        words |= _words(str(value))
+    words |= TECHNICAL
+    locale = time_locale(lang)
+    for key in ("months", "shortMonths", "days"):
+        words |= _words(" ".join(locale[key]))  # type: ignore[arg-type]
+    return words
+
+
+#: Names of formats and time zones, the same in both languages.
+TECHNICAL = {"png", "svg", "pdf", "utc", "ktp"}
+
+
+def _title_words(project: Project, sid: str) -> set[str]:
+    """Words of the sources' titles: a chart's footer names a source without a publisher by its title."""
+    con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
+    titles = con.execute("SELECT title FROM sources").fetchall()
+    con.close()
+    return set().union(*(_words(str(t)) for (t,) in titles))
+
+
+def _words(text: str) -> set[str]:
+    """Words of two letters or more; letters glued to digits (ids such as ``c933696133ed``) are not words."""
+    return {w.casefold() for w in re.findall(r"(?<![\w])[^\W\d_]{2,}(?![\w])", text)}
+
+
+#: Visible text outside these is the page's own language: quotes and source titles stay as published.
+VERBATIM_JS = """() => {
+  const skip = el => el.closest('.verbatim, q, cite, code, style, script, title, svg title');
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || skip(el) || !node.textContent.trim()) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    out.push([node.textContent, !!el.closest('svg')]);
+  }
+  return out;
+}"""
+
+
+def foreign_words(texts: list[str], vocabulary: set[str]) -> list[str]:
+    """Words not in ``vocabulary``; a word cut short by a chart's label limit (``Provin…``) is not a word."""
+    return sorted({w for text in texts for w in _words(re.sub(r"[^\W\d_]+…", " ", text))} - vocabulary)
+
+
+def test_language_rule_catches_a_sentence_in_the_other_language(default_batch):
+    vocabulary = _vocabulary(default_batch.project, default_batch.sid, "id")
+    assert foreign_words(["The latest like-for-like figure"], vocabulary) != []
+    assert foreign_words(["Angka terakhir tiap wilayah: terendah Kota Batam, sekitar 98 % (Nov 2022)"], vocabulary) == []
+
+
+def test_every_page_speaks_its_language_only(default_batch, browser):
+    """Every visible text node of a page (its charts included) outside quotes and source titles is made of
+    words of its language's catalogue or of data; an English word in an Indonesian page fails, and the reverse."""
+    vocab = {lang: _vocabulary(default_batch.project, default_batch.sid, lang) for lang in ("id", "en")}
+    titles = _title_words(default_batch.project, default_batch.sid)
+    problems = {}
+    for run in default_batch.batch.runs:
+        page = screenshot_tool.offline_page(browser, [])
+        page.goto((default_batch.dir / f"{run.name}.html").as_uri(), wait_until="load")
+        texts = page.evaluate(VERBATIM_JS)
+        page.context.close()
+        other = (foreign_words([t for t, in_svg in texts if not in_svg], vocab[run.lang])
+                 + foreign_words([t for t, in_svg in texts if in_svg], vocab[run.lang] | titles))
+        if other:
+            problems[run.name] = other
+    assert problems == {}
+
+
+NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?%")
+
+
+def test_every_number_in_narrative_and_tables_links_to_a_listed_fact(default_batch, browser):
+    """Percentages and counts in the narrative and tables sit inside a link to ``#fact-…`` or ``#target-…``,
+    and every such link leads to an entry at the end of the page (quote, source, date, kind)."""
+    from helpers.i18n import catalogue
+
+    for run in default_batch.batch.runs:
+        page = screenshot_tool.offline_page(browser, [])
+        page.goto((default_batch.dir / f"{run.name}.html").as_uri(), wait_until="load")
+        unlinked = page.evaluate("""() => {
+          const out = [];
+          for (const root of document.querySelectorAll('.jp-RenderedMarkdown, table.ktpel-table td.num')) {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+              const el = walker.currentNode.parentElement;
+              if (!el.closest('a[href^="#fact-"], a[href^="#target-"], h1, .verbatim')) out.push(walker.currentNode.textContent);
+            }
+          }
+          return out;
+        }""")
+        fixed = set(catalogue(run.lang).values())  # the catalogue's own wording ("di atas 100 %") is not data
+        bad = [t for t in unlinked if NUMBER.search(t) and not re.fullmatch(r"\s*[\d.,]+\s*", t)
+               and not any(t.strip() in f for f in fixed)]
+        assert bad == [], (run.name, bad[:5])
+        anchors = page.eval_on_selector_all('a[href^="#fact-"], a[href^="#target-"]', "as => as.map(a => a.hash)")
+        for anchor in set(anchors):
+            entry = page.locator(f"li{anchor}")
+            assert entry.count() == 1, (run.name, anchor)
+            text = entry.inner_text()
+            assert ("Kutipan" in text or "Quote" in text or "dihitung" in text or "derived" in text), (run.name, text)
+        page.context.close()
+
+
+def test_no_two_labels_overlap_in_any_chart(default_batch, browser):
+    """Every exported chart SVG, rendered in Chromium: the boxes of its text elements do not intersect."""
+    overlaps = {}
+    svgs = sorted((default_batch.dir / "charts").glob("*.svg"))
+    assert len(svgs) >= len(default_batch.batch.charts)
+    for svg in svgs:
+        page = screenshot_tool.offline_page(browser, [])
+        page.goto(svg.as_uri(), wait_until="load")
+        found = page.evaluate("""() => {
+          const boxes = [...document.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+            const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; });
+          const out = [];
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, b] = [boxes[i], boxes[j]];
+            const w = Math.min(a[3], b[3]) - Math.max(a[1], b[1]), h = Math.min(a[4], b[4]) - Math.max(a[2], b[2]);
+            if (w > 0.5 && h > 0.5) out.push([a[0], b[0]]);
+          }
+          return out;
+        }""")
+        page.context.close()
+        if found:
+            overlaps[svg.name] = found[:6]
+    assert overlaps == {}
+
+
+def test_decks_follow_reports_yaml_with_unique_titles_and_no_text_twice(default_batch):
+    lang_of = {r["name"]: (r.get("parameters") or {}).get("lang", "id") for r in default_batch.config["runs"]}
+    order = [name if lang_of[name] == "id" else f"{name}.{lang_of[name]}" for name in lang_of]  # <name>.<lang>.ipynb
+    runs = {r.name: r for r in default_batch.batch.runs}
+    for deck, lang in (("slides.pptx", "id"), ("slides-en.pptx", "en")):
+        slides = list(Presentation(str(default_batch.dir / deck)).slides)[1:-1]
+        expected = [c for name in order if name in runs and runs[name].lang == lang for c in runs[name].charts]
+        titles = [s.shapes.title.text_frame.text for s in slides]
+        assert len(set(titles)) == len(titles) == len(expected)
+        notes = [s.notes_slide.notes_text_frame.text for s in slides]
+        assert [c.chart_id in n and c.report in n for c, n in zip(expected, notes)] == [True] * len(expected)
+        for slide, chart in zip(slides, expected):
+            assert any(s.shape_type == MSO_SHAPE_TYPE.PICTURE for s in slide.shapes)
+            drawn = _svg_texts(render.render_svg(slide_spec(chart)))
+            slide_text = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+            repeated = [x for x in slide_text if x and x in drawn]
+            assert repeated == [] and chart.title not in drawn, (chart.stem, repeated)
+
+
+def _svg_texts(svg: str) -> set[str]:
+    root = ET.fromstring(svg)
+    return {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}

@@ -1,55 +1,68 @@
-"""Words and formats of the two report languages: Indonesian (default) and English."""
+"""The one catalogue of user-facing text, per language: ``assets/text-id.toml`` (default) and
+``assets/text-en.toml``.  Every sentence, label, header and note a report shows comes from there
+through :func:`t`; numbers and dates are formatted with Babel's ``id`` / ``en`` locale data.
+
+Keys are ``section.name`` (``narrative.series_rise``); values are :meth:`str.format` templates.
+``tests/test_i18n.py`` fails when a key or a placeholder is missing from either language."""
 
 from __future__ import annotations
 
+import string
+import tomllib
 from datetime import date
+from functools import cache
+from importlib.resources import files
 from typing import Literal
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
 
 Lang = Literal["id", "en"]
 LANGS: tuple[str, ...] = ("id", "en")
+NBSP = "\u00a0"
 
-LEVELS = {"id": {"nasional": "nasional", "provinsi": "provinsi", "kabupaten": "kabupaten", "kota": "kota"},
-          "en": {"nasional": "national", "provinsi": "province", "kabupaten": "regency", "kota": "city"}}
 
-WORDS: dict[str, dict[str, str]] = {
-    "source": {"id": "Sumber", "en": "Source"},
-    "sources": {"id": "Sumber", "en": "Sources"},
-    "undated": {"id": "tanpa tanggal", "en": "undated"},
-    "stated": {"id": "dinyatakan", "en": "stated"},
-    "derived": {"id": "dihitung dari angka sumber", "en": "derived from the source's counts"},
-    "target": {"id": "target nasional", "en": "national target"},
-    "province": {"id": "provinsi", "en": "province"},
-    "highest": {"id": "tertinggi", "en": "highest"},
-    "lowest": {"id": "terendah", "en": "lowest"},
-    "region": {"id": "Wilayah", "en": "Region"},
-    "value": {"id": "Nilai", "en": "Value"},
-    "date": {"id": "Tanggal data", "en": "As of"},
-    "quote": {"id": "Kutipan", "en": "Quote"},
-    "metric": {"id": "Indikator", "en": "Indicator"},
-    "kind": {"id": "Jenis", "en": "Kind"},
-    "approx": {"id": "sekitar", "en": "about"},
-    "more_than": {"id": "lebih dari", "en": "more than"},
-    "less_than": {"id": "kurang dari", "en": "less than"},
-    "published": {"id": "terbit", "en": "published"},
-    "not_before": {"id": "tidak sebelum", "en": "not before"},
-    "before_end_of": {"id": "sebelum akhir", "en": "before the end of"},
-    "estimate": {"id": "perkiraan", "en": "estimate"},
-}
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """Every text of ``lang`` as a flat ``{"section.name": template}``."""
+    if lang not in LANGS:
+        raise KeyError(f"language {lang!r} is not one of {', '.join(LANGS)}")
+    raw = tomllib.loads((files("helpers") / "assets" / f"text-{lang}.toml").read_text(encoding="utf-8"))
+    return {f"{section}.{key}": str(value) for section, entries in raw.items() for key, value in entries.items()}
 
-UNITS = {"id": {"persons": "jiwa", "percent": "persen", "cards": "keping", "requests": "permohonan",
-                "districts": "kecamatan", "machines": "unit mesin", "regions": "kabupaten/kota", "categories": "kategori"},
-         "en": {"persons": "persons", "percent": "percent", "cards": "cards", "requests": "requests",
-                "districts": "districts", "machines": "machines", "regions": "regencies/cities",
-                "categories": "categories"}}
 
-MONTHS = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-                 "November", "Desember"],
-          "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                 "November", "December"]}
-SHORT_MONTHS = {"id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
-                "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
-DAYS = {"id": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
-        "en": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]}
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The text ``key`` in ``lang``, its placeholders filled from ``fields``."""
+    return catalogue(lang)[key].format(**fields)
+
+
+def has(key: str, lang: str) -> bool:
+    return key in catalogue(lang)
+
+
+def word(key: str, lang: str) -> str:
+    return t(f"word.{key}", lang)
+
+
+def unit(name: str, lang: str) -> str:
+    return catalogue(lang).get(f"unit.{name}", name)
+
+
+def level(name: str, lang: str) -> str:
+    return catalogue(lang).get(f"level.{name}", name)
+
+
+def join(items: list[str], lang: str) -> str:
+    """``a, b dan c`` / ``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word('and', lang)} " + items[-1]
+
 
 #: d3 number and time locales, written into every chart spec (``config.locale``) so
 #: that every renderer, in JupyterLab or offline with vl-convert, formats the same way.
@@ -57,29 +70,44 @@ NUMBER_LOCALE = {"id": {"decimal": ",", "thousands": ".", "grouping": [3], "curr
                  "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}}
 
 
-def time_locale(lang: Lang) -> dict[str, object]:
+def _months(lang: str, width: str) -> list[str]:
+    from babel import Locale
+
+    names = Locale.parse(lang).months["format"][width]
+    return [str(names[i]) for i in range(1, 13)]
+
+
+def _days(lang: str) -> list[str]:
+    from babel import Locale
+
+    names = Locale.parse(lang).days["format"]["wide"]
+    return [str(names[i]) for i in (6, 0, 1, 2, 3, 4, 5)]  # Babel counts from Monday; d3 from Sunday
+
+
+def time_locale(lang: str) -> dict[str, object]:
+    days = _days(lang)
     return {"dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
-            "days": DAYS[lang], "shortDays": [d[:3] for d in DAYS[lang]], "months": MONTHS[lang],
-            "shortMonths": SHORT_MONTHS[lang]}
+            "days": days, "shortDays": [d[:3] for d in days], "months": _months(lang, "wide"),
+            "shortMonths": [m.rstrip(".") for m in _months(lang, "abbreviated")]}
 
 
-def word(key: str, lang: Lang) -> str:
-    return WORDS[key][lang]
-
-
-def unit(name: str, lang: Lang) -> str:
-    return UNITS[lang].get(name, name)
-
-
-def level(name: str, lang: Lang) -> str:
-    return LEVELS[lang].get(name, name)
-
-
-def format_date(value: date | None, precision: str, lang: Lang) -> str:
+def format_date(value: date | None, precision: str, lang: str) -> str:
     """``2024-06-13`` at day precision -> ``13 Jun 2024``; month -> ``Jun 2024``; unknown -> ``tanpa tanggal``."""
     if value is None or precision == "unknown":
         return word("undated", lang)
     if precision == "year":
         return str(value.year)
-    month = SHORT_MONTHS[lang][value.month - 1]
-    return f"{month} {value.year}" if precision == "month" else f"{value.day} {month} {value.year}"
+    pattern = "MMM y" if precision == "month" else "d MMM y"
+    return _babel_date(value, pattern, locale=lang).replace(".", "")
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """``1294548`` -> ``1.294.548`` (id) / ``1,294,548`` (en), with exactly ``decimals`` decimals."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(round(float(value), decimals), pattern, locale=lang)
+
+
+def format_percent(value: float, lang: str, decimals: int = 2) -> str:
+    """``99.54`` -> ``99,54 %`` (id) / ``99.54%`` (en); the space is a no-break space, so it never wraps."""
+    number = format_number(value, lang, decimals)
+    return f"{number}{NBSP}%" if lang == "id" else f"{number}%"

@@ -19,13 +19,17 @@ import altair as alt
 import pandas as pd
 
 from helpers.analysis.labels import footer
-from helpers.i18n import NUMBER_LOCALE, Lang, time_locale, unit, word
+from helpers.analysis.placement import label_positions
+from helpers.i18n import NUMBER_LOCALE, Lang, t, time_locale, unit, word
 
 FONT = "DejaVu Sans"
 PALETTE = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b22", "#6b6b6b"]
-ROLE_COLORS = {"province": "#1b6ca8", "highest": "#3a9d5d", "lowest": "#c23b22"}
+#: Okabe-Ito colours, told apart with every common colour-vision deficiency; shapes differ too.
+ROLE_COLORS = {"province": "#333333", "highest": "#0072B2", "lowest": "#E69F00"}
+ROLE_SHAPES = {"province": "square", "highest": "triangle-up", "lowest": "triangle-down"}
+AGREE_COLORS = ["#0072B2", "#E69F00"]
 WIDTH = 560
-TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="Kutipan / Quote")
+TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="“…”")
 
 
 def config(lang: Lang) -> dict[str, Any]:
@@ -71,8 +75,9 @@ def _target_value(targets: pd.DataFrame) -> float | None:
 
 def region_comparison(latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
                       subtitle: str) -> alt.VConcatChart:
-    """Horizontal bars of the stated coverage per region (label: region (level) · date),
-    a tick for the figure derived from the same source's counts, the target as a rule."""
+    """Horizontal bars of the stated coverage per region (label: region (level) · date), the value inside
+    the bar's end, a tick for the figure derived from the same source's counts (labelled above it), and the
+    national target only on the bars of its year (labelled with its year)."""
     df = latest.assign(row=[f"{r} · {d}" for r, d in zip(latest["region_label"], latest["as_of_label"])])
     top = max([100.0, *df["value"], *df["derived_value"].dropna()]) + 8
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=340))
@@ -80,104 +85,145 @@ def region_comparison(latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, t
            alt.Tooltip("derived_label:N", title=word("derived", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
            alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
     bars = alt.Chart(df).mark_bar(height=22, color=PALETTE[0]).encode(
-        x=_x_percent(f"{word('stated', lang)} (%)", top), y=y, tooltip=tip)
-    labels = alt.Chart(df).mark_text(align="left", dx=4, fontSize=11).encode(
+        x=_x_percent(t("axis.percent", lang), top), y=y, tooltip=tip)
+    labels = alt.Chart(df).mark_text(align="right", dx=-5, fontSize=11, color="white", fontWeight="bold").encode(
         x="value:Q", y=y, text="value_label:N")
-    derived = alt.Chart(df.dropna(subset=["derived_value"])).mark_tick(color=PALETTE[1], thickness=3, size=30).encode(
+    with_derived = df.dropna(subset=["derived_value"]).assign(
+        derived_text=lambda d: [t("chart.derived_label", lang, value=v) for v in d["derived_label"]])
+    derived = alt.Chart(with_derived).mark_tick(color=PALETTE[1], thickness=3, size=30).encode(
         x="derived_value:Q", y=y, tooltip=tip)
-    derived_text = alt.Chart(df.dropna(subset=["derived_value"])).mark_text(
-        align="left", dx=5, dy=-16, fontSize=10, color=PALETTE[1]).encode(
-        x="derived_value:Q", y=y, text=alt.Text("derived_text:N"))
-    df_derived = df.dropna(subset=["derived_value"]).assign(
-        derived_text=lambda d: [f"{word('derived', lang)}: {v}" for v in d["derived_label"]])
-    derived_text = derived_text.properties(data=df_derived)
+    derived_text = alt.Chart(with_derived).mark_text(align="left", dx=5, dy=-17, fontSize=10, color="#8a4b12").encode(
+        x="derived_value:Q", y=y, text="derived_text:N")
     layers: list[alt.Chart] = [bars, labels, derived, derived_text]
-    target = _target_value(targets)
-    if target is not None:
-        rule = pd.DataFrame({"value": [target], "label": [f"{word('target', lang)} {target:g} %"]})
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 3], color="#333").encode(x="value:Q"))
-        layers.append(alt.Chart(rule).mark_text(align="right", dx=-4, dy=-4, fontSize=10, baseline="bottom").encode(
-            x="value:Q", y=alt.value(0), text="label:N"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(44))
+    with_target = df.dropna(subset=["target"]) if "target" in df else df.iloc[0:0]
+    if not with_target.empty:
+        layers.append(alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=30).encode(x="target:Q", y=y))
+        layers.append(alt.Chart(with_target).mark_text(align="left", dx=6, fontSize=10, color="#333").encode(
+            x="target:Q", y=y, text="target_label:N"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(52))
     return finish(chart, "region-comparison", title, subtitle, latest, lang, targets)
 
 
+def _percent_domain(values: list[float]) -> tuple[float, float]:
+    """The y domain of a percentage chart: from 0 when the values come near it, else cut just below them."""
+    lo, hi = min(values), max(values)
+    bottom = 0.0 if lo < 30 else float(int(lo // 5 * 5) - 5)
+    return bottom, float(int(hi // 5 * 5) + 10)
+
+
+def _label_priority(df: pd.DataFrame) -> list[int]:
+    """Positions of ``df`` in labelling order: each region's last, then first, lowest, highest, the rest."""
+    order: list[int] = []
+    positions = df.reset_index(drop=True)
+    for pick in ("last", "first", "min", "max"):
+        for _, g in positions.groupby("region_name", sort=False):
+            i = {"last": g.index[-1], "first": g.index[0], "min": g["value"].idxmin(), "max": g["value"].idxmax()}[pick]
+            if i not in order:
+                order.append(int(i))
+    return order + [i for i in range(len(positions)) if i not in order]
+
+
 def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Lines through the dated figures per region; an undated figure as a hollow
-    point at the latest date its source allows, labelled as undated."""
+    """Lines through the dated figures per region; an undated figure as a hollow point at the latest date
+    its source allows, labelled as undated; a target drawn over its own year only.  Value labels are placed
+    where they fit (:mod:`helpers.analysis.placement`); the axis says when it does not start at 0."""
+    height = 300
     color = alt.Color("region_label:N", title=word("region", lang))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
            alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
            TOOLTIP_QUOTE]
-    x = alt.X("plot_date:T", title=word("date", lang), axis=alt.Axis(format="%Y", tickCount="year"))
-    y = alt.Y("value:Q", title="%", scale=alt.Scale(zero=False, padding=10))
-    dated = df[~df["undated"]]
+    dates = pd.to_datetime(df["plot_date"])
+    x_domain = (dates.min() - pd.Timedelta(days=150), dates.max() + pd.Timedelta(days=150))
+    y_domain = _percent_domain([*df["value"], *targets["value"]] if not targets.empty else list(df["value"]))
+    y_title = t("axis.percent", lang) + ("" if y_domain[0] == 0 else f" · {t('chart.axis_cut', lang)}")
+    x = alt.X("plot_date:T", title=t("axis.date", lang), scale=alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False),
+              axis=alt.Axis(format="%Y", tickCount="year"))
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=list(y_domain), nice=False, zero=False))
+    dated = df[~df["undated"]].sort_values("plot_date").drop_duplicates(["region_name", "plot_date", "value"])
     undated = df[df["undated"]]
+    labelled = pd.concat([dated, undated.assign(
+        value_label=[t("chart.undated_label", lang, value=v, date=a) for v, a in zip(undated["value_label"], undated["as_of_label"])])],
+        ignore_index=True)
+    labelled = label_positions(labelled, "plot_date", "value", "value_label",
+                               (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, WIDTH, height, 10,
+                               _label_priority(labelled), time_x=True)
+    shown = labelled[labelled["label_shown"]]
     layers = [alt.Chart(dated).mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
                   x=x, y=y, color=color, tooltip=tip),
-              alt.Chart(dated).mark_text(dy=-12, fontSize=10).encode(x=x, y=y, text="value_label:N", color=color)]
+              alt.Chart(shown).mark_text(fontSize=10, baseline="middle").encode(
+                  x=alt.X("label_x:T", scale=alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)),
+                  y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(y_domain), nice=False, zero=False)),
+                  text="value_label:N", color=color)]
     if not undated.empty:
-        layers += [alt.Chart(undated).mark_point(size=110, filled=False, strokeWidth=2, shape="diamond").encode(
-                       x=x, y=y, color=color, tooltip=tip),
-                   alt.Chart(undated.assign(txt=[f"{v} · {a}" for v, a in zip(undated["value_label"], undated["as_of_label"])])
-                             ).mark_text(dy=16, fontSize=10, fontStyle="italic").encode(x=x, y=y, text="txt:N", color=color)]
-    target = _target_value(targets)
-    if target is not None:
-        layers.append(alt.Chart(pd.DataFrame({"value": [target]})).mark_rule(strokeDash=[5, 3], color="#333").encode(y="value:Q"))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=300)
+        layers.insert(1, alt.Chart(undated).mark_point(size=110, filled=False, strokeWidth=2, shape="diamond").encode(
+            x=x, y=y, color=color, tooltip=tip))
+    for tr in targets.itertuples():
+        span = pd.DataFrame({"start": [pd.Timestamp(int(tr.year), 1, 1)], "end": [pd.Timestamp(int(tr.year), 12, 31)],
+                             "value": [float(tr.value)]})
+        layers.append(alt.Chart(span).mark_rule(strokeDash=[5, 3], color="#333", strokeWidth=2).encode(
+            x=alt.X("start:T"), x2="end:T", y="value:Q"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=height)
     return finish(chart, "coverage-over-time", title, subtitle, df, lang, targets)
 
 
 def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
                       subtitle: str) -> alt.VConcatChart:
-    """Per metric: the province figure, the highest and the lowest kabupaten/kota, and the target."""
+    """Per metric: the province figure, the highest and the lowest kabupaten/kota (colour and shape), and
+    the target of that year as a labelled tick."""
     y = alt.Y("metric_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
-    x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, 105]))
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, 105]))
     roles = [r for r in ("province", "highest", "lowest") if r in set(df["role"])]
-    color = alt.Color("role_label:N", title=None, sort=[word(r, lang) for r in roles],
-                      scale=alt.Scale(domain=[word(r, lang) for r in roles], range=[ROLE_COLORS[r] for r in roles]))
+    legend = [word(r, lang) for r in roles]
+    color = alt.Color("role_label:N", title=None, sort=legend,
+                      scale=alt.Scale(domain=legend, range=[ROLE_COLORS[r] for r in roles]))
+    shape = alt.Shape("role_label:N", title=None, sort=legend,
+                      scale=alt.Scale(domain=legend, range=[ROLE_SHAPES[r] for r in roles]))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
            alt.Tooltip("as_of_label:N", title=word("date", lang)), TOOLTIP_QUOTE]
-    points = alt.Chart(df).mark_point(size=140, filled=True, opacity=0.9).encode(x=x, y=y, color=color, tooltip=tip)
-    names = [alt.Chart(df[df["role"] == role]).mark_text(dy=dy, fontSize=9).encode(
+    shown = df[df["role"] != "other"]
+    points = alt.Chart(shown).mark_point(size=140, filled=True, opacity=0.9).encode(
+        x=x, y=y, color=color, shape=shape, tooltip=tip)
+    names = [alt.Chart(shown[shown["role"] == role]).mark_text(dy=dy, fontSize=9).encode(
         x=x, y=y, text="region_name:N", color=color) for role, dy in (("highest", -13), ("lowest", 15))]
     layers: list[alt.Chart] = [points, *names]
-    if not targets.empty:
-        tdf = targets[["metric_label", "value"]]
-        layers.append(alt.Chart(tdf).mark_tick(color="#333", thickness=2, size=34).encode(x=x, y=y))
-    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(56))
+    with_target = shown[shown["role"] == "province"].dropna(subset=["target"]) if "target" in shown else shown.iloc[0:0]
+    if not with_target.empty:
+        layers.append(alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=34).encode(x="target:Q", y=y))
+        layers.append(alt.Chart(with_target).mark_text(dy=-25, fontSize=9, color="#333").encode(
+            x="target:Q", y=y, text="target_label:N"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(60))
     return finish(chart, "kabupaten-kota-extremes", title, subtitle, df, lang, targets)
 
 
 def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """Bars of IKD / KIA figures (stated and derived, by date) against their targets."""
+    """Bars of IKD / KIA figures (stated and derived, by date) against the target of each figure's year;
+    a figure two sources state alike is drawn once."""
     df = df.assign(row=[f"{m} · {r} · {a}" for m, r, a in zip(df["metric_label"], df["region_name"], df["as_of_label"])])
-    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=380))
-    x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]))
-    color = alt.Color("kind_label:N", title=word("kind", lang))
+    df = df.drop_duplicates(["row", "value", "kind"])
+    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=480))
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]))
+    color = alt.Color("kind_label:N", title=word("kind", lang), scale=alt.Scale(range=AGREE_COLORS))
     tip = [alt.Tooltip("value_label:N", title=word("value", lang)), alt.Tooltip("kind_label:N", title=word("kind", lang)),
            alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
     bars = alt.Chart(df).mark_bar(height=20).encode(x=x, y=y, color=color, tooltip=tip)
     text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=11).encode(x=x, y=y, text="value_label:N")
-    target = alt.Chart(df.dropna(subset=["target"])).mark_tick(color="#333", thickness=2, size=30).encode(
-        x="target:Q", y=y)
-    target_text = alt.Chart(df.dropna(subset=["target"]).assign(
-        t=lambda d: [f"{word('target', lang)} {v:g} %" for v in d["target"]])).mark_text(
-        align="left", dx=5, dy=-13, fontSize=9, color="#333").encode(x="target:Q", y=y, text="t:N")
+    with_target = df.dropna(subset=["target"])
+    target = alt.Chart(with_target).mark_tick(color="#333", thickness=2, size=30).encode(x="target:Q", y=y)
+    target_text = alt.Chart(with_target).mark_text(align="left", dx=5, dy=-13, fontSize=9, color="#333").encode(
+        x="target:Q", y=y, text="target_label:N")
     chart = alt.layer(bars, text, target, target_text).properties(width=WIDTH, height=alt.Step(40))
     return finish(chart, "ikd-kia-progress", title, subtitle, df, lang, targets)
 
 
 def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
-    """The gap (stated − derived) of each stated figure that can be checked, with the tolerance band."""
-    df = df.assign(row=[f"{r} · {m}" for r, m in zip(df["region_name"], df["metric_label"])],
-                   status=[("✔ " if a else "✘ ") + (f"{d:+.2f}".replace(".", ",") if lang == "id" else f"{d:+.2f}")
-                           for a, d in zip(df["agrees"], df["difference"])])
-    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=380))
-    color = alt.Color("agrees:N", title=None, scale=alt.Scale(domain=[True, False], range=["#3a9d5d", "#c23b22"]),
-                      legend=None)
+    """The gap (stated − derived, in percentage points) of each exactly checkable stated figure."""
+    df = df.assign(row=[f"{r} · {m} · {a} · {s}" for r, m, a, s in
+                        zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])],
+                   status=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
+    y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
+    color = alt.Color("agrees:N", title=None, scale=alt.Scale(domain=[True, False], range=AGREE_COLORS), legend=None)
     bars = alt.Chart(df).mark_bar(height=16).encode(
-        x=alt.X("difference:Q", title=f"{word('stated', lang)} − {word('derived', lang)}"), y=y, color=color,
+        x=alt.X("difference:Q", title=t("axis.difference_points", lang)), y=y, color=color,
         tooltip=["stated_value:Q", "derived_value:Q", "difference:Q", "formula:N", TOOLTIP_QUOTE])
     text = alt.Chart(df).mark_text(align="left", dx=6, fontSize=11).encode(x=alt.value(WIDTH), y=y, text="status:N")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
@@ -196,26 +242,29 @@ def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VCon
     pct = df[df["unit"] == "percent"]
     if not pct.empty:
         y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
-        x = alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
+        x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
         color = alt.Color("as_of_label:N", title=word("date", lang), sort=None)
         shape = alt.Shape("kind_label:N", title=word("kind", lang))
         points = alt.Chart(pct).mark_point(size=120, filled=True).encode(x=x, y=y, color=color, shape=shape, tooltip=tip)
-        texts = [alt.Chart(pct[pct["kind"] == kind]).mark_text(dy=dy, fontSize=10).encode(x=x, y=y, text="value_label:N")
-                 for kind, dy in (("stated", -13), ("derived", 15))]
+        latest = (pct[pct["as_of"].notna()].assign(stated=pct["kind"] == "stated").sort_values(["as_of", "stated"])
+                  .groupby("metric_label").tail(1))
+        texts = [alt.Chart(latest).mark_text(dy=-14, fontSize=10).encode(x=x, y=y, text="value_label:N")]
         parts.append(alt.layer(points, *texts).properties(width=WIDTH, height=alt.Step(52)))
     counts = df[df["unit"] != "percent"]
     if not counts.empty:
+        counts = counts.drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
         counts = counts.assign(
             row=[f"{m} · {a}" + ("" if k == "stated" else f" ({word('derived', lang)})")
                  for m, a, k in zip(counts["metric_label"], counts["as_of_label"], counts["kind"])],
             unit_label=[unit(u, lang) for u in counts["unit"]])  # type: ignore[arg-type]
         base = alt.Chart().encode(
-            x=alt.X("value:Q", title=None, axis=None),
-            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=380), sort=None))
+            x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True)),
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=520), sort=None))
         bars = base.mark_bar(height=16, color=PALETTE[0]).encode(tooltip=tip)
         labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text="value_label:N")
         parts.append(alt.layer(bars, labels, data=counts).properties(width=WIDTH - 200, height=alt.Step(24))
-                     .facet(row=alt.Row("unit_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+                     .facet(row=alt.Row("unit_label:N", title=None, header=alt.Header(
+                         labelAngle=0, labelAlign="left", labelFontWeight="bold", labelOrient="top")))
                      .resolve_scale(x="independent", y="independent"))
     chart = parts[0] if len(parts) == 1 else alt.vconcat(*parts, spacing=24)
     return finish(chart, "region-profile", title, subtitle, df, lang)
@@ -225,15 +274,16 @@ def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang:
            subtitle: str) -> alt.VConcatChart:
     """The kabupaten/kota of each month as a band (10th to 90th percentile) around the median, with the
     lowest and highest as thin ticks; only the aggregated rows are in the spec, however large the snapshot."""
-    x = alt.X("period:T", title=word("date", lang), axis=alt.Axis(format="%b %Y"))
-    y = alt.Y("median:Q", title="%", scale=alt.Scale(zero=False, padding=10))
+    x = alt.X("period:T", title=t("axis.date", lang), axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("median:Q", title=t("axis.percent", lang) + f" · {t('chart.axis_cut', lang)}",
+              scale=alt.Scale(zero=False, padding=10))
     tip = [alt.Tooltip("period_label:N", title=word("date", lang)), alt.Tooltip("n:Q", title="n"),
            alt.Tooltip("median_label:N", title="median"), alt.Tooltip("p10_label:N", title="p10"),
            alt.Tooltip("p90_label:N", title="p90"), alt.Tooltip("lo_label:N", title="min"),
            alt.Tooltip("hi_label:N", title="max")]
     data = df.drop(columns=["source_ids", "files"]).assign(period=lambda d: pd.to_datetime(d["period"]))
     base = alt.Chart(data)
-    layers = [base.mark_area(opacity=0.25, color=PALETTE[0]).encode(x=x, y=alt.Y("p10:Q", title="%"), y2="p90:Q"),
+    layers = [base.mark_area(opacity=0.25, color=PALETTE[0]).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q"),
               base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
               base.mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
               base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True), color=PALETTE[0]).encode(

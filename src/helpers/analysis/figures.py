@@ -1,148 +1,266 @@
-"""The figures each notebook shows: snapshot queries shaped and labelled for a
-chart and a table (region with its level, as-of date, source, quote), in the
-report's language.  Aggregation happens in DuckDB; only what is drawn comes back."""
+"""The figures each notebook shows: snapshot queries shaped and labelled for a chart and a table
+(region with its level, as-of date, source, quote, the fact each number comes from), in the report's
+language.  Aggregation happens in DuckDB; only what is drawn comes back."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
 
 import pandas as pd
 
 from helpers.analysis import queries
-from helpers.analysis.labels import as_date, source_date, source_name
+from helpers.analysis.labels import (
+    FACT_ANCHOR,
+    INFERRED_MARK,
+    TARGET_ANCHOR,
+    date_inferred,
+    date_text,
+    fact_link,
+    source_date,
+    source_name,
+    source_title,
+    value_text,
+)
+from helpers.analysis.narrative import MIN_VALUES
 from helpers.analysis.params import Report
-from helpers.i18n import format_date, level, word
-from helpers.raw.numbers import format_number, format_percent
+from helpers.i18n import format_date, format_number, format_percent, level, t, word
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
-#: The Kaltim kabupaten/kota comparison: metric -> the national target metric that applies.
 EXTREME_METRICS = ["ktp_recording_pct", "first_time_voter_recording_pct", "kia_ownership_pct", "ikd_activation_pct"]
-
-
-def value_text(value: float, unit: str, decimals: int, qualifier: str, lang: str) -> str:
-    """``99,54 %``, ``sekitar 98 %``, ``lebih dari 75 %``, ``926.654``."""
-    number = (format_percent(value, lang, decimals) if unit == "percent"  # type: ignore[arg-type]
-              else format_number(value, lang, decimals))  # type: ignore[arg-type]
-    return number if qualifier == "exact" else f"{word(qualifier, lang)} {number}"  # type: ignore[arg-type]
+LABEL_COLUMNS = ("region_label", "as_of_label", "value_label", "source_label", "metric_label", "level_label")
 
 
 def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
-    """Add display columns: region with its level, as-of date, value text, source and its date."""
+    """Add display columns: region with its level, as-of date (inferred dates say so), value with its
+    qualifier, source and its date, metric label."""
     lang = report.lang
     out = df.copy()
     if out.empty:
-        for col in ("region_label", "as_of_label", "value_label", "source_label", "metric_label", "level_label"):
+        for col in LABEL_COLUMNS:
             out[col] = pd.Series(dtype=str)
         return out
-    out["level_label"] = [level(v, lang) for v in out["region_level"]]  # type: ignore[arg-type]
+    notes = out["note"] if "note" in out else [None] * len(out)
+    out["level_label"] = [level(v, lang) for v in out["region_level"]]
     out["region_label"] = [f"{n} ({lv})" for n, lv in zip(out["region_name"], out["level_label"])]
-    out["as_of_label"] = [format_date(as_date(a), p, lang) for a, p in zip(out["as_of"], out["as_of_precision"])]  # type: ignore[arg-type]
+    out["as_of_label"] = [date_text(a, p, lang, date_inferred(n))
+                          for a, p, n in zip(out["as_of"], out["as_of_precision"], notes)]
     out["value_label"] = [value_text(v, u, int(d), q, lang) for v, u, d, q in
                           zip(out["value"], out["unit"], out["decimals"], out["qualifier"])]
-    out["source_label"] = [f"{source_name(r)}, {source_date(r, lang)}" for _, r in out.iterrows()]
+    out["source_label"] = [f"{source_name(r, lang)}, {source_date(r, lang)}" for _, r in out.iterrows()]
     out["metric_label"] = out["metric_label_id"] if lang == "id" else out["metric_label_en"]
     return out
 
 
-def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The latest like-for-like recording coverage per region (stated, with the
-    figure derived from the same source's counts), the totals that include
-    pre-recording (a different measure, kept apart) and the recording target."""
-    latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
-    report.check_figures(latest, [RECORDING])
-    latest["derived_label"] = [None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]]  # type: ignore[arg-type]
-    totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
-    return latest, totals, targets_for(report, [RECORDING])
+def with_inferred_dates(report: Report, df: pd.DataFrame) -> pd.DataFrame:
+    """A derived figure whose inputs have an inferred date has an inferred date too (its ``note`` says so)."""
+    if df.empty or "fact_id" not in df:
+        return df
+    inferred = {r[0] for r in report.con.execute("""
+        SELECT DISTINCT d.fact_id FROM facts d, unnest(d.input_fact_ids) AS u(input_id) JOIN facts i ON i.fact_id = u.input_id
+        WHERE d.kind = 'derived' AND regexp_matches(lower(coalesce(i.note, '')), 'date inferred')""").fetchall()}
+    notes = [INFERRED_MARK if f in inferred else n for f, n in zip(df["fact_id"], df["note"])]
+    return df.assign(note=notes)
+
+
+def missing_regions(report: Report, df: pd.DataFrame) -> list[str]:
+    """Names of the report's regions that have no row in ``df``."""
+    have = set(df["region_code"]) if "region_code" in df else set()
+    return [report.region_names[c] for c in report.regions if c not in have]
+
+
+def metric_label(report: Report, metric: str) -> str:
+    row = report.con.execute(f"SELECT label_{report.lang} FROM metrics WHERE metric = ?", [metric]).fetchone()
+    return str(row[0]) if row else metric
+
+
+def inputs_label(report: Report, fact_ids: Any, formula: Any) -> str:
+    """What a derived figure is computed from, in words, each input linked to its fact:
+    ``Penduduk sudah rekam KTP-el 926.654 ÷ Wajib KTP 905.737``."""
+    ids = [str(i) for i in (fact_ids if fact_ids is not None and not isinstance(fact_ids, float) else [])]
+    if not ids:
+        return ""
+    rows = report.con.execute(f"""SELECT fact_id, value, unit, decimals, qualifier, label_{report.lang}
+        FROM facts JOIN metrics USING (metric, unit) WHERE list_contains(?, fact_id)""", [ids]).fetchall()
+    by_id = {r[0]: r for r in rows}
+    parts = [f"{by_id[i][5]} {fact_link(value_text(by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], report.lang), i)}"
+             for i in ids if i in by_id]
+    formula = str(formula or "")
+    if len(parts) == 1 and "target" in formula:
+        parts.append(word("target", report.lang))
+    return (" + " if "+" in formula else " ÷ ").join(parts)
+
+
+# --------------------------------------------------------------------------- targets
 
 
 def targets_for(report: Report, metrics: list[str]) -> pd.DataFrame:
-    """The most recent national target of each metric that has one, with its source and label."""
-    t = queries.targets(report.con, metrics)
-    t = t.sort_values(["year", "year_is_estimate"], ascending=[False, True]).drop_duplicates("metric")
+    """Every national target of ``metrics``, each with its year (``year_is_estimate``), source and labels."""
+    t_ = queries.targets(report.con, metrics)
     labels = dict(report.con.execute(f"SELECT metric, label_{report.lang} FROM metrics").fetchall())
-    return t.assign(metric_label=[labels[m] for m in t["metric"]])
+    t_ = t_.assign(metric_label=[labels[m] for m in t_["metric"]])
+    return t_.sort_values(["metric", "year", "year_is_estimate"]).drop_duplicates(["metric", "year"])
+
+
+def attach_targets(df: pd.DataFrame, targets: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Columns ``target``, ``target_year``, ``target_estimate``: the target of the row's metric for the
+    year of its date, if there is one (a target applies to its year only)."""
+    by = {(r.metric, int(r.year)): r for r in targets.itertuples()}
+    found = [by.get((m, pd.Timestamp(a).year)) if pd.notna(a) else None for m, a in zip(df["metric"], df["as_of"])]
+    out = df.assign(target=[None if f is None else float(f.value) for f in found],
+                    target_year=[None if f is None else int(f.year) for f in found],
+                    target_estimate=[None if f is None else bool(f.year_is_estimate) for f in found])
+    return out.assign(target_label=[_target_text(r, lang) for _, r in out.iterrows()])
+
+
+def used_targets(df: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets that apply to at least one row of ``df`` (for the footer and the chart)."""
+    if df.empty or "target_year" not in df:
+        return targets.iloc[0:0]
+    used = {(m, int(y)) for m, y in zip(df["metric"], df["target_year"]) if pd.notna(y)}
+    return targets[[(m, int(y)) in used for m, y in zip(targets["metric"], targets["year"])]]
+
+
+# --------------------------------------------------------------------------- per notebook
+
+
+def _derived_columns(report: Report, latest: pd.DataFrame) -> pd.DataFrame:
+    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier FROM facts WHERE kind = 'derived'
+             AND source_id = ? AND region_code = ? AND metric = ?""", [r.source_id, r.region_code, r.metric]).fetchone()
+            for r in latest.itertuples()]
+    return latest.assign(
+        derived_fact_id=[r[0] if r else None for r in rows],
+        derived_inputs=[inputs_label(report, r[1], r[2]) if r else "" for r in rows],
+        derived_qualifier=[r[3] if r else None for r in rows],
+        derived_label=[None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]])
+
+
+def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The latest recording coverage per region (stated, with the figure derived from the same
+    source's counts), the totals that include pre-recording (another measure, kept apart) and the
+    targets of the years shown, each row carrying the target of its own year."""
+    targets = targets_for(report, [RECORDING])
+    latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
+    report.check_figures(latest, [RECORDING])
+    latest = attach_targets(_derived_columns(report, latest), targets, report.lang)
+    totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
+    return latest, totals, used_targets(latest, targets)
 
 
 def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every stated figure of ``metric`` per region over time.  An undated figure is
-    placed at the latest date its source can have (``plot_date``) and flagged
-    ``undated`` so the chart marks it as such, never as a real date."""
+    """Every stated figure of ``metric`` per region over time.  An undated figure is placed at the
+    latest date its source can have (``plot_date``) and flagged ``undated``, never as a real date."""
     df = label(queries.time_series(report.con, metric, report.regions, report.until), report)
     bound = pd.to_datetime(df["source_published_not_after"])
     df["undated"] = df["as_of"].isna()
     df["plot_date"] = pd.to_datetime(df["as_of"]).fillna(bound)
     df.loc[df["undated"], "as_of_label"] = [source_date(r, report.lang) for _, r in df[df["undated"]].iterrows()]
+    targets = targets_for(report, [metric])
     report.check_figures(df[df["plot_date"].notna()], [metric])
-    return df[df["plot_date"].notna()], targets_for(report, [metric])
+    df = attach_targets(df[df["plot_date"].notna()], targets, report.lang)
+    return df, used_targets(df, targets)
 
 
 def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For each metric of :data:`EXTREME_METRICS`, the province figure and the
-    highest and lowest kabupaten/kota of the same source and date (``role``), and the targets."""
+    """For each metric of :data:`EXTREME_METRICS`, the province figure and the highest and lowest
+    kabupaten/kota of the same source and date (``role``), each with the target of its year."""
     df = queries.facts(report.con, metrics=EXTREME_METRICS, kind="stated", until=report.until)
-    df = df[(df["region_code"] == province) | df["region_code"].str.startswith(province + ".")]
-    df = df[df["as_of"].notna()]
+    df = df[((df["region_code"] == province) | df["region_code"].str.startswith(province + ".")) & df["as_of"].notna()]
     report.check_figures(df, regions=[province], within=True)
+    targets = targets_for(report, EXTREME_METRICS)
     if df.empty:
-        return label(df.assign(role=pd.Series(dtype=str)), report).assign(role_label=pd.Series(dtype=str)), \
-            targets_for(report, [])
-    # The latest source per metric that reports kabupaten/kota at all.
-    sub = df[df["region_code"] != province]
-    latest = sub.sort_values("as_of").groupby("metric").tail(1)[["metric", "source_id"]]
-    df = df.merge(latest, on=["metric", "source_id"])
+        empty = attach_targets(label(df, report), targets, report.lang).assign(role=pd.Series(dtype=str), role_label=pd.Series(dtype=str))
+        return empty, targets.iloc[0:0]
+    latest = df[df["region_code"] != province].sort_values("as_of").groupby("metric").tail(1)[["metric", "source_id", "as_of"]]
+    df = df.merge(latest, on=["metric", "source_id", "as_of"])
     roles = []
     for _, row in df.iterrows():
         same = df[(df["metric"] == row["metric"]) & (df["region_code"] != province)]["value"]
         roles.append("province" if row["region_code"] == province else
                      "highest" if row["value"] == same.max() else "lowest" if row["value"] == same.min() else "other")
-    df["role"] = roles
-    out = label(df, report)
-    out["role_label"] = [word(r, report.lang) if r != "other" else "" for r in out["role"]]  # type: ignore[arg-type]
-    return out, targets_for(report, sorted(set(out["metric"])))
+    out = attach_targets(label(df.assign(role=roles), report), targets, report.lang)
+    out["role_label"] = [word(r, report.lang) if r != "other" else "" for r in out["role"]]
+    return out, used_targets(out, targets)
 
 
 def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stated and derived figures of ``metrics`` for the chosen regions, each with
-    the national target of its year."""
-    df = label(queries.facts(report.con, report.regions, metrics, until=report.until), report)
+    """Stated and derived figures of ``metrics`` for the chosen regions, each with the national target
+    of its year (none if no target was set for that year)."""
+    df = label(with_inferred_dates(report, queries.facts(report.con, report.regions, metrics, until=report.until)), report)
     df = df[df["as_of"].notna()]
     report.check_figures(df, metrics)
-    targets = queries.targets(report.con, metrics)
-    target_by = {(r.metric, r.year): r.value for r in targets.itertuples()}
-    df["target"] = [target_by.get((m, pd.Timestamp(a).year)) for m, a in zip(df["metric"], df["as_of"])]
-    df["kind_label"] = [word(k, report.lang) for k in df["kind"]]  # type: ignore[arg-type]
-    used = df[df["target"].notna()]
-    return df, targets_for(report, sorted(set(used["metric"])))
+    targets = targets_for(report, metrics)
+    df = attach_targets(df, targets, report.lang)
+    df["kind_label"] = [word(k, report.lang) for k in df["kind"]]
+    df["inputs_label"] = [inputs_label(report, *_inputs_of(report, i)) if k == "derived" else ""
+                          for i, k in zip(df["fact_id"], df["kind"])]
+    return df, used_targets(df, targets)
+
+
+def _inputs_of(report: Report, fact_id: str) -> tuple[Any, Any]:
+    row = report.con.execute("SELECT input_fact_ids, formula FROM facts WHERE fact_id = ?", [fact_id]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _target_text(row: pd.Series, lang: str) -> str | None:
+    if pd.isna(row.get("target")):
+        return None
+    key = "chart.target_label_estimate" if row.get("target_estimate") else "chart.target_label"
+    return t(key, lang, year=int(row["target_year"]), value=format_percent(row["target"], lang, 0))
 
 
 def data_quality(report: Report) -> dict[str, pd.DataFrame]:
-    """Stated vs derived comparisons, every coverage over 100 % and why, undated sources."""
-    consistency = queries.consistency(report.con)
-    consistency["metric_label"] = consistency[f"metric_label_{report.lang}"]
-    consistency["stated_label"] = [value_text(v, u, d, "exact", report.lang) for v, u, d in
-                                   zip(consistency["stated_value"], consistency["unit"], consistency["decimals"])]
-    consistency["derived_label"] = [value_text(v, u, max(d, 2) if u == "percent" else d, "exact", report.lang)
-                                    for v, u, d in zip(consistency["derived_value"], consistency["unit"],
-                                                       consistency["decimals"])]
-    over = label(report.con.execute("""
-        SELECT f.*, s.note AS stated_note FROM facts_labeled f
-        LEFT JOIN facts s ON s.kind = 'stated' AND s.source_id = f.source_id AND s.region_code = f.region_code
-             AND s.metric = f.metric AND f.kind = 'derived'
-        WHERE f.unit = 'percent' AND f.value > 100 ORDER BY f.region_code, f.metric""").df(), report)
-    over["why"] = [n if isinstance(n, str) and n else s for n, s in zip(over["note"], over["stated_note"])]
+    """Stated vs derived comparisons (exactly checkable only when both are exact figures), every
+    coverage over 100 % and why, undated sources."""
+    lang = report.lang
+    c = queries.consistency(report.con)
+    quals = dict(report.con.execute("SELECT fact_id, qualifier FROM facts").fetchall())
+    facts = report.con.execute("""SELECT fact_id, as_of, as_of_precision, note, input_fact_ids, formula
+                                  FROM facts""").df().set_index("fact_id")
+    c["metric_label"] = c[f"metric_label_{lang}"]
+    c["stated_qualifier"] = [quals.get(i, "exact") for i in c["stated_fact_id"]]
+    c["derived_qualifier"] = [quals.get(i, "exact") for i in c["derived_fact_id"]]
+    c["checkable"] = (c["stated_qualifier"] == "exact") & (c["derived_qualifier"] == "exact")
+    c["stated_label"] = [fact_link(value_text(v, u, d, q, lang), i) for v, u, d, q, i in
+                         zip(c["stated_value"], c["unit"], c["decimals"], c["stated_qualifier"], c["stated_fact_id"])]
+    c["derived_label"] = [fact_link(value_text(v, u, max(d, 2) if q == "exact" and u == "percent" else d, q, lang), i)
+                          for v, u, d, q, i in zip(c["derived_value"], c["unit"], c["decimals"], c["derived_qualifier"],
+                                                   c["derived_fact_id"])]
+    c["as_of_label"] = [date_text(facts.at[i, "as_of"], facts.at[i, "as_of_precision"], lang,
+                                  date_inferred(facts.at[i, "note"])) for i in c["stated_fact_id"]]
+    c["inputs_label"] = [inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"])
+                         for i in c["derived_fact_id"]]
+    c["difference_label"] = [signed(d, lang, 2 if u == "percent" else 0) if ok else "–"
+                             for d, u, ok in zip(c["difference"], c["unit"], c["checkable"])]
+    c["source_name"] = [source_name(r, lang) for _, r in c.iterrows()]
+    c["agrees_label"] = [word("yes" if a else "no", lang) if ok else "–" for a, ok in zip(c["agrees"], c["checkable"])]
+    over = label(report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
+                                       ORDER BY region_code, metric, as_of""").df(), report)
+    over["why"] = [t("why.total" if m == TOTAL_WITH_PRERECORDING else "why.over", lang) for m in over["metric"]]
+    over["kind_label"] = [word(k, lang) for k in over["kind"]]
     sources = queries.sources(report.con)
     undated = sources[sources["published_on"].isna()].copy()
-    undated["date_label"] = [source_date(r, report.lang) for _, r in undated.iterrows()]
-    return {"consistency": consistency, "over_100": over, "undated_sources": undated}
+    undated["date_label"] = [source_date(r, lang) for _, r in undated.iterrows()]
+    undated["title_label"] = [source_title(r, lang) for _, r in undated.iterrows()]
+    return {"consistency": c, "over_100": over, "undated_sources": undated}
+
+
+def signed(value: float, lang: str, decimals: int = 2) -> str:
+    """``+3,01`` / ``−0,04`` / ``0,00`` (no sign on what rounds to zero)."""
+    rounded = round(float(value), decimals)
+    return f"{'+' if rounded > 0 else '−' if rounded < 0 else ''}{format_number(abs(rounded), lang, decimals)}"
 
 
 def region_profile(report: Report, region: str) -> pd.DataFrame:
     """Every figure about one region, stated and derived, with source and quote; and from bulk tables, the
     latest figure of each metric (its quote is its file and line)."""
-    facts = queries.facts(report.con, [region], until=report.until)
+    facts = with_inferred_dates(report, queries.facts(report.con, [region], until=report.until))
     bulk = bulk_profile_rows(report, region)
-    profile = label(facts if bulk.empty else pd.concat([facts, bulk], ignore_index=True), report)
-    report.check_figures(profile, regions=[region])
-    return profile
+    df = label(facts if bulk.empty else pd.concat([facts, bulk], ignore_index=True), report)
+    report.check_figures(df, regions=[region])
+    return df.assign(kind_label=[word(k, report.lang) for k in df["kind"]])
 
 
 def bulk_profile_rows(report: Report, region: str) -> pd.DataFrame:
@@ -151,52 +269,106 @@ def bulk_profile_rows(report: Report, region: str) -> pd.DataFrame:
     if bulk.empty:
         return bulk
     name, level_ = report.con.execute("SELECT name, level FROM regions WHERE region_code = ?", [region]).fetchone()  # type: ignore[misc]
-    table = "tabel" if report.lang == "id" else "table"
+    table_word = "tabel" if report.lang == "id" else "table"
     return bulk.assign(region_name=name, region_level=level_, qualifier="exact", as_of_precision="day",
                        kind="stated", source_id=[f"bulk:{f}" for f in bulk["file"]],
                        quote=[f"{f}:{n}" for f, n in zip(bulk["file"], bulk["line"])],
                        decimals=[2 if u == "percent" else 0 for u in bulk["unit"]], source_title=bulk["file"],
-                       source_publisher=[f"{table} {f}" for f in bulk["file"]]).drop(columns=["file", "line"])
-
-
-#: Table headers of the columns notebooks show, by language (columns not listed keep their name).
-HEADERS: dict[str, dict[str, str]] = {
-    "id": {"region_label": "Wilayah", "region_name": "Wilayah", "metric_label": "Indikator", "role_label": "Posisi",
-           "value_label": "Nilai", "derived_label": "Dihitung dari angka sumber", "stated_label": "Dinyatakan",
-           "kind": "Jenis", "kind_label": "Jenis", "target": "Target", "as_of_label": "Tanggal data",
-           "source_label": "Sumber", "quote": "Kutipan", "why": "Alasan", "difference": "Selisih",
-           "agrees": "Sesuai", "formula": "Rumus", "period_label": "Bulan", "n": "Kabupaten/kota",
-           "lo_label": "Terendah", "median_label": "Median", "hi_label": "Tertinggi"},
-    "en": {"region_label": "Region", "region_name": "Region", "metric_label": "Indicator", "role_label": "Position",
-           "value_label": "Value", "derived_label": "Derived from the source's counts", "stated_label": "Stated",
-           "kind": "Kind", "kind_label": "Kind", "target": "Target", "as_of_label": "As of",
-           "source_label": "Source", "quote": "Quote", "why": "Why", "difference": "Difference",
-           "agrees": "Agrees", "formula": "Formula", "period_label": "Month", "n": "Kabupaten/kota",
-           "lo_label": "Lowest", "median_label": "Median", "hi_label": "Highest"},
-}
-
-
-def table(df: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
-    """``columns`` of ``df`` for display: headers in the report's language, numbered from 1, and a dash
-    where a row has no value (not ``NaN``)."""
-    out = df[columns].astype(object).where(df[columns].notna(), "–")
-    out = out.rename(columns=HEADERS.get(lang, HEADERS["id"]))
-    out.index = pd.RangeIndex(1, len(out) + 1)
-    return out
+                       source_publisher=[f"{table_word} {f}" for f in bulk["file"]]).drop(columns=["file", "line"])
 
 
 def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per month, the spread of ``metric`` over the kabupaten/kota (aggregated in DuckDB), with labels; the
-    target; and one row per source behind it (for the chart's footer; bulk tables are named by file)."""
+    """The spread of ``metric`` over the kabupaten/kota of one province at one date (month), computed by
+    DuckDB; a group is kept only when every kabupaten/kota of that province has a figure and there are at
+    least :data:`MIN_VALUES`.  Returns (drawn groups, every group with its coverage, sources behind it)."""
     lang = report.lang
-    df = queries.kabupaten_kota_spread(report.con, metric, report.until)
-    df["period_label"] = [format_date(pd.Timestamp(p).date(), "month", lang) for p in df["period"]]  # type: ignore[arg-type]
+    provinces = report.con.execute("""SELECT p.region_code, p.name, count(*) FROM regions k
+        JOIN regions p ON p.region_code = k.parent_code WHERE k.level IN ('kabupaten', 'kota')
+        GROUP BY ALL ORDER BY 1""").fetchall()
+    groups = []
+    for code, name, total in provinces:
+        g = queries.kabupaten_kota_spread(report.con, metric, report.until, parent=code)
+        if not g.empty:
+            groups.append(g.assign(province_code=code, province_name=name, total=total))
+    cols = ["period", "n", "lo", "p10", "median", "p90", "hi", "source_ids", "files", "province_code", "province_name",
+            "total"]
+    every = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(columns=cols)
+    every["period_label"] = [format_date(pd.Timestamp(p).date(), "month", lang) for p in every["period"]]
     for col in ("lo", "p10", "median", "p90", "hi"):
-        df[f"{col}_label"] = [format_percent(v, lang) for v in df[col]]  # type: ignore[arg-type]
-    used = sorted({s for ids in df["source_ids"] for s in ids if s is not None})
+        every[f"{col}_label"] = [format_percent(v, lang) for v in every[col]]
+    complete = [n >= max(MIN_VALUES, tot) for n, tot in zip(every["n"], every["total"])]
+    every["drawn_label"] = [word("yes" if c else "no", lang) for c in complete]
+    every["coverage_label"] = [f"{int(n)} / {int(tot)}" for n, tot in zip(every["n"], every["total"])]
+    for col in ("lo", "p10", "median", "p90", "hi"):  # no statistic is named over an incomplete group
+        every[f"{col}_label"] = [v if c else "–" for v, c in zip(every[f"{col}_label"], complete)]
+    drawn = every[complete].reset_index(drop=True)
+    used = sorted({s for ids in drawn["source_ids"] for s in ids if s is not None})
     facts = queries.facts(report.con, metrics=[metric], kind="stated")
     sources = facts[facts["source_id"].isin(used)].drop_duplicates("source_id")
-    files = sorted({f for fs in df["files"] for f in fs})
-    bulk = pd.DataFrame({"source_id": [f"bulk:{f}" for f in files], "source_title": files,
-                         "source_publisher": [f"{'tabel' if lang == 'id' else 'table'} {f}" for f in files]})
-    return df, targets_for(report, [metric]), pd.concat([sources, bulk], ignore_index=True)
+    files = sorted({f for fs in drawn["files"] for f in fs})
+    bulk = pd.DataFrame({"source_id": [f"bulk:{f}" for f in files], "source_title": files, "source_publisher": files})
+    return drawn, every, pd.concat([sources, bulk], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- tables
+
+#: Column -> the column holding the fact id its number links to.
+LINKS = {"value_label": "fact_id"}
+#: Columns shown as received (quotes, source names): marked ``class="verbatim"`` in the HTML.
+VERBATIM = ("quote", "source_label")
+NUMERIC = ("value_label", "derived_label", "stated_label", "target", "target_label", "difference_label", "n",
+           "lo_label", "median_label", "hi_label")
+
+
+@dataclass
+class Table:
+    """A table for display: headers in the report's language, no index column, text left-aligned and
+    numbers right-aligned, each number linked to the fact it comes from (``#fact-<id>``)."""
+
+    frame: pd.DataFrame
+    columns: list[str]
+    links: list[list[str | None]]
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f'<th class="{"num" if c in NUMERIC else "text"}">{escape(h)}</th>'
+                       for c, h in zip(self.columns, self.frame.columns))
+        rows = []
+        for values, links in zip(self.frame.itertuples(index=False), self.links):
+            cells = []
+            for col, value, link in zip(self.columns, values, links):
+                text = _plain(str(value))
+                inner = f'<a href="#{escape(link)}">{escape(text)}</a>' if link else escape(text)
+                cls = "num" if col in NUMERIC else "verbatim text" if col in VERBATIM else "text"
+                cells.append(f'<td class="{cls}">{inner}</td>')
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        return (f'<table class="ktpel-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _plain(text: str) -> str:
+    """A markdown fact link ``[x](#fact-y)`` as its text ``x`` (tables link cells themselves)."""
+    import re
+
+    return re.sub(r"\[([^\]]*)\]\(#(?:" + FACT_ANCHOR + "|" + TARGET_ANCHOR + r")[^)]*\)", r"\1", text)
+
+
+def _link_of(row: pd.Series, column: str) -> str | None:
+    """The anchor a cell's number links to: ``fact-<id>`` or ``target-<metric>-<year>``."""
+    if column == "target_label" and pd.notna(row.get("target_year")):
+        return f"{TARGET_ANCHOR}{row['metric']}-{int(row['target_year'])}"
+    key = LINKS.get(column) or {"stated_label": "stated_fact_id", "derived_label": "derived_fact_id"}.get(column)
+    value = row.get(key) if key else None
+    return f"{FACT_ANCHOR}{value}" if isinstance(value, str) and value else None
+
+
+def table(df: pd.DataFrame, columns: list[str], lang: str) -> Table:
+    """``columns`` of ``df`` for display: headers from the catalogue, a dash where a row has no value."""
+    shown = df[columns].astype(object).where(df[columns].notna(), "–")
+    shown = shown.map(lambda v: _plain(str(v)) if isinstance(v, str) else v)
+    shown.columns = [t(f"column.{c}", lang) for c in columns]
+    shown.index = pd.RangeIndex(1, len(shown) + 1)
+    links = [[_link_of(r, c) for c in columns] for _, r in df.iterrows()]
+    return Table(shown, list(columns), links)

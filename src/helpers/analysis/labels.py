@@ -1,43 +1,103 @@
-"""Labels of sources shared by tables, charts and exports: a source's honest date, its name, a footer."""
+"""Labels shared by tables, charts, narrative and exports: a figure with its qualifier, a date as
+honestly as it is known (inferred dates say so), a source's name and date, a footer, a fact link."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from helpers.i18n import format_date, word
+from helpers.i18n import NBSP, format_date, format_number, format_percent, word
 from helpers.raw.dates import parse_period
+
+#: A fact whose ``note`` says its date is inferred (the sentence itself has no date): ``Date inferred: ...``.
+INFERRED_DATE = re.compile(r"\bdate inferred\b", re.I)
+#: The note a derived figure gets when an input's date is inferred (matched by :data:`INFERRED_DATE`).
+INFERRED_MARK = "date inferred"
+#: Curator's remarks in a source's title (English, in ``sources.yaml``), shown in the report's language.
+TITLE_REMARKS = {"(headline from the page address)": "headline_from_address", "(untitled as received)": "untitled"}
+#: Fact anchors in pages: ``#fact-<fact_id>``; the export lists every fact a page links to.
+FACT_ANCHOR = "fact-"
+#: Target anchors: ``#target-<metric>-<year>``, listed with the facts.
+TARGET_ANCHOR = "target-"
 
 
 def as_date(value: Any) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+    if value is None or value is pd.NaT or (not isinstance(value, (date, str)) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def value_text(value: float, unit: str, decimals: int, qualifier: str, lang: str) -> str:
+    """``99,54 %``, ``sekitar 98 %``, ``lebih dari 105 %``, ``926.654``: the decimals the source gave,
+    the qualifier always carried (a no-break space keeps it on the figure's line)."""
+    number = format_percent(value, lang, decimals) if unit == "percent" else format_number(value, lang, decimals)
+    return number if qualifier in ("exact", "", None) else f"{word(qualifier, lang)}{NBSP}{number}"
+
+
+def date_inferred(note: Any) -> bool:
+    return isinstance(note, str) and bool(INFERRED_DATE.search(note))
+
+
+def date_text(as_of: Any, precision: str, lang: str, inferred: bool = False) -> str:
+    """``13 Jun 2024``; ``Okt 2024 (tanggal disimpulkan)`` when the source's sentence has no date."""
+    text = format_date(as_date(as_of), precision, lang)
+    return f"{text}, {word('date_inferred', lang)}" if inferred and as_date(as_of) else text
+
+
+def fact_link(text: str, fact_id: Any) -> str:
+    """Markdown ``[text](#fact-<id>)``: the HTML export lists the fact at the end of the page."""
+    return text if not isinstance(fact_id, str) or not fact_id else f"[{text}](#{FACT_ANCHOR}{fact_id})"
+
+
+def target_link(text: str, metric: str, year: Any) -> str:
+    """Markdown ``[text](#target-<metric>-<year>)``: the target with its quote and source, at the end of the page."""
+    return text if year is None or pd.isna(year) else f"[{text}](#{TARGET_ANCHOR}{metric}-{int(year)})"
+
+
+def _get(row: pd.Series | dict[str, Any], key: str) -> Any:
+    value = row.get(f"source_{key}", row.get(key))
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
     """A source's date as honestly as it is known: ``21 Jun 2024``, ``Feb 2025``,
     ``terbit ≥ 8 Nov 2024``, ``tanpa tanggal (sebelum akhir 2015, perkiraan)``.
     Works on rows of sources (``published_on``) and of facts (``source_published_on``)."""
-    def get(key: str) -> Any:
-        value = row.get(f"source_{key}", row.get(key))
-        return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-
-    published, precision = get("published_on"), get("published_precision")
+    published, precision = _get(row, "published_on"), _get(row, "published_precision")
     if published:
-        return format_date(parse_period(str(published), precision).start, precision, lang)  # type: ignore[arg-type]
-    if get("published_not_before"):
-        return f"{word('published', lang)} ≥ {format_date(as_date(get('published_not_before')), 'day', lang)}"  # type: ignore[arg-type]
-    if get("published_not_after"):
-        year = as_date(get("published_not_after")).year  # type: ignore[union-attr]
-        return f"{word('undated', lang)} ({word('before_end_of', lang)} {year}, {word('estimate', lang)})"  # type: ignore[arg-type]
-    return word("undated", lang)  # type: ignore[arg-type]
+        return format_date(parse_period(str(published), precision).start, precision, lang)
+    if _get(row, "published_not_before"):
+        return f"{word('published', lang)} ≥ {format_date(as_date(_get(row, 'published_not_before')), 'day', lang)}"
+    if _get(row, "published_not_after"):
+        year = as_date(_get(row, "published_not_after")).year  # type: ignore[union-attr]
+        return f"{word('undated', lang)} ({word('before_end_of', lang)} {year}, {word('estimate', lang)})"
+    return word("undated", lang)
 
 
-def source_name(row: pd.Series | dict[str, Any]) -> str:
-    publisher = row.get("source_publisher", row.get("publisher"))
-    title = row.get("source_title", row.get("title"))
-    return str(publisher if publisher and not pd.isna(publisher) else f"“{title}”")
+def source_title(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """The title as published; a curator's remark in it is said in the report's language."""
+    title = str(_get(row, "title") or _get(row, "source_id") or "")
+    for remark, key in TITLE_REMARKS.items():
+        if title.endswith(remark):
+            return f"{title[: -len(remark)].rstrip()} ({word(key, lang)})"
+    return title
+
+
+def publisher_name(row: pd.Series | dict[str, Any]) -> str | None:
+    """The publisher without the curator's parenthesised remarks (``Dwipanews (dwipanews.com, from ANTARA)``
+    -> ``Dwipanews``), or None."""
+    publisher = _get(row, "publisher")
+    if not isinstance(publisher, str) or not publisher.strip():
+        return None
+    return publisher.split(" (", 1)[0].strip()
+
+
+def source_name(row: pd.Series | dict[str, Any], lang: str = "id") -> str:
+    publisher = publisher_name(row)
+    return publisher if publisher else f"“{source_title(row, lang)}”"
 
 
 def footer(rows: pd.DataFrame, lang: str) -> str:
@@ -45,5 +105,5 @@ def footer(rows: pd.DataFrame, lang: str) -> str:
     seen: dict[str, str] = {}
     for _, row in rows.iterrows():
         if row["source_id"] not in seen:
-            seen[row["source_id"]] = f"{source_name(row)} ({source_date(row, lang)})"
+            seen[row["source_id"]] = f"{source_name(row, lang)} ({source_date(row, lang)})"
     return f"{word('sources', lang)}: " + "; ".join(seen.values()) if seen else ""

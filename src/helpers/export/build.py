@@ -54,8 +54,9 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
     """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
 
     ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
-    always cover the whole batch (charts of other reports come from their existing PNG files when
-    those are newer than the notebook and were made by this code, else they are rendered).
+    always cover the whole batch, in the order of ``reports.yaml`` (slides render their own chart images,
+    without the titles and footers the slides carry as text; a language's deck with more than
+    :data:`DECK_CHARTS_MAX` charts is split by province).
     ``exported``: reports whose page and chart files :func:`export_run` just wrote with this code (on
     the batch's workers): their files are used and stamped as this code's."""
     sid, directory = batch_directory(project, snapshot_id)
@@ -76,37 +77,28 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
 
         # 1. Render everything in memory: a failure here writes nothing.
         files: dict[Path, bytes] = {}
-        pngs: dict[str, bytes] = {}
         digest, stamp = package_digest(), read_stamp(directory)
         for run in batch.runs:
             for chart in run.charts:
-                if run.name in selected:
-                    rendered = render_chart(chart.spec, chart.svg)
-                    for ext, data in rendered.items():
+                existing = charts_dir / f"{chart.stem}.png"
+                fresh = (existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime
+                         and (stamp.get(run.name) == digest or run.name in exported))
+                if run.name in selected or not fresh:  # chart files of other reports only when stale
+                    for ext, data in render_chart(chart.spec, chart.svg).items():
                         files[charts_dir / f"{chart.stem}.{ext}"] = data
-                    pngs[chart.stem] = rendered["png"]
-                else:
-                    existing = charts_dir / f"{chart.stem}.png"
-                    if existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime \
-                            and (stamp.get(run.name) == digest or run.name in exported):
-                        pngs[chart.stem] = existing.read_bytes()
-                    else:
-                        rendered = render_chart(chart.spec, chart.svg)
-                        for ext, data in rendered.items():
-                            files[charts_dir / f"{chart.stem}.{ext}"] = data
-                        pngs[chart.stem] = rendered["png"]
         for run in batch.runs:
             if run.name in selected:
                 files[directory / f"{run.name}.html"] = report_page(batch, run)
         decks: dict[str, tuple[str, str | None, int]] = {}  # file name -> (language, province, charts)
-        for lang in dict.fromkeys(r.lang for r in batch.runs if r.charts):
-            runs = [r for r in batch.runs if r.lang == lang]
+        ordered = in_config_order(project, batch.runs)
+        for lang in dict.fromkeys(r.lang for r in ordered if r.charts):
+            runs = [r for r in ordered if r.lang == lang]
             groups = ([(None, runs)] if sum(len(r.charts) for r in runs) <= DECK_CHARTS_MAX
                       else batch.by_province(runs))
             for province, group in groups:
                 if any(r.charts for r in group):
                     name = deck_name(lang, province)
-                    files[directory / name] = build_deck(batch, group, lang, pngs)
+                    files[directory / name] = build_deck(batch, group, lang)
                     decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
         pages = {r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, ""))
@@ -144,6 +136,23 @@ def export_run(project_root: Path, notebook: Path) -> list[Path]:
         atomic.write_bytes(path, data)
     _remove_stale_charts(charts_dir, [run], set(files))
     return list(files)
+
+
+def in_config_order(project: Project, runs: list[Run]) -> list[Run]:
+    """``runs`` in the order of ``reports.yaml`` (a deck follows the batch as written); runs it does not
+    list (or when it cannot be read) come after, by name."""
+    from helpers.batch.config import load_config
+    from helpers.problems import ValidationFailed
+
+    try:
+        order = {spec.name: i for i, spec in enumerate(load_config(project).runs)}
+    except (FileNotFoundError, ValidationFailed):
+        order = {}
+    def spec_name(run: Run) -> str:  # a run in another language writes <name>.<lang>.ipynb
+        suffix = f".{run.lang}"
+        return run.name[: -len(suffix)] if run.name.endswith(suffix) and run.name not in order else run.name
+
+    return sorted(runs, key=lambda r: (order.get(spec_name(r), len(order)), r.name))
 
 
 def _remove_stale_charts(charts_dir: Path, runs: list[Run], keep: set[Path]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import nbformat
 
+from helpers.analysis.labels import date_inferred, date_text, value_text
 from helpers.export.model import (
     CHARTS_DIR,
     INDEX,
@@ -35,6 +36,7 @@ from helpers.export.model import (
     text,
 )
 from helpers.export.render import render_svg
+from helpers.i18n import word
 
 #: No network at all: no scripts, no fetches; inline styles and data: images only.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -58,7 +60,7 @@ def _exporter() -> Any:
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
     config.HTMLExporter.exclude_anchor_links = True
-    config.HTMLExporter.embed_images = True
+    config.HTMLExporter.embed_images = False  # True re-parses inline HTML of markdown and breaks <cite>…</cite>
     config.HTMLExporter.sanitize_html = True  # markdown and HTML outputs go through clean_html (below)
     exporter = HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
                             extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
@@ -68,8 +70,8 @@ def _exporter() -> Any:
 
 #: What a narrative or a table may be made of; anything else a data string smuggles in (``<img onerror>``,
 #: ``<iframe>``, ``<svg onload>``, ``<meta http-equiv>``, ``javascript:`` links) is shown as text.
-SAFE_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
-                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s",
+SAFE_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "div",
+                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "q", "s",
                        "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
                        "u", "ul"})
 SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href"], "td": ["colspan", "rowspan"],
@@ -127,7 +129,8 @@ def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
             items.append(f"<li><code>{escape(sid)}</code></li>")
             continue
         title, publisher, date = source_line(source, lang)
-        items.append(f"<li><cite>{escape(title)}</cite> — {escape(publisher)} · {escape(date)}</li>")
+        items.append(f'<li><cite class="verbatim">{escape(title)}</cite> — <span class="verbatim">{escape(publisher)}'
+                     f"</span> · {escape(date)}</li>")
     return "\n".join(items)
 
 
@@ -146,7 +149,7 @@ def report_page(batch: Batch, run: Run) -> bytes:
                           lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
     nav = (f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
            f"<span>{_snapshot_line(batch, lang)}</span>"
-           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}">{escape(run.path.name)}</a></span>'
+           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}"><code>{escape(run.path.name)}</code></a></span>'
            "</nav>")
     used = list(dict.fromkeys(s for c in run.charts for s in c.sources))
     heading = text("sources_of_report", lang) if used else text("sources_of_snapshot", lang)
@@ -158,7 +161,86 @@ def report_page(batch: Batch, run: Run) -> bytes:
                            "nav": nav, "sources": sources},
                  "metadata": {"name": run.name}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang, linked_targets(body))}", 1)
     return _scrub(body, batch).encode("utf-8")
+
+
+FACT_HREF = re.compile(r'href="#fact-([0-9a-z]+)"')
+TARGET_HREF = re.compile(r'href="#target-([0-9a-z_]+-\d{4})"')
+
+
+def linked_targets(html: str) -> list[str]:
+    return list(dict.fromkeys(TARGET_HREF.findall(html)))
+
+
+def linked_facts(html: str) -> list[str]:
+    """The fact ids a page links to, in order of first appearance."""
+    return list(dict.fromkeys(FACT_HREF.findall(html)))
+
+
+def facts_section(batch: Batch, fact_ids: list[str], lang: str, target_ids: list[str] | None = None) -> str:
+    """The end of a page: every fact its narrative and tables link to (and the inputs of derived ones), each
+    with its value, region, date, whether it is stated, derived or has an inferred date, its quote and source."""
+    order = list(fact_ids)
+    for fid in order:  # inputs of derived facts join the list, so their links resolve too
+        for inp in _inputs(batch.facts.get(fid, {})):
+            if inp not in order:
+                order.append(str(inp))
+    items = [fact_item(batch, fid, lang) for fid in order if fid in batch.facts]
+    items += [target_item(batch, tid, lang) for tid in target_ids or [] if tid in batch.targets]
+    if not items:
+        return ""
+    return (f'<section class="ktpel-facts" id="facts"><h2>{escape(text("facts_heading", lang))}</h2>\n'
+            f'<p class="note">{escape(text("facts_intro", lang))}</p>\n<ol>\n{"".join(items)}</ol></section>')
+
+
+def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
+    f = batch.facts[fact_id]
+    inferred = date_inferred(f.get("note")) or any(date_inferred(batch.facts.get(i, {}).get("note")) for i in _inputs(f))
+    value = value_text(f["value"], f["unit"], int(f["decimals"]) if f["kind"] == "stated" else max(int(f["decimals"]), 2),
+                       f["qualifier"], lang)
+    kind = text("fact_derived" if f["kind"] == "derived" else "fact_stated", lang)
+    if inferred:
+        kind += f"; {text('fact_inferred', lang)}"
+    parts = [f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
+             f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"]
+    inputs = _inputs(f)
+    if inputs:
+        links = ", ".join(f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs)
+        parts.append(f"{escape(text('fact_inputs', lang))} {links}")
+    if f["kind"] == "stated" and isinstance(f.get("quote"), str):
+        parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
+    source = batch.source(str(f["source_id"]))
+    if source is not None:
+        title, publisher, date = source_line(source, lang)
+        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
+                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+    return f'<li id="fact-{escape(fact_id)}">' + "<br>".join(parts) + "</li>\n"
+
+
+def target_item(batch: Batch, target_id: str, lang: str) -> str:
+    """A national target as the page cites it: value, metric, year (estimated or stated), quote, source."""
+    r = batch.targets[target_id]
+    year = f"{r['year']}" + (f" ({word('year_estimated', lang)})" if r["year_is_estimate"] else "")
+    parts = [f"<strong>{escape(value_text(r['value'], r['unit'], 0, 'exact', lang))}</strong> · "
+             f"{escape(word('target', lang))} · {escape(str(r['label_' + lang]))} · {escape(year)}",
+             f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>']
+    source = batch.source(str(r["source_id"]))
+    if source is not None:
+        title, publisher, date = source_line(source, lang)
+        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
+                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+    return f'<li id="target-{escape(target_id)}">' + "<br>".join(parts) + "</li>\n"
+
+
+def _inputs(fact: dict[str, Any]) -> list[str]:
+    ids = fact.get("input_fact_ids")
+    return [] if ids is None else [str(i) for i in ids]
+
+
+def _fact_value(batch: Batch, fact_id: str, lang: str) -> str:
+    f = batch.facts.get(fact_id)
+    return fact_id if f is None else value_text(f["value"], f["unit"], int(f["decimals"]), f["qualifier"], lang)
 
 
 def _parameters(run: Run) -> str:
@@ -239,7 +321,7 @@ def _short_time(value: str | None, lang: str) -> str:
 
 def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
                      ) -> nbformat.NotebookNode:
-    """A copy of the run's notebook holding only what a reader needs: markdown cells, and outputs
+    """A copy of the run's notebook holding only what a reader needs: the outputs
     that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
     keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
     nb = copy.deepcopy(run.nb)
@@ -262,6 +344,9 @@ def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Ca
             if output.data:
                 outputs.append(output)
         cell.outputs = outputs
+    # The notebook's own markdown is for the analyst who edits it; a page shows only what the run wrote,
+    # in the run's language (its heading and intro come from the catalogue).
+    nb.cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     return nb
 
 

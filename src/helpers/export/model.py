@@ -38,8 +38,8 @@ import duckdb
 import nbformat
 
 from helpers.analysis import queries
-from helpers.analysis.labels import source_date
-from helpers.i18n import format_date
+from helpers.analysis.labels import publisher_name, source_date, source_title
+from helpers.i18n import LANGS, format_date, t
 from helpers.notebooks import parameter_defaults
 from helpers.project import Project
 from helpers.snapshot import resolve
@@ -52,72 +52,9 @@ INDEX = "index.html"
 TMP_MARK = ".tmp-export-"
 VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "index_title": "Laporan cakupan KTP-el",
-        "deck_title": "Cakupan KTP-el",
-        "back": "← Semua laporan",
-        "snapshot": "Snapshot",
-        "built": "dibuat",
-        "run_at": "dijalankan",
-        "reports": "Laporan",
-        "report": "Laporan",
-        "parameters": "Parameter",
-        "set_by_run": "tebal: ditetapkan oleh run ini; lainnya: bawaan notebook",
-        "charts": "Grafik",
-        "chart_files": "Unduh grafik",
-        "slides": "Slide presentasi",
-        "deck": "Slide",
-        "notebook": "Notebook",
-        "regions": "Wilayah",
-        "sources": "Sumber",
-        "source_list": "Daftar sumber",
-        "sources_of_snapshot": "Sumber yang dipakai untuk membangun snapshot ini",
-        "sources_of_report": "Sumber angka pada laporan ini",
-        "no_publisher": "penerbit tidak tercatat",
-        "failed": "Run yang gagal (tidak diekspor)",
-        "skipped": "Dilewati",
-        "facts": "fakta",
-        "no_reports": "Belum ada laporan yang berhasil dijalankan untuk snapshot ini.",
-        "offline": "Halaman ini dibuat tanpa JavaScript dan tanpa koneksi internet; grafik interaktif "
-                   "(dengan kutipan sumber) tersedia di JupyterLab.",
-        "charts_count": "grafik",
-    },
-    "en": {
-        "index_title": "KTP-el coverage reports",
-        "deck_title": "KTP-el coverage",
-        "back": "← All reports",
-        "snapshot": "Snapshot",
-        "built": "built",
-        "run_at": "run",
-        "reports": "Reports",
-        "report": "Report",
-        "parameters": "Parameters",
-        "set_by_run": "bold: set by this run; others: notebook defaults",
-        "charts": "Charts",
-        "chart_files": "Download chart",
-        "slides": "Slide decks",
-        "deck": "Slides",
-        "notebook": "Notebook",
-        "regions": "Regions",
-        "sources": "Sources",
-        "source_list": "List of sources",
-        "sources_of_snapshot": "Sources this snapshot was built from",
-        "sources_of_report": "Sources of the figures in this report",
-        "no_publisher": "publisher not recorded",
-        "failed": "Failed runs (not exported)",
-        "skipped": "Skipped",
-        "facts": "facts",
-        "no_reports": "No report of this snapshot has run successfully yet.",
-        "offline": "This page uses no JavaScript and no network; the interactive charts (with the sources' "
-                   "quotes) are in JupyterLab.",
-        "charts_count": "charts",
-    },
-}
-
-
-def text(key: str, lang: str) -> str:
-    return TEXT.get(lang, TEXT["id"])[key]
+def text(key: str, lang: str, **fields: object) -> str:
+    """A text of the export from the catalogue (``export.<key>``)."""
+    return t(f"export.{key}", lang if lang in LANGS else "id", **fields)
 
 
 class ExportError(ValueError):
@@ -186,6 +123,8 @@ class Batch:
     sources: list[dict[str, Any]]
     region_names: dict[str, str]
     region_index: RegionIndex | None = None
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)  # "<metric>-<year>" -> target row
 
     @property
     def lang(self) -> str:
@@ -304,11 +243,16 @@ def _spec_title(spec: dict[str, Any]) -> str:
 
 
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
+    """The page heading: the first markdown heading the run wrote (its intro, in the run's language),
+    else the notebook's own first markdown heading."""
+    texts = [("".join(o["data"]["text/markdown"]) if isinstance(o["data"]["text/markdown"], list)
+              else o["data"]["text/markdown"]) for cell in nb.cells if cell.cell_type == "code"
+             for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    texts += [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    for source in texts:
+        for line in source.splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip()
     return fallback
 
 
@@ -338,6 +282,18 @@ def _read_run(path: Path) -> Run:
             meta.setdefault("lang", lang)
             run.charts.append(Chart(run.name, number, chart_id, stem, spec, data.get("image/svg+xml"), meta, (ci, oi)))
     return run
+
+
+#: Every fact a page may link to (``#fact-<id>``), with what its entry at the end of the page shows.
+FACTS_SQL = """
+    SELECT f.fact_id, f.kind, f.source_id, f.region_code, f.metric, f.value, f.decimals, f.unit, f.qualifier, f.as_of,
+           f.as_of_precision, f.quote, f.note, f.input_fact_ids, r.name AS region_name, m.label_id, m.label_en
+    FROM facts f JOIN regions r USING (region_code) JOIN metrics m USING (metric)"""
+
+TARGETS_SQL = """
+    SELECT t.metric, t.year, t.year_is_estimate, t.value, t.unit, t.source_id, t.quote, m.label_id, m.label_en
+    FROM targets t JOIN metrics m USING (metric) WHERE t.region_code = '00'
+    QUALIFY row_number() OVER (PARTITION BY t.metric, t.year ORDER BY t.year_is_estimate, t.source_id) = 1"""
 
 
 def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Path]:
@@ -370,14 +326,15 @@ def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[P
             failed.append(path)
             continue
         runs.append(run)
-    info, sources, region_names, region_index = _snapshot_context(str(db))
+    info, sources, region_names, region_index, facts, targets = _snapshot_context(str(db))
     counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
     return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
-                 [dict(s) for s in sources], dict(region_names), region_index)
+                 [dict(s) for s in sources], dict(region_names), region_index, dict(facts), dict(targets))
 
 
 @functools.lru_cache(maxsize=4)
-def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], RegionIndex]:
+def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], RegionIndex,
+                                         dict[Any, dict[str, Any]], dict[str, dict[str, Any]]]:
     """What a batch's exports need from its snapshot; kept per process (a snapshot file never changes: its
     name is its content's id), so a worker exporting run after run reads it once."""
     con = duckdb.connect(db, read_only=True)
@@ -386,14 +343,14 @@ def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], di
         sources = queries.sources(con).to_dict("records")
         region_names = dict(con.execute("SELECT region_code, name FROM regions ORDER BY region_code").fetchall())
         region_index = RegionIndex.from_connection(con)
+        facts = {r["fact_id"]: r for r in con.execute(FACTS_SQL).df().to_dict("records")}
+        targets = {f"{r['metric']}-{r['year']}": r for r in con.execute(TARGETS_SQL).df().to_dict("records")}
     finally:
         con.close()
-    return info, sources, region_names, region_index
+    return info, sources, region_names, region_index, facts, targets
 
 
 def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:
-    """(title, publisher, date as honestly known) of a source row."""
-    publisher = source.get("publisher")
-    if publisher is None or (not isinstance(publisher, str)) or not publisher.strip():
-        publisher = text("no_publisher", lang)
-    return str(source.get("title") or source.get("source_id")), str(publisher), source_date(source, lang)
+    """(title, publisher, date as honestly known) of a source row; curator's remarks in the report's language."""
+    publisher = publisher_name(source) or text("no_publisher", lang)
+    return source_title(source, lang), publisher, source_date(source, lang)
