@@ -41,7 +41,7 @@ reliability: data
 
 # Timings as ratios (bench/results.json); not part of `make test`: it takes a few minutes.
 bench: data
-	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench.py --national
 
 # Re-execute the notebooks in place against the latest snapshot, keeping their cells: first bring each
 # notebook and its paired script (notebooks/NN_name.py, jupytext) in step, then run, then re-sync the pair.

@@ -88,7 +88,7 @@ def test_a_batch_runs_on_dask_workers_with_progress_and_a_failure_of_its_own(ws,
     with DaskExecutor(jobs=2, scheduler=cluster) as executor:
         results = run_batch(ws.project, config=ws.root / "dask.yaml",
                             only=["region-comparison", "profile-batam", "broken"], executor=executor,
-                            echo=lines.append)
+                            kernel_reuse=False, echo=lines.append)  # three runs, three kernel starts
         semaphores = cluster.scheduler.extensions["semaphores"]
         assert semaphores.max_leases[executor._slot_name] == 2  # the launch window: min(jobs, 2)
         assert semaphores.metrics["acquire_total"][executor._slot_name] == 3  # every kernel start took it

@@ -194,24 +194,33 @@ def _report(project: Project, args: argparse.Namespace) -> int:
     executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
     results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
                         jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
-                        kernel_start=args.kernel_start)
+                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None,
+                        kernel_reuse=args.kernel_reuse)
     if args.export:
-        _export_results(project, [(r.name, r.status, r.output) for r in results])
+        _export_results(project, [(r.name, r.status, r.output, r.exported) for r in results])
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None]]) -> None:
-    """Export (HTML, chart files, decks, index) the runs that just ran, and those never exported;
-    nothing when the whole batch was up to date and exported already."""
-    good = [(name, status, output) for name, status, output in results if status != "failed" and output is not None]
+#: The per-run export the workers of `ktpel report` do right after each run (chart files and page), so
+#: exports run in parallel with the batch; the index and decks follow once the batch is done.
+EXPORT_RUN = "helpers.export.build:export_run"
+
+
+def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None, bool]]) -> None:
+    """Export (HTML, chart files, decks, index) the runs that just ran (their pages and charts unless a
+    worker exported them already), and those never exported; nothing when the whole batch was up to date
+    and exported already."""
+    good = [(name, status, output, done) for name, status, output, done in results
+            if status != "failed" and output is not None]
     if not good:
         return
     from helpers.export.stamp import stale_reports
 
     directory = good[0][2].parent  # type: ignore[union-attr]
-    stale = set(stale_reports(directory, [name for name, _, _ in good]))  # made with other code, CSS or fonts
-    names = [name for name, status, _ in good if status == "ok" or name in stale]
-    if not names and (directory / "index.html").is_file():
+    done = [name for name, status, _, by_worker in good if status == "ok" and by_worker]  # exported on a worker
+    stale = set(stale_reports(directory, [name for name, _, _, _ in good]))  # made with other code, CSS or fonts
+    names = [name for name, status, _, _ in good if name not in done and (status == "ok" or name in stale)]
+    if not names and not done and (directory / "index.html").is_file():
         print("exports up to date", flush=True)
         return
     from helpers.export.build import (
@@ -220,8 +229,9 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
     from helpers.export.model import INDEX
 
     t0 = time.monotonic()
-    written = export_batch(project, directory.name, names).written
-    print(f"exported {len(names)} report(s): {len(written)} files (HTML, charts, slides, "
+    written = export_batch(project, directory.name, names, exported=done).written
+    print(f"exported {len(done) + len(names)} report(s) ({len(done)} by the workers as they finished): "
+          f"{len(written)} more files (HTML, charts, slides, "
           f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s", flush=True)
 
 
@@ -234,11 +244,14 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
         out = project.root / out
     try:
         rows, regions = synth(project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format,
-                              args.seed)
+                              args.seed, args.regions)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
-          f"{project.rel(regions_file(project))}")
+    if args.regions == "kemendagri":
+        print(f"wrote {rows} synthetic rows to {project.rel(out)} for {regions} kabupaten/kota of regions.csv")
+    else:
+        print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
+              f"{project.rel(regions_file(project))}")
     if out.parent.resolve() != bulk_dir(project).resolve():
         print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
     return 0
@@ -388,6 +401,9 @@ def _add_report(sub: Any) -> None:
                         "need this package and the project at the same path)")
     p.add_argument("--start-timeout", type=_start_timeout, default=60.0, metavar="SECONDS",
                    help="how long a kernel may take to start before the run is retried once (default: 60)")
+    p.add_argument("--no-kernel-reuse", dest="kernel_reuse", action="store_false",
+                   help="a fresh kernel for every run (default: a worker reuses the kernel of its last good run, "
+                        "reset to a fresh kernel's state; see helpers/batch/warm.py)")
     p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
                    help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
                         f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
@@ -407,6 +423,8 @@ def _add_synth(sub: Any) -> None:
     p.add_argument("--rows", type=int, default=None, help="exactly this many rows (adds months as needed)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--regions", choices=["synthetic", "kemendagri"], default="synthetic",
+                   help="synthetic regions (default), or the first --kabupaten kabupaten/kota of regions.csv")
     p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
     p.set_defaults(func=cmd_synth)
 

@@ -254,10 +254,27 @@ def signed(value: float, lang: str, decimals: int = 2) -> str:
 
 
 def region_profile(report: Report, region: str) -> pd.DataFrame:
-    """Every figure about one region, stated and derived, with source and quote."""
-    df = label(with_inferred_dates(report, queries.facts(report.con, [region], until=report.until)), report)
+    """Every figure about one region, stated and derived, with source and quote; and from bulk tables, the
+    latest figure of each metric (its quote is its file and line)."""
+    facts = with_inferred_dates(report, queries.facts(report.con, [region], until=report.until))
+    bulk = bulk_profile_rows(report, region)
+    df = label(facts if bulk.empty else pd.concat([facts, bulk], ignore_index=True), report)
     report.check_figures(df, regions=[region])
     return df.assign(kind_label=[word(k, report.lang) for k in df["kind"]])
+
+
+def bulk_profile_rows(report: Report, region: str) -> pd.DataFrame:
+    """:func:`helpers.analysis.queries.bulk_latest` in the columns of :func:`helpers.analysis.queries.facts`."""
+    bulk = queries.bulk_latest(report.con, region, report.until)
+    if bulk.empty:
+        return bulk
+    name, level_ = report.con.execute("SELECT name, level FROM regions WHERE region_code = ?", [region]).fetchone()  # type: ignore[misc]
+    table_word = "tabel" if report.lang == "id" else "table"
+    return bulk.assign(region_name=name, region_level=level_, qualifier="exact", as_of_precision="day",
+                       kind="stated", source_id=[f"bulk:{f}" for f in bulk["file"]],
+                       quote=[f"{f}:{n}" for f, n in zip(bulk["file"], bulk["line"])],
+                       decimals=[2 if u == "percent" else 0 for u in bulk["unit"]], source_title=bulk["file"],
+                       source_publisher=[f"{table_word} {f}" for f in bulk["file"]]).drop(columns=["file", "line"])
 
 
 def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -138,6 +138,21 @@ def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                published_not_after, date_note, file, sha256, language, notes FROM sources ORDER BY source_id""")
 
 
+def bulk_latest(con: duckdb.DuckDBPyConnection, region: str, until: date | None = None) -> pd.DataFrame:
+    """The latest bulk-table figure of each metric of one region (view ``bulk_facts``; none on a snapshot
+    without bulk tables), with the metric's labels and the file and line it comes from."""
+    has_view = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'bulk_facts'").fetchone()
+    if not (has_view and has_view[0]):
+        return pd.DataFrame(columns=["region_code", "metric", "as_of", "value", "unit", "file", "line"])
+    return _df(con, """
+        SELECT b.region_code, b.metric, max(b.as_of) AS as_of, arg_max(b.value, b.as_of) AS value,
+               any_value(b.unit) AS unit, arg_max(b.file, b.as_of) AS file, arg_max(b.line, b.as_of) AS line,
+               any_value(m.label_id) AS metric_label_id, any_value(m.label_en) AS metric_label_en
+        FROM bulk_facts b JOIN metrics m USING (metric)
+        WHERE b.region_code = ? AND (? IS NULL OR b.as_of <= ?)
+        GROUP BY b.region_code, b.metric ORDER BY b.metric""", [region, until, until])
+
+
 def _list(values: Sequence[str] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
 

@@ -11,6 +11,9 @@
       - name: profile-{region}            # optional grid: one run per value (per combination)
         notebook: notebooks/06_region_profile.ipynb
         grid: {region: ["21.71", "19.04"]}
+      - name: profile-{region}            # a grid from the snapshot's regions: every kabupaten/kota of
+        notebook: notebooks/06_region_profile.ipynb   # a province (code, name or alias; a list for
+        grid: {region: {kabupaten_kota_of: "64"}}     # several) or of the country (`all`)
 
 Values are YAML with two safety changes: dates stay text (``until: 2024-12-31`` is
 the string, as the notebooks expect) and only ``true``/``false`` are booleans
@@ -33,7 +36,7 @@ import itertools
 import math
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,10 @@ NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 RUN_FIELDS = ("name", "notebook", "parameters", "grid")
 TOP_FIELDS = ("defaults", "runs")
 RESERVED = {"snapshot": "the runner sets it; choose the snapshot with --snapshot"}
+#: Grid value sources (``grid: {region: {kabupaten_kota_of: "64"}}``): a source name -> a function from the
+#: value written to the list of values (raising ValueError with a message); the runner builds them from
+#: the snapshot (:func:`helpers.batch.plan.grid_sources`).
+GridSources = Mapping[str, Callable[[Any], list[Any]]]
 
 
 # --- YAML ---------------------------------------------------------------------------------------
@@ -208,8 +215,9 @@ def _line(node: yaml.Node) -> int:
 
 
 class _ConfigReader:
-    def __init__(self, label: str, text: str, project: Project):
+    def __init__(self, label: str, text: str, project: Project, sources: GridSources | None = None):
         self.label, self.project, self.problems = label, project, []
+        self.sources = sources
         self.loader = _Loader(text)
 
     def problem(self, node: yaml.Node | int, field: str, message: str) -> None:
@@ -280,8 +288,9 @@ class _ConfigReader:
         if notebook is not None:
             self.notebook(notebook, notebook_line)
         params, lines = self.parameters(fields["parameters"][1], "parameters") if "parameters" in fields else ({}, {})
+        problems_before_grid = len(self.problems)
         grid = self.grid(fields["grid"][1]) if "grid" in fields else {}
-        if name is None or notebook is None:
+        if name is None or notebook is None or len(self.problems) > problems_before_grid:
             return []
         if grid and (why := _grid_problem(name, grid)) is not None:
             self.problem(name_line if why.startswith("name") else fields["grid"][1], why.split(":")[0],
@@ -310,11 +319,37 @@ class _ConfigReader:
         values, _ = self.parameters(node, "grid")
         out = {}
         for key, value in values.items():
+            if isinstance(value, dict):
+                value = self.grid_source(node, key, value)
+                if value is None:
+                    continue
             if not isinstance(value, list) or not value:
                 self.problem(node, f"grid.{key}", "must be a non-empty list of values, one run each")
             else:
                 out[key] = value
         return out
+
+
+    def grid_source(self, node: yaml.Node, key: str, value: dict[str, Any]) -> list[Any] | None:
+        """The values of a grid source such as ``{kabupaten_kota_of: "64"}``; None (and a problem) if bad."""
+        names = ", ".join(self.sources or ("kabupaten_kota_of",))
+        if len(value) != 1:
+            self.problem(node, f"grid.{key}", f"give a list of values or one source ({names}), e.g. "
+                                              "{kabupaten_kota_of: \"64\"}")
+            return None
+        (source, argument), = value.items()
+        if self.sources is None:
+            self.problem(node, f"grid.{key}.{source}", "grid sources are resolved from a snapshot; this reader "
+                                                       "was given none (use `ktpel report`)")
+            return None
+        if source not in self.sources:
+            self.problem(node, f"grid.{key}.{source}", f"unknown grid source; valid sources: {names}")
+            return None
+        try:
+            return self.sources[source](argument)
+        except ValueError as exc:
+            self.problem(node, f"grid.{key}.{source}", str(exc))
+            return None
 
 
 def _grid_problem(name: str, grid: Mapping[str, list[Any]]) -> str | None:
@@ -335,15 +370,16 @@ def _grid_problem(name: str, grid: Mapping[str, list[Any]]) -> str | None:
     return None
 
 
-def load_config(project: Project, path: Path | None = None) -> ReportConfig:
-    """Read and check ``reports.yaml``; raises :class:`ValidationFailed` with every problem found."""
+def load_config(project: Project, path: Path | None = None, sources: GridSources | None = None) -> ReportConfig:
+    """Read and check ``reports.yaml``; raises :class:`ValidationFailed` with every problem found.
+    ``sources``: the grid value sources (from the snapshot the batch runs on)."""
     path = path or project.root / CONFIG_NAME
     label = project.rel(path) if path.is_absolute() else path.as_posix()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FileNotFoundError(f"{label} not found; it lists the report runs (see `ktpel report --help`)") from None
-    reader = _ConfigReader(label, text, project)
+    reader = _ConfigReader(label, text, project, sources)
     try:
         root = compose(reader.loader)
     except TooLarge as exc:

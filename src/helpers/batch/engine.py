@@ -20,17 +20,20 @@ and reuses it for every run it is given.  What it adds to Papermill:
   :class:`KernelStartFailed` and :func:`execute_task` retries it once;
 * **progress as events**: ``("cells", name, done, total)`` after every code cell,
   ``("fallback", name, why)`` when a forked start failed and the kernel was spawned;
-* **atomic outputs**: Papermill writes ``.tmp-<name>.<pid>.ipynb`` in the output
-  directory; on success it is renamed to ``<name>.ipynb``; on failure to
+* **one write per output, atomic**: Papermill is given no output path (it would write the
+  notebook before and after every cell); the executed notebook is written once, as
+  ``.tmp-<name>.<pid>.ipynb`` in the output directory; on success it is renamed to ``<name>.ipynb``; on failure to
   ``<name>.failed.ipynb``, and the previous ``<name>.ipynb`` is left untouched.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -55,6 +58,7 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Bool, default
 
 from helpers import atomic
+from helpers.batch import warm
 from helpers.batch.connections import connection_dir
 from helpers.batch.kernels import ForkProvisioner
 from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
@@ -146,6 +150,7 @@ class _Client(PapermillNotebookClient):
 
     def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         k = self._ktpel
+        k["kernel_t0"] = time.perf_counter()
         kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
         self.km.ktpel_note = k["note"]  # what ForkProvisioner says when it falls back to a spawned kernel
         k["slot"].acquire()
@@ -164,6 +169,27 @@ class _Client(PapermillNotebookClient):
                                     f"({type(exc).__name__}: {exc})") from exc
         finally:
             self._release_slot()
+            if "kernel_t0" in self._ktpel:  # a kernel started (not a kept one): launch until it answered
+                _add(self._ktpel["phases"], "kernel", time.perf_counter() - self._ktpel.pop("kernel_t0"))
+
+    def papermill_execute_cells(self) -> None:
+        """With kernel reuse: record a fresh kernel's state, or reset a kept kernel to it, then run the cells."""
+        k = self._ktpel
+        t0 = time.perf_counter()
+        if k["reuse"]:
+            code = warm.RESET if k["reused"] else warm.RECORD
+            reply = self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+            if not reply or reply["content"].get("status") != "ok":
+                raise KernelStartFailed("the kept kernel could not be reset: "
+                                        f"{(reply or {}).get('content', {}).get('evalue', 'no reply')}")
+        t1 = time.perf_counter()
+        _add(k["phases"], "reset", t1 - t0)
+        super().papermill_execute_cells()
+        _add(k["phases"], "cells", time.perf_counter() - t1)
+
+
+def _add(phases: dict[str, float], phase: str, seconds: float) -> None:
+    phases[phase] = phases.get(phase, 0.0) + seconds
 
 
 def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int], None]) -> None:
@@ -192,15 +218,38 @@ class KtpelEngine(NBClientEngine):
                                  start_timeout: float = 60, execution_timeout: float | None = None,
                                  **kwargs: Any) -> Any:
         ktpel = kwargs.pop("ktpel")
+        ktpel["state"]["nb"] = nb_man.nb  # executed in place; on an error, Papermill adds its markers to it
         _report_cells(nb_man, ktpel["progress"])
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        manager_class = ForkKernelManager if ktpel["kernel_start"] == "fork" else SpawnKernelManager
+        km, key = None, None
+        if ktpel["reuse"]:  # a kept kernel (helpers.batch.warm), or a new one this worker may keep
+            key = warm.kernel_key(kernel_name, ktpel["kernel_start"], ktpel["cwd"], ktpel["task_env"])
+            km = warm.take(key)
+            ktpel["reused"] = km is not None
+            km = km or manager_class(kernel_name=kernel_name)
         final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
                                     startup_timeout=start_timeout, kernel_name=kernel_name,
-                                    kernel_manager_class=ForkKernelManager if ktpel["kernel_start"] == "fork"
-                                    else SpawnKernelManager, log=papermill_logger,
+                                    kernel_manager_class=manager_class, log=papermill_logger, km=km,
                                     log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-        return _Client(nb_man, ktpel=ktpel, **final_kwargs).execute()
+        client = _Client(nb_man, ktpel=ktpel, **final_kwargs)
+        if km is None:
+            return client.execute()
+        try:
+            nb = client.execute()
+        except BaseException:
+            warm.shut_down(km)
+            raise
+        finally:
+            if client.kc is not None:  # a client passed a manager leaves its channels open
+                client.kc.stop_channels()
+                client.kc = None
+        if nb.metadata.get("papermill", {}).get("exception"):
+            warm.shut_down(km)  # a failed run's kernel is not reused
+        else:
+            warm.keep(key, km)  # type: ignore[arg-type]
+        return nb
 
 
 def register() -> None:
@@ -219,11 +268,14 @@ def _tail(log: IO[bytes], limit: int = 1500) -> str:
     return "\n".join(lines)[-limit:]
 
 
-def _finish(tmp: Path, dest: Path, task: RunTask, status: str, error: str | None) -> None:
-    """Record our metadata (and repo-relative papermill paths) in ``tmp``, then rename it to ``dest``."""
-    nb = nbformat.read(tmp, as_version=4)
+def _finish(nb: nbformat.NotebookNode, tmp: Path, dest: Path, task: RunTask, status: str, error: str | None) -> None:
+    """Record our metadata (and repo-relative papermill paths) in ``nb``, write it to ``tmp`` (the one write
+    of the run's output), then rename it to ``dest``."""
     nb.metadata.setdefault("papermill", {}).update(input_path=task.input_label, output_path=task.output_label(dest))
     nb.metadata["ktpel"] = {**task.metadata, "status": status, **({"error": error} if error else {})}
+    for cell in nb.cells:  # Papermill gives its cell a random id; the same run gives the same notebook
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
     with open(tmp, "w", encoding="utf-8") as fh:
         nbformat.write(nb, fh)
         fh.flush()
@@ -237,27 +289,36 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
     tmp = atomic.tmp_path(out / f"{task.name}.ipynb")
     final, failed = out / f"{task.name}.ipynb", out / f"{task.name}.failed.ipynb"
     started = time.time()
+    if task.after:
+        preload_after(task.after)
     error: str | None = None
     attempt = 0
+    phases: dict[str, float] = {}  # seconds: kernel, reset, cells, papermill (the rest of it), write, export
     for attempt in range(1, task.attempts + 1):
         emit(("start", task.name, attempt))
         error = None
         with tempfile.TemporaryFile() as log:
-            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log,
+            state: dict[str, Any] = {}  # the engine puts the notebook being executed here
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "state": state,
+                     "phases": phases,
+                     "reuse": task.kernel_reuse, "task_env": task.env,
                      "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
                      "note": lambda why: emit(("fallback", task.name, why)),
                      "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
-                pm.execute_notebook(str(task.notebook), str(tmp), parameters=task.parameters, engine_name=ENGINE_NAME,
-                                    kernel_name=task.kernel_name, progress_bar=False,
+                # No output path: Papermill would write the whole notebook (validated against the nbformat
+                # schema) before and after every cell; the notebook is written once, by _finish.
+                t0 = time.perf_counter()
+                pm.execute_notebook(str(task.notebook), None, parameters=task.parameters, engine_name=ENGINE_NAME,
+                                    kernel_name=task.kernel_name, progress_bar=False, request_save_on_cell_execute=False,
                                     start_timeout=task.start_timeout, ktpel=ktpel)
+                _add(phases, "papermill", max(0.0, time.perf_counter() - t0 - sum(phases.values())))
                 break
             except KernelStartFailed as exc:
                 tail = _tail(log)
                 error = f"KernelStartFailed: {exc}" + (f"\nkernel log:\n{tail}" if tail else "")
                 if attempt < task.attempts:
                     emit(("retry", task.name, str(exc)))
-                    tmp.unlink(missing_ok=True)
             except PapermillExecutionError as exc:
                 error = f"{exc.ename}: {exc.evalue}"
                 break
@@ -266,9 +327,11 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
                 break
     output: Path | None = None
     try:
-        if tmp.exists():
+        if (nb := state.get("nb")) is not None:
             output = failed if error else final
-            _finish(tmp, output, task, "failed" if error else "ok", error)
+            t0 = time.perf_counter()
+            _finish(nb, tmp, output, task, "failed" if error else "ok", error)
+            _add(phases, "write", time.perf_counter() - t0)
             if not error:
                 failed.unlink(missing_ok=True)
         elif not error:
@@ -277,7 +340,35 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         output, error = None, error or f"{type(exc).__name__} while saving the output: {exc}"
     finally:
         tmp.unlink(missing_ok=True)
-    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time())
+    after_error, after_done = None, False
+    if error is None and output is not None and task.after:
+        try:
+            t0 = time.perf_counter()
+            call_after(task.after, Path(task.env["KTPEL_PROJECT"]), output)
+            _add(phases, "export", time.perf_counter() - t0)
+            after_done = True
+        except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
+            after_error = f"{type(exc).__name__}: {exc}"
+    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time(),
+                      after_error, after_done, phases)
+
+
+_preloading: set[str] = set()
+
+
+def preload_after(spec: str) -> None:
+    """Import the module of ``"module:function"`` in a background thread, once per process, so its imports
+    happen while this worker waits for its first kernel, not after the run."""
+    module = spec.partition(":")[0]
+    if module not in _preloading:
+        _preloading.add(module)
+        threading.Thread(target=importlib.import_module, args=(module,), name="ktpel-preload", daemon=True).start()
+
+
+def call_after(spec: str, project_root: Path, output: Path) -> None:
+    """Call ``"module:function"`` with (project root, output notebook)."""
+    module, _, function = spec.partition(":")
+    getattr(importlib.import_module(module), function)(project_root, output)
 
 
 class _NoSlot:

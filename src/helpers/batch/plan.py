@@ -17,14 +17,14 @@ from typing import Any
 
 import duckdb
 
-from helpers.batch.config import RUNNER_VERSION, ReportConfig, RunSpec
+from helpers.batch.config import RUNNER_VERSION, GridSources, ReportConfig, RunSpec
 from helpers.codehash import package_files
 from helpers.i18n import LANGS
 from helpers.notebooks import NotebookInfo, inspect_notebook, parameter_defaults
 from helpers.problems import Problem, UsageError, ValidationFailed
 from helpers.project import Project
 from helpers.snapshot import resolve
-from helpers.snapshot.regions import REGION_PARAMETERS, RegionError, RegionIndex, region_items
+from helpers.snapshot.regions import REGION_PARAMETERS, RegionError, RegionIndex, kabupaten_kota_of, region_items
 
 #: Runs in this language write ``<name>.ipynb``; in any other, ``<name>.<lang>.ipynb``.
 DEFAULT_LANG = LANGS[0]
@@ -129,6 +129,21 @@ def plan(project: Project, config: ReportConfig, snapshot_id: str, *, only: Sequ
     if checker.usage:
         raise UsageError("\n".join(dict.fromkeys(checker.usage)))
     return runs
+
+
+def grid_sources(project: Project, snapshot_id: str) -> GridSources:
+    """The grid value sources of ``reports.yaml`` on this snapshot: ``kabupaten_kota_of`` (a province, a list
+    of them, or ``all``: every kabupaten/kota of the snapshot's regions, by code)."""
+
+    def of(value: Any) -> list[Any]:
+        _, path = resolve(project, snapshot_id)
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return list(kabupaten_kota_of(con, value))
+        finally:
+            con.close()
+
+    return {"kabupaten_kota_of": of}
 
 
 def _notebook_defaults(info: NotebookInfo) -> dict[str, Any]:

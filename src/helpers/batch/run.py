@@ -19,7 +19,7 @@ from helpers.batch.executors import (
     default_kernel_start,
     fork_unsupported,
 )
-from helpers.batch.plan import PlannedRun, plan, stored_fingerprint
+from helpers.batch.plan import PlannedRun, grid_sources, plan, stored_fingerprint
 from helpers.batch.tasks import Event, RunOutcome, RunTask
 from helpers.problems import UsageError
 from helpers.project import Project
@@ -36,13 +36,16 @@ class RunResult:
     attempts: int = 0
     started: float = 0.0
     finished: float = 0.0
+    exported: bool = False  # the worker did the `after` call (the per-run export) for it
+    phases: Mapping[str, float] | None = None  # where its time went (helpers.batch.tasks.RunOutcome.phases)
 
 
 def _echo(line: str) -> None:
     print(line, flush=True)
 
 
-def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str) -> RunTask:
+def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str,
+          after: str | None = None, kernel_reuse: bool = False) -> RunTask:
     return RunTask(
         name=run.name, notebook=run.notebook.path.resolve(), output_dir=run.output.parent.resolve(),
         parameters=run.parameters, cwd=run.notebook.path.parent.resolve(),
@@ -50,7 +53,7 @@ def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: fl
         input_label=run.notebook.label, output_dir_label=project.rel(run.output.parent),
         metadata={"name": run.name, "fingerprint": run.fingerprint, "snapshot_id": snapshot_id,
                   "notebook": run.notebook.label, "parameters": run.parameters, "runner_version": RUNNER_VERSION},
-        start_timeout=start_timeout, kernel_start=kernel_start)
+        start_timeout=start_timeout, kernel_start=kernel_start, after=after, kernel_reuse=kernel_reuse)
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -61,9 +64,14 @@ def _first_line(text: str | None, limit: int = 300) -> str:
 def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None = None, only: Sequence[str] = (),
               overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
               export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
-              start_timeout: float = 60.0, kernel_start: str | None = None,
-              echo: Callable[[str], None] = _echo) -> list[RunResult]:
+              start_timeout: float = 60.0, kernel_start: str | None = None, after: str | None = None,
+              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunResult]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
+
+    ``after``: ``"module:function"`` each worker calls as ``function(project_root, output)`` after a run
+    that succeeded (see :class:`RunTask`); a failing call is said and leaves the result's ``exported`` False.
+    ``kernel_reuse``: a worker runs its next notebook in the kernel of its last good run, reset
+    (:mod:`helpers.batch.warm`); False: a fresh kernel per run.
 
     Refuses the whole batch (:class:`ValidationFailed`, :class:`UsageError`) before running anything
     if a run is bad; otherwise never raises for a failing run: see each result's ``status``."""
@@ -80,7 +88,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
     if kernel_start == "fork" and executor is None and (why := fork_unsupported()):
         raise UsageError(f"--kernel-start fork: {why}; use --kernel-start spawn")
     snapshot_id, _ = resolve(project, snapshot)
-    runs = plan(project, load_config(project, config), snapshot_id, only=only, overrides=overrides,
+    runs = plan(project, load_config(project, config, grid_sources(project, snapshot_id)), snapshot_id, only=only, overrides=overrides,
                 export_settings=export_settings)
     out_dir = project.reports_dir / snapshot_id
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,12 +135,15 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                         echo(f"      {name}: forked kernel start failed: {rest[0]}")
 
             try:
-                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start) for run in todo]
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
+                         for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = _result(outcome)
                     status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
                     echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
+                    if outcome.after_error:
+                        echo(f"      {outcome.name}: {after} failed: {_first_line(outcome.after_error, 200)}")
             except BaseException:  # interrupted (Ctrl-C, SIGTERM) or broken: nothing may outlive the batch
                 if own:
                     ex.abort()  # the workers are dead when it returns: their temporary notebooks can go
@@ -166,7 +177,8 @@ def _try_lock(lock: Any) -> bool:
 
 def _result(outcome: RunOutcome) -> RunResult:
     return RunResult(outcome.name, "ok" if outcome.ok else "failed", outcome.seconds, outcome.output,
-                     outcome.error, outcome.attempts, outcome.started, outcome.finished)
+                     outcome.error, outcome.attempts, outcome.started, outcome.finished, outcome.after_done,
+                     outcome.phases)
 
 
 def summary_lines(project: Project, results: Sequence[RunResult], seconds: float) -> list[str]:
@@ -185,6 +197,10 @@ def summary_lines(project: Project, results: Sequence[RunResult], seconds: float
         lines.append(fmt(row))
         if result.error:
             lines += [f"    {line}" for line in result.error.strip().splitlines()[:12]]
+    ran = [r.phases for r in results if r.phases]
+    if ran:
+        total = {k: sum(p.get(k, 0.0) for p in ran) for k in ("kernel", "reset", "papermill", "cells", "write", "export")}
+        lines.append("seconds per run, mean: " + ", ".join(f"{k} {v / len(ran):.2f}" for k, v in total.items() if v))
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "up to date")}
     lines.append(f"{counts['ok']} ok, {counts['failed']} failed, {counts['up to date']} up to date "
                  f"in {seconds:.1f} s")

@@ -39,6 +39,10 @@ class RunTask:
     start_timeout: float = 60.0
     attempts: int = 2  # kernel start attempts
     kernel_start: str = "spawn"  # or "fork": from the worker's zygote (helpers.batch.kernels)
+    kernel_reuse: bool = False  # run in the worker's kept kernel, reset (helpers.batch.warm)
+    #: "module:function" the worker calls as ``function(project_root, output)`` after a successful run (the
+    #: CLI passes the per-run export, so exports run on the workers; the batch itself imports no export code).
+    after: str | None = None
 
     def output_label(self, path: Path) -> str:
         return f"{self.output_dir_label}/{path.name}"
@@ -54,3 +58,9 @@ class RunOutcome:
     attempts: int
     started: float  # time.time() in the worker
     finished: float
+    after_error: str | None = None  # the ``after`` call failed (the run itself is ok); None if it ran or none was asked
+    after_done: bool = False
+    #: Where the run's time went, in seconds: ``kernel`` (start, until it answered; 0 for a kept kernel),
+    #: ``reset`` (of a kept kernel), ``cells``, ``papermill`` (the rest of Papermill: reading, parameters,
+    #: round trips), ``write`` (the output notebook), ``export`` (the ``after`` call).
+    phases: dict[str, float] = field(default_factory=dict)

@@ -35,8 +35,12 @@ from helpers.export.slides import build_deck
 from helpers.export.stamp import STAMP, read_stamp
 from helpers.project import Project
 
-#: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx.
+#: The file names :func:`helpers.export.model.deck_name` gives: slides.pptx, slides-<lang>.pptx,
+#: slides[-<lang>]-<province>.pptx.
 DECK_NAME = re.compile(r"slides(?:-[A-Za-z0-9._-]+)?\.pptx")
+#: A language's deck with more charts than this is split: one deck per province (of the runs about a
+#: kabupaten/kota), one for the rest, so that a national batch's decks stay usable.
+DECK_CHARTS_MAX = 60
 
 
 def _clean_leftovers(directory: Path) -> None:
@@ -45,12 +49,16 @@ def _clean_leftovers(directory: Path) -> None:
         atomic.clean_leftovers(folder)
 
 
-def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None) -> ExportResult:
+def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None,
+                 exported: Sequence[str] = ()) -> ExportResult:
     """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
 
     ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
     always cover the whole batch, in the order of ``reports.yaml`` (slides render their own chart images,
-    without the titles and footers the slides carry as text)."""
+    without the titles and footers the slides carry as text; a language's deck with more than
+    :data:`DECK_CHARTS_MAX` charts is split by province).
+    ``exported``: reports whose page and chart files :func:`export_run` just wrote with this code (on
+    the batch's workers): their files are used and stamped as this code's."""
     sid, directory = batch_directory(project, snapshot_id)
     with FileLock(str(directory / ".export.lock")):
         _clean_leftovers(directory)
@@ -74,22 +82,27 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             for chart in run.charts:
                 existing = charts_dir / f"{chart.stem}.png"
                 fresh = (existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime
-                         and stamp.get(run.name) == digest)
+                         and (stamp.get(run.name) == digest or run.name in exported))
                 if run.name in selected or not fresh:  # chart files of other reports only when stale
-                    for ext, data in render_chart(chart.spec).items():
+                    for ext, data in render_chart(chart.spec, chart.svg).items():
                         files[charts_dir / f"{chart.stem}.{ext}"] = data
         for run in batch.runs:
             if run.name in selected:
                 files[directory / f"{run.name}.html"] = report_page(batch, run)
-        decks: dict[str, str] = {}
+        decks: dict[str, tuple[str, str | None, int]] = {}  # file name -> (language, province, charts)
         ordered = in_config_order(project, batch.runs)
         for lang in dict.fromkeys(r.lang for r in ordered if r.charts):
             runs = [r for r in ordered if r.lang == lang]
-            name = deck_name(lang)
-            files[directory / name] = build_deck(batch, runs, lang)
-            decks[lang] = name
+            groups = ([(None, runs)] if sum(len(r.charts) for r in runs) <= DECK_CHARTS_MAX
+                      else batch.by_province(runs))
+            for province, group in groups:
+                if any(r.charts for r in group):
+                    name = deck_name(lang, province)
+                    files[directory / name] = build_deck(batch, group, lang)
+                    decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
-        pages = {r.name: (digest if r.name in selected else stamp.get(r.name, "")) for r in batch.runs}
+        pages = {r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, ""))
+                 for r in batch.runs}
         stamp_bytes = (json.dumps({"pages": pages}, indent=1, sort_keys=True) + "\n").encode()
 
         # 2. Write each file atomically; the index last, once what it links to is there.
@@ -99,9 +112,30 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             atomic.write_bytes(path, data)
             result.written.append(path)
         _remove_stale_charts(charts_dir, [r for r in batch.runs if r.name in selected], set(files))
-        _remove_stale_exports(directory, set(decks.values()))
+        _remove_stale_exports(directory, set(decks))
         atomic.write_bytes(directory / STAMP, stamp_bytes)  # last: what it vouches for is written
         return result
+
+
+def export_run(project_root: Path, notebook: Path) -> list[Path]:
+    """Export one executed run, in the process that ran it (``ktpel report`` hands this to its workers, so
+    the exports of a batch run in parallel while other runs execute): the run's chart files and its page.
+    The index and the decks, which cover the whole batch, are :func:`export_batch`'s, afterwards (it takes
+    these chart files as they are, since they are newer than the notebook)."""
+    project = Project(project_root)
+    batch = load_batch(project, notebook.parent.name, [notebook])
+    if not batch.runs:  # a failed run: export_batch lists it, nothing to render
+        return []
+    run = batch.runs[0]
+    charts_dir = batch.directory / CHARTS_DIR
+    charts_dir.mkdir(exist_ok=True)
+    files = {charts_dir / f"{chart.stem}.{ext}": data
+             for chart in run.charts for ext, data in render_chart(chart.spec, chart.svg).items()}
+    files[batch.directory / f"{run.name}.html"] = report_page(batch, run)
+    for path, data in files.items():
+        atomic.write_bytes(path, data)
+    _remove_stale_charts(charts_dir, [run], set(files))
+    return list(files)
 
 
 def in_config_order(project: Project, runs: list[Run]) -> list[Run]:

@@ -302,9 +302,14 @@ def _parameters(run: Run) -> str:
     return f'<ul class="params">{"".join(items)}</ul>'
 
 
-def index_page(batch: Batch, decks: dict[str, str]) -> bytes:
-    """``index.html``: every report of the batch with its parameters, charts and decks, the
-    snapshot id and build time, and the sources of the snapshot."""
+#: An index with more reports than this groups them by province (a national batch: 514 profiles).
+GROUP_MIN_RUNS = 20
+
+
+def index_page(batch: Batch, decks: dict[str, tuple[str, str | None, int]]) -> bytes:
+    """``index.html``: every report of the batch with its parameters, charts and decks (file name ->
+    (language, province or None, charts)), the snapshot id and build time, and the sources of the snapshot.
+    With more than :data:`GROUP_MIN_RUNS` reports, they are grouped by province, with a list of them."""
     lang = batch.lang
     c = batch.counts
     parts = [_head(f"{text('index_title', lang)} · {batch.snapshot_id}", lang), '<body>\n<div class="page">\n',
@@ -315,27 +320,30 @@ def index_page(batch: Batch, decks: dict[str, str]) -> bytes:
     if regions:
         parts.append(f"<p>{escape(text('regions', lang))}: {escape(', '.join(regions))}</p>\n")
     parts.append(f"<h2>{escape(text('reports', lang))}</h2>\n")
+    groups = batch.by_province() if len(batch.runs) > GROUP_MIN_RUNS else [(None, batch.runs)]
+    if len(groups) > 1:
+        parts.append('<p class="provinces">' + " · ".join(
+            f'<a href="#provinsi-{escape(code)}">{escape(batch.region_names.get(code, code))}</a> ({len(runs)})'
+            for code, runs in groups if code is not None) + "</p>\n")
     if batch.runs:
         parts.append(f"<table class=\"reports\"><thead><tr><th>{escape(text('report', lang))}</th>"
                      f"<th>{escape(text('parameters', lang))}</th><th>{escape(text('charts', lang))}</th>"
                      f"<th>{escape(text('notebook', lang))}</th></tr></thead>\n<tbody>\n")
-        for run in batch.runs:
-            charts = "".join(f"<li>{escape(ch.title)}<br>{chart_links(ch, lang)}</li>" for ch in run.charts)
-            ran = f" · {escape(text('run_at', lang))} {escape(_short_time(run.finished, lang))}" if run.finished else ""
-            parts.append(f'<tr><td><a href="{escape(run.name)}.html">{escape(run.title)}</a><br>'
-                         f'<span class="muted">{escape(run.name)} · {escape(LANG_NAMES.get(run.lang, run.lang))}'
-                         f"{ran}</span></td><td>{_parameters(run)}</td><td><ul>{charts}</ul></td>"
-                         f'<td><a href="{escape(run.path.name)}">{escape(run.path.name)}</a></td></tr>\n')
+        for code, runs in groups:
+            if len(groups) > 1 and code is not None:
+                parts.append(f'<tr class="group" id="provinsi-{escape(code)}"><th colspan="4">'
+                             f"{escape(batch.region_names.get(code, code))}</th></tr>\n")
+            parts += [_index_row(run, lang) for run in runs]
         parts.append(f"</tbody></table>\n<p class=\"note\">{escape(text('parameters', lang))}: "
                      f"{escape(text('set_by_run', lang))}.</p>\n")
     else:
         parts.append(f"<p>{escape(text('no_reports', lang))}</p>\n")
     if decks:
         parts.append(f"<h2>{escape(text('slides', lang))}</h2>\n<ul>\n")
-        for deck_lang, name in decks.items():
-            n = sum(len(r.charts) for r in batch.runs if r.lang == deck_lang)
-            parts.append(f'<li><a href="{escape(name)}">{escape(name)}</a> ({escape(LANG_NAMES.get(deck_lang, deck_lang))}, '
-                         f"{n} {escape(text('charts_count', lang))})</li>\n")
+        for name, (deck_lang, province, n) in decks.items():
+            where = f"{batch.region_names.get(province, province)}, " if province else ""
+            parts.append(f'<li><a href="{escape(name)}">{escape(name)}</a> ({escape(where)}'
+                         f"{escape(LANG_NAMES.get(deck_lang, deck_lang))}, {n} {escape(text('charts_count', lang))})</li>\n")
         parts.append("</ul>\n")
     if batch.failed:
         parts.append(f"<h3 class=\"failed\">{escape(text('failed', lang))}</h3>\n<ul>\n")
@@ -345,6 +353,15 @@ def index_page(batch: Batch, decks: dict[str, str]) -> bytes:
                  f'<ol class="sources-list">\n{_source_items(batch, [s["source_id"] for s in batch.sources], lang)}\n'
                  f"</ol>\n<p class=\"note\">{escape(text('offline', lang))}</p>\n</div>\n</body>\n</html>\n")
     return _scrub("".join(parts), batch).encode("utf-8")
+
+
+def _index_row(run: Run, lang: str) -> str:
+    charts = "".join(f"<li>{escape(ch.title)}<br>{chart_links(ch, lang)}</li>" for ch in run.charts)
+    ran = f" · {escape(text('run_at', lang))} {escape(_short_time(run.finished, lang))}" if run.finished else ""
+    return (f'<tr><td><a href="{escape(run.name)}.html">{escape(run.title)}</a><br>'
+            f'<span class="muted">{escape(run.name)} · {escape(LANG_NAMES.get(run.lang, run.lang))}'
+            f"{ran}</span></td><td>{_parameters(run)}</td><td><ul>{charts}</ul></td>"
+            f'<td><a href="{escape(run.path.name)}">{escape(run.path.name)}</a></td></tr>\n')
 
 
 def _short_time(value: str | None, lang: str) -> str:

@@ -26,6 +26,7 @@ file lock, so two of them never interleave.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -160,6 +161,25 @@ class Batch:
         except RegionError:
             return str(item)
 
+    def province(self, run: Run) -> str | None:
+        """The province code of a run about one kabupaten/kota (its ``region`` parameter), else None."""
+        value = run.effective.get("region")
+        if value in (None, "") or isinstance(value, (list, dict)):
+            return None
+        index = self.region_index or RegionIndex([Region(c, n) for c, n in self.region_names.items()])
+        try:
+            code = index.resolve(value)
+        except RegionError:
+            return None
+        return code.split(".")[0] if "." in code else None
+
+    def by_province(self, runs: Iterable[Run] | None = None) -> list[tuple[str | None, list[Run]]]:
+        """``runs`` (default: all) grouped: those about no kabupaten/kota first, then by province code."""
+        groups: dict[str | None, list[Run]] = {}
+        for run in self.runs if runs is None else runs:
+            groups.setdefault(self.province(run), []).append(run)
+        return sorted(groups.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+
     def source(self, source_id: str) -> dict[str, Any] | None:
         return next((s for s in self.sources if s["source_id"] == source_id), None)
 
@@ -200,8 +220,10 @@ def safe_name(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-.") or "chart"
 
 
-def deck_name(lang: str) -> str:
-    return "slides.pptx" if lang == "id" else f"slides-{safe_name(lang)}.pptx"
+def deck_name(lang: str, province: str | None = None) -> str:
+    """``slides.pptx``, ``slides-en.pptx``; a province's deck: ``slides-64.pptx``, ``slides-en-64.pptx``."""
+    parts = ["slides"] + ([safe_name(lang)] if lang != "id" else []) + ([safe_name(province)] if province else [])
+    return "-".join(parts) + ".pptx"
 
 
 def is_report_notebook(path: Path) -> bool:
@@ -284,12 +306,12 @@ def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Pa
     return sid, directory
 
 
-def load_batch(project: Project, snapshot: str = "latest") -> Batch:
-    """Read every executed notebook of the batch and what the snapshot says about itself."""
+def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[Path] | None = None) -> Batch:
+    """Read every executed notebook of the batch (or only ``notebooks``) and what the snapshot says about itself."""
     sid, directory = batch_directory(project, snapshot)
     _, db = resolve(project, sid)
     runs, failed, skipped = [], [], []
-    for path in sorted(directory.glob("*.ipynb")):
+    for path in sorted(directory.glob("*.ipynb") if notebooks is None else notebooks):
         if path.name.endswith(".failed.ipynb"):
             failed.append(path)
             continue
@@ -304,7 +326,18 @@ def load_batch(project: Project, snapshot: str = "latest") -> Batch:
             failed.append(path)
             continue
         runs.append(run)
-    con = duckdb.connect(str(db), read_only=True)
+    info, sources, region_names, region_index, facts, targets = _snapshot_context(str(db))
+    counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
+    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
+                 [dict(s) for s in sources], dict(region_names), region_index, dict(facts), dict(targets))
+
+
+@functools.lru_cache(maxsize=4)
+def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], RegionIndex,
+                                         dict[Any, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """What a batch's exports need from its snapshot; kept per process (a snapshot file never changes: its
+    name is its content's id), so a worker exporting run after run reads it once."""
+    con = duckdb.connect(db, read_only=True)
     try:
         info = queries.snapshot_info(con)
         sources = queries.sources(con).to_dict("records")
@@ -314,9 +347,7 @@ def load_batch(project: Project, snapshot: str = "latest") -> Batch:
         targets = {f"{r['metric']}-{r['year']}": r for r in con.execute(TARGETS_SQL).df().to_dict("records")}
     finally:
         con.close()
-    counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
-    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
-                 sources, region_names, region_index, facts, targets)
+    return info, sources, region_names, region_index, facts, targets
 
 
 def source_line(source: dict[str, Any], lang: str) -> tuple[str, str, str]:

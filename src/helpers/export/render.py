@@ -30,8 +30,10 @@ def render_pdf(svg: str) -> bytes:
     return bytes(_vlc().svg_to_pdf(svg))
 
 
-def render_chart(spec: dict[str, Any]) -> dict[str, bytes]:
+def render_chart(spec: dict[str, Any], svg: str | None = None) -> dict[str, bytes]:
     """The chart as SVG, PNG and PDF: the Vega scene is laid out once, to SVG (the slow step),
-    then rasterised and converted, which takes half the time of rendering each format from the spec."""
-    svg = render_svg(spec)
+    then rasterised and converted, which takes half the time of rendering each format from the spec.
+    ``svg``: the SVG the notebook stored beside the spec (the same function made it from the same spec
+    when the notebook ran), so that step is not done twice."""
+    svg = svg or render_svg(spec)
     return {"png": render_png(svg), "svg": svg.encode("utf-8"), "pdf": render_pdf(svg)}

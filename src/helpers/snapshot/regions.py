@@ -198,3 +198,33 @@ def region_items(value: Any, parameter: str = "regions") -> list[Any]:
         raise RegionError(f"{parameter}: {bad[0]!r} is not a region; give names, aliases or Kemendagri codes "
                           "such as [\"Batam\", \"64\"]")
     return items
+
+
+#: ``kabupaten_kota_of`` levels: the second tier of Kemendagri codes (``ktpel synth`` regions are ``kabupaten``).
+SECOND_TIER = ("kabupaten", "kota")
+
+
+def kabupaten_kota_of(con: duckdb.DuckDBPyConnection, value: Any) -> list[str]:
+    """Codes of the kabupaten/kota of the province(s) ``value`` names (any way :class:`RegionIndex` reads a
+    region; a list for several), or of the whole country for ``all``; in code order.
+    :class:`RegionError` if ``value`` names no province or a province has none."""
+    levels = list(SECOND_TIER)
+    if isinstance(value, str) and value.strip().casefold() == "all":
+        rows = con.execute("SELECT region_code FROM regions WHERE level IN (SELECT unnest(?)) ORDER BY region_code",
+                           [levels]).fetchall()
+        return [code for (code,) in rows]
+    index = RegionIndex.from_connection(con)
+    levels_of = dict(con.execute("SELECT region_code, level FROM regions").fetchall())
+    codes: list[str] = []
+    for item in region_items(value, "kabupaten_kota_of"):
+        parent = index.resolve(item, "kabupaten_kota_of")
+        if levels_of.get(parent) != "provinsi":
+            raise RegionError(f"kabupaten_kota_of {item!r} is {index.by_code[parent].label}, not a province; "
+                              "give a province (a code such as \"64\", a name or an alias) or all")
+        rows = con.execute("SELECT region_code FROM regions WHERE parent_code = ? AND level IN (SELECT unnest(?)) "
+                           "ORDER BY region_code", [parent, levels]).fetchall()
+        if not rows:
+            raise RegionError(f"kabupaten_kota_of {item!r}: {index.by_code[parent].label} has no kabupaten/kota "
+                              "in this snapshot")
+        codes += [code for (code,) in rows if code not in codes]
+    return codes

@@ -64,9 +64,16 @@ def _value_sql(metrics: Sequence[str], months: int) -> str:
     return "CASE m " + " ".join(f"WHEN {i} THEN {formulas[name]}" for i, name in enumerate(metrics)) + " END"
 
 
+#: ``regions`` of :func:`synth`: its own synthetic regions, or the kabupaten/kota of ``regions.csv``.
+SYNTH_REGION_CHOICES = ("synthetic", "kemendagri")
+
+
 def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, n_metrics: int = 8,
-          rows: int | None = None, fmt: str = "csv", seed: int = 0) -> tuple[int, int]:
+          rows: int | None = None, fmt: str = "csv", seed: int = 0, regions: str = "synthetic") -> tuple[int, int]:
     """Write a synthetic bulk table to ``out`` and its regions to ``data/raw/bulk/regions.csv``.
+
+    ``regions="kemendagri"``: figures for the first ``kabupaten`` kabupaten/kota of ``regions.csv`` (by code)
+    instead, and no regions file (a national batch of region profiles then has figures for every one).
 
     ``months`` monthly figures (last day of each month, ending :data:`SYNTH_END`) of ``n_metrics`` metrics
     for ``kabupaten`` synthetic kabupaten; with ``rows``, as many months as needed for exactly that many
@@ -77,11 +84,21 @@ def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, 
     chosen = [m for m in SYNTH_METRICS if m in metrics][:n_metrics]
     if n_metrics < 1 or len(chosen) < n_metrics:
         raise ValueError(f"--metrics must be between 1 and {len([m for m in SYNTH_METRICS if m in metrics])}")
-    region_rows = synth_regions(kabupaten)
+    if regions not in SYNTH_REGION_CHOICES:
+        raise ValueError(f"--regions must be one of {', '.join(SYNTH_REGION_CHOICES)}")
     real = _real_region_codes(project)
-    clash = sorted(real & {r[0] for r in region_rows})
-    if clash:
-        raise ValueError(f"synthetic region codes {', '.join(clash)} are in data/raw/regions.csv already")
+    if regions == "kemendagri":
+        second_tier = sorted(code for code, level in real.items() if level in ("kabupaten", "kota"))
+        if not 1 <= kabupaten <= len(second_tier):
+            raise ValueError(f"--kabupaten must be between 1 and {len(second_tier)} (the kabupaten/kota of "
+                             "data/raw/regions.csv)")
+        codes, region_rows = second_tier[:kabupaten], []
+    else:
+        region_rows = synth_regions(kabupaten)
+        codes = [r[0] for r in region_rows if r[2] == "kabupaten"]
+        clash = sorted(set(real) & {r[0] for r in region_rows})
+        if clash:
+            raise ValueError(f"synthetic region codes {', '.join(clash)} are in data/raw/regions.csv already")
     per_month = kabupaten * len(chosen)
     if rows is not None:
         if rows < 1:
@@ -100,7 +117,7 @@ def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, 
           SELECT i // {per_month} AS t, (i % {per_month}) // {len(chosen)} AS k, i % {len(chosen)} AS m
           FROM range({total}) r(i)),
         v AS (
-          SELECT printf('%02d.%02d', 1 + k // 99, 1 + k % 99) AS region_code, {names}[m + 1] AS metric,
+          SELECT {"[" + ", ".join(f"'{c}'" for c in codes) + "]"}[k + 1] AS region_code, {names}[m + 1] AS metric,
                  last_day(DATE '{SYNTH_END.isoformat()}' - to_months(t::INTEGER)) AS as_of, {value} AS v
           FROM g)
         SELECT region_code, metric, as_of, {value_out} AS value FROM v"""
@@ -115,16 +132,18 @@ def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, 
         con.execute(f"COPY ({query}) TO '{target}' ({options})")
     finally:
         con.close()
-    with open(regions_path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(REGION_COLUMNS)
-        writer.writerows(region_rows)
-    return total, len(region_rows)
+    if regions == "synthetic":
+        with open(regions_path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(REGION_COLUMNS)
+            writer.writerows(region_rows)
+    return total, len(region_rows) if regions == "synthetic" else len(codes)
 
 
-def _real_region_codes(project: Project) -> set[str]:
+def _real_region_codes(project: Project) -> dict[str, str]:
+    """Code -> level of ``regions.csv``."""
     try:
         with open(project.raw / "regions.csv", encoding="utf-8-sig", newline="") as fh:
-            return {r.get("code", "").strip() for r in csv.DictReader(fh)}
+            return {r.get("code", "").strip(): (r.get("level") or "").strip() for r in csv.DictReader(fh)}
     except FileNotFoundError:
-        return set()
+        return {}
