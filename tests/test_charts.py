@@ -3,6 +3,7 @@ a region has one colour and a figure's status one look in every chart."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -115,6 +116,15 @@ def test_show_emits_vega_lite_v5_an_svg_and_the_chart_s_metadata(made):
     assert bundle == charts.mimebundle(made["region_comparison"])  # no random ids: nbval sees the same output
     tips = {t["title"] for layer in layers(spec) for t in layer.get("encoding", {}).get("tooltip", [])}
     assert {"Nilai", "Tanggal data", "Sumber", "Kutipan"} <= tips  # value, date, source and quote
+
+
+def test_a_chart_with_missing_values_is_sent_as_strict_json():
+    # Jupyter refuses NaN in a message: the notebook would store a serialization warning instead of the chart.
+    df = pd.DataFrame({"region": ["a", "b"], "value": [1.5, float("nan")]})
+    own = alt.Chart(df).mark_bar().encode(x="value:Q", y="region:N")
+    spec = charts.mimebundle(own)["application/vnd.vegalite.v5+json"]
+    text = json.dumps(spec, allow_nan=False)  # raises ValueError on NaN or infinity
+    assert '"value": null' in text
 
 
 def test_the_theme_gives_one_s_own_chart_the_same_look_and_the_indonesian_number_format():

@@ -14,6 +14,8 @@ shipped in ``helpers/fonts`` for every other viewer, nbval and the HTML export.
 
 from __future__ import annotations
 
+import math
+
 import re
 import textwrap
 from functools import cache
@@ -375,11 +377,23 @@ def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """Vega-Lite (JupyterLab draws it, interactive), SVG (everyone else) and a line of text."""
     shown = for_display(chart)
-    spec = shown.to_dict()
+    spec = _json_safe(shown.to_dict())
     title = spec.get("usermeta", {}).get("ktpel", {}).get("title") or _title_parts(spec.get("title"))[0] or "chart"
     major = alt.SCHEMA_VERSION.split(".")[0].lstrip("v")
     return {f"application/vnd.vegalite.v{major}+json": spec, "image/svg+xml": to_svg(spec),
             "text/plain": f"<Altair chart: {title}>"}
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as ``None``: strict JSON, which Jupyter's messages require
+    (else the kernel stores a "Message serialization failed" warning instead of the chart)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def show(chart: alt.TopLevelMixin) -> None:
