@@ -15,7 +15,6 @@ shipped in ``helpers/fonts`` for every other viewer, nbval and the HTML export.
 from __future__ import annotations
 
 import math
-
 import re
 import textwrap
 from functools import cache
