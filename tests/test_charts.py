@@ -207,3 +207,24 @@ def test_bars_are_never_stacked(made):
         for layer in layers(chart.to_dict()):
             if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) == "bar":
                 assert layer["encoding"]["x"].get("stack", "unset") is None, name
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_explore_tables_speak_the_page_s_language(project: Project, lang: str):
+    from helpers.i18n import catalogue
+
+    report = open_report(lang=lang, project=project)
+    inside = explore.contents(report)
+    intro = explore.intro(report, inside)
+    assert intro.startswith("# " + catalogue(lang)["intro.explore_title"]) and report.snapshot_id in intro
+    regions = explore.table(inside["regions"], lang)
+    headers = list(regions.frame.columns)
+    assert headers == [catalogue(lang)[f"column.{c}"] for c in inside["regions"].columns]
+    levels = set(regions.frame[catalogue(lang)["column.region_level"]])
+    assert levels <= {catalogue(lang)[f"level.{name}"] for name in ("provinsi", "kabupaten", "kota", "nasional")}
+    units = list(explore.table(inside["metrics"], lang).frame[catalogue(lang)["column.unit"]])
+    assert units == [catalogue(lang)[f"unit.{u}"] for u in inside["metrics"]["unit"]]
+    sources = explore.table(inside["sources"], lang).frame[catalogue(lang)["column.published_on"]]
+    assert all(v == "–" or re.fullmatch(r"\d{4}(-\d{2}){0,2}", v) for v in sources)
+    big = explore.table(pd.DataFrame({"figures": [1294548]}), lang).frame.iloc[0, 0]
+    assert big == ("1.294.548" if lang == "id" else "1,294,548")
