@@ -168,8 +168,8 @@ def cmd_report(project: Project, args: argparse.Namespace) -> int:
     """Run the batch; Ctrl-C, SIGTERM and SIGHUP stop it: the runs in progress end with their workers, the
     previous outputs stay, one line says so, and the exit code is 128 + the signal (130, 143, 129)."""
     if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, _stop_on_signal)
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _stop_on_signal)
     try:
         return _report(project, args)
     except (KeyboardInterrupt, _Stopped) as exc:
@@ -216,7 +216,7 @@ def _export_results(project: Project, results: Sequence[tuple[str, str, Path | N
         return
     from helpers.export.stamp import stale_reports
 
-    directory = good[0][2].parent  # type: ignore[union-attr]
+    directory = good[0][2].parent
     done = [name for name, status, _, by_worker in good if status == "ok" and by_worker]  # exported on a worker
     stale = set(stale_reports(directory, [name for name, _, _, _ in good]))  # made with other code, CSS or fonts
     names = [name for name, status, _, _ in good if name not in done and (status == "ok" or name in stale)]
