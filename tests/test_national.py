@@ -16,10 +16,10 @@ from helpers.batch.config import load_config
 from helpers.batch.executors import DaskExecutor
 from helpers.batch.plan import grid_sources
 from helpers.batch.run import run_batch
-from helpers.cli import EXPORT_RUN
 from helpers.export import build as build_module
 from helpers.export import html as html_module
 from helpers.export.build import export_batch
+from helpers.export.stamp import EXPORT_RUN
 from helpers.problems import ValidationFailed
 from helpers.project import Project
 from helpers.snapshot import build, synth

@@ -340,17 +340,17 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         output, error = None, error or f"{type(exc).__name__} while saving the output: {exc}"
     finally:
         tmp.unlink(missing_ok=True)
-    after_error, after_done = None, False
+    after_error, exported = None, False
     if error is None and output is not None and task.after:
         try:
             t0 = time.perf_counter()
             call_after(task.after, Path(task.env["KTPEL_PROJECT"]), output)
             _add(phases, "export", time.perf_counter() - t0)
-            after_done = True
+            exported = True
         except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
             after_error = f"{type(exc).__name__}: {exc}"
-    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time(),
-                      after_error, after_done, phases)
+    return RunOutcome(task.name, "ok" if error is None else "failed", time.time() - started, output, error, attempt,
+                      started, time.time(), after_error, exported, phases)
 
 
 _preloading: set[str] = set()
