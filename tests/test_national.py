@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from conftest import ROOT, copy_raw_layer
+from conftest import ROOT, copy_raw_layer, report_workspace
 from helpers.batch.config import load_config
 from helpers.batch.executors import DaskExecutor
 from helpers.batch.plan import grid_sources
@@ -132,11 +132,8 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch)
     """The default batch on one worker: with kernel reuse, every run but the first executes in the kernel of
     the run before, reset (helpers.batch.warm); every cell's source, outputs and execution count equal
     those of a fresh kernel per run."""
-    project = copy_raw_layer(tmp_path / "ws")
-    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
-    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
-    sid = build(project).snapshot_id
-    out = project.reports_dir / sid
+    made = report_workspace(tmp_path / "ws")
+    project, sid, out = made.project, made.sid, made.out
 
     def outputs() -> dict[str, list]:
         return {p.name: [(c.source, c.get("execution_count"), c.get("outputs", []))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +19,8 @@ import nbformat
 import pytest
 from pptx import Presentation
 
-from conftest import ROOT, copy_raw_layer, run_ktpel
+from conftest import ROOT, report_workspace, run_ktpel
 from helpers.analysis.params import ParameterError, check_injected_names, unknown_injected_names
-from helpers.snapshot import build
 from helpers.snapshot.regions import RegionError, RegionIndex
 
 BIN = Path(sys.executable).parent
@@ -31,14 +29,11 @@ LABEL = re.compile(r"\b\d\d(?:\.\d\d)? (?:Provinsi|Kabupaten|Kota) ")
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = copy_raw_layer(tmp_path_factory.mktemp("params") / "ws")
-    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
-    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
-    sid = build(project).snapshot_id
-    con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
-    index = RegionIndex.from_connection(con)
+    made = report_workspace(tmp_path_factory.mktemp("params") / "ws")
+    con = duckdb.connect(str(made.project.snapshots_dir / f"{made.sid}.duckdb"), read_only=True)
+    made.index = RegionIndex.from_connection(con)
     con.close()
-    return SimpleNamespace(project=project, root=project.root, sid=sid, out=project.reports_dir / sid, index=index)
+    return made
 
 
 def refusal(index: RegionIndex, value: object) -> str:
