@@ -114,7 +114,9 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
 
     pages = sorted(p.name for p in a.glob("*.html"))
     charts = sorted(p.relative_to(a).as_posix() for p in (a / "charts").iterdir())
-    assert len(pages) == 17 and len(charts) == 17 * 3
+    kinds = {c.split("--", 1)[1] for c in charts}  # each chart of a profile, in each format
+    assert len(pages) == 17 and {k.rsplit(".", 1)[1] for k in kinds} == {"pdf", "png", "svg"}
+    assert charts == sorted(f"charts/{page.removesuffix('.html')}--{kind}" for page in pages for kind in kinds)
     by_workers = {name: (a / name).read_bytes() for name in pages + charts}
     assert by_workers.keys() == {p.name for p in b.glob("*.html")} | {
         p.relative_to(b).as_posix() for p in (b / "charts").iterdir()}
