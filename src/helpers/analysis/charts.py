@@ -174,10 +174,10 @@ def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, s
                   x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="label_text:N",
                   fill=region_fill())]
     for tr in targets.itertuples():
-        year = int(tr.year)  # type: ignore[arg-type]
+        year = int(tr.year)
         layers.append(alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL, strokeWidth=2).encode(
             x=alt.datum(alt.DateTime(year=year, month=1, date=1)), x2=alt.datum(alt.DateTime(year=year, month=12, date=31)),
-            y=alt.datum(float(tr.value))))  # type: ignore[arg-type]
+            y=alt.datum(float(tr.value))))
     chart = alt.layer(*layers, data=data).properties(height=height)
     return describe(chart, "coverage-over-time", title, subtitle, df, lang, targets)
 
@@ -190,7 +190,7 @@ def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title
     y = alt.Y("metric_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, 105]))
     roles = list(ROLE_SHAPES)
-    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],  # type: ignore[arg-type]
+    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],
                                                                   range=[ROLE_SHAPES[r] for r in roles]))
     points = alt.Chart().mark_point(size=150).encode(x=x, y=y, shape=shape, fill=region_fill(), stroke=region_stroke(),
                                                      tooltip=tooltip(lang, metric=True), **status_encoding(lang))
@@ -268,7 +268,7 @@ def profile_counts(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> a
     """Every count of one region (people, cards, ...): a labelled bar per indicator and date."""
     counts = df[df["unit"] != "percent"].drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
     data = _prepare(counts, lang).assign(
-        row=[f"{m} · {a} ({unit(u, lang)})" for m, a, u in zip(counts["metric_label"], counts["as_of_label"], counts["unit"])])  # type: ignore[arg-type]
+        row=[f"{m} · {a} ({unit(u, lang)})" for m, a, u in zip(counts["metric_label"], counts["as_of_label"], counts["unit"])])
     y = alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=420), sort=None)
     x = alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True), stack=None)  # two sources, same day: overlap, not add
     bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
@@ -370,7 +370,7 @@ def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     spec = chart.to_dict()
     meta = {"ktpel": {"chart_id": _chart_id(spec), "title": title, "subtitle": subtitle, "footer": foot,
                       "sources": _sources(spec), "lang": lang}}
-    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)
+    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)  # type: ignore[arg-type]  # any top-level chart
 
 
 def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:

@@ -293,7 +293,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
     statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day)[1]] for p in paragraphs]
     for number, paragraph in enumerate(paragraphs):
         reader.paragraph_date = None
-        reader.next_statement = (statements[number + 1] or [None])[0] if number + 1 < len(paragraphs) else None
+        reader.next_statement = next(iter(statements[number + 1]), None) if number + 1 < len(paragraphs) else None
         for _, sentence in split_sentences(paragraph):
             mentions, bad = safe_numbers(sentence)
             notes += [f"not read as a number (not Indonesian style): {b!r} in {sentence.strip()[:80]!r}" for b in bad]
@@ -318,7 +318,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 if earlier is not None and not (m.is_percent and m.value == 100):  # "sudah melebihi 105 persen" again
                     metric, metric_why = earlier.metric, f"the same figure as {earlier.quote!r} before"
                     as_of, precision, date_why, inferred = earlier.as_of, earlier.as_of_precision, "as_of as before", False
-                    places = [(earlier.region_code, "region as before", None)]
+                    places: list[tuple[str, str, _Hit | None]] = [(earlier.region_code, "region as before", None)]
                 else:
                     as_of, precision, date_why, inferred = _date_for(
                         m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
@@ -368,7 +368,7 @@ def _date_for(m: Mention, sentence: str, clause: tuple[int, int], data_dates: li
         chosen = min(usable, key=lambda d: abs(d.start - m.start))
         why = f"as_of from {chosen.text!r}"
     elif now and (statements or reader.next_statement or reader.statement):  # "saat ini" of a dated interview
-        d = (statements or [reader.next_statement or reader.statement])[-1]
+        d = statements[-1] if statements else reader.next_statement or reader.statement
         assert d is not None
         return d.start_date.isoformat(), "day", f"as_of: {now.group(0)!r} on {d.text!r}", False
     elif now and published.day is not None:
@@ -387,7 +387,7 @@ def _date_for(m: Mention, sentence: str, clause: tuple[int, int], data_dates: li
         if chosen.precision == "month":
             reader.month_date = chosen
         return as_of_text(chosen), chosen.precision, why, False
-    statement = (statements or [None])[-1] or reader.statement
+    statement = (statements[-1] if statements else None) or reader.statement
     if statement is not None:
         return statement.start_date.isoformat(), "day", f"as_of: the statement date {statement.text!r}", False
     text, precision = published.as_of()
