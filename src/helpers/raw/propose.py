@@ -56,6 +56,8 @@ _PLACE_BEFORE = re.compile(r"\b(?:Kecamatan|Kec\.|Kelurahan|Desa|Dusun|Kampung|J
 _CAPITALISED_AFTER = re.compile(r" [A-Z][a-z]")
 _TARGET_BEFORE = re.compile(r"\b(?:target|targetnya|ditargetkan|menargetkan)\b", re.I)
 _OF = re.compile(r"\bdari\b", re.I)
+#: A target the sentence says is national ("target nasional", "di seluruh Indonesia", "Kemendagri").
+_NATIONAL = re.compile(r"\b(?:nasional|Indonesia|Kemendagri|Kementerian Dalam Negeri|Ditjen Dukcapil)\b", re.I)
 #: The unit a word after a count gives it.
 _UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
                (re.compile(r"\s*kecamatan\b", re.I), "districts"), (re.compile(r"\s*(?:unit|mesin)\b", re.I), "machines"),
@@ -290,14 +292,17 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
     notes: list[str] = []
     reader = _Reader()
     paragraphs = [p for _, p in split_paragraphs(text)]
-    statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day)[1]] for p in paragraphs]
+    latest = published.latest
+    statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day, latest)[1]]
+                  for p in paragraphs]
+    later: list[DateFound] = []  # dates after the publication period: a plan, a target, or a wrong --published
     for number, paragraph in enumerate(paragraphs):
         reader.paragraph_date = None
         reader.next_statement = (statements[number + 1] or [None])[0] if number + 1 < len(paragraphs) else None
         for _, sentence in split_sentences(paragraph):
             mentions, bad = safe_numbers(sentence)
             notes += [f"not read as a number (not Indonesian style): {b!r} in {sentence.strip()[:80]!r}" for b in bad]
-            data_dates, sentence_statements = find_dates(sentence, published.day)
+            data_dates, sentence_statements = find_dates(sentence, published.day, latest, later)
             region_hits = [_Hit(h.start, h.end, forms[h.text], h.text) for h in _hits(sentence, rpattern, "")
                            if not _inside_other_name(sentence, h)]
             cue_hits = [h for kind in ("count", "percent") for h in _longest(
@@ -324,6 +329,12 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                         m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
                         sentence_statements or statements[number])
                     places = _region_for(m, sentence, clause, region_hits, reader)
+                target = _TARGET_BEFORE.search(sentence[clause[0]:m.start])
+                if target and (_NATIONAL.search(sentence) or not region_hits):
+                    # "target nasional tahun 2024 adalah 60,00 persen", "target IKD Tahun 2024 sebesar 30 persen"
+                    places = [("00", f"region 00: {target.group(0)!r} before it in a sentence that "
+                                     + ("says it is national" if _NATIONAL.search(sentence) else "names no region")
+                                     + ", a national target", None)]
                 qualifier, qstart = _qualifier(sentence, m)
                 unit = metrics[metric].unit if metric else ("percent" if m.is_percent else "")
                 for region_code, region_why, region_hit in places:
@@ -355,6 +366,9 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 reader.paragraph_date = max(data_dates, key=lambda d: d.start)
             if sentence_statements:
                 reader.statement = sentence_statements[-1]
+    for d in later:
+        notes.append(f"{d.text!r} is after the publication date {published.text} (--published): not read as the "
+                     "date of a figure (a plan or a target?); if the article is later, correct --published")
     return _dedupe(found), notes
 
 
