@@ -406,3 +406,21 @@ def test_any_text_is_read_without_crashing(text: str) -> None:
     norm = " ".join(unicodedata.normalize("NFKC", text).split())
     for c in candidates:
         assert c.quote and " ".join(c.quote.split()) in norm and Decimal(c.value) >= 0
+
+
+def test_dateline_iso_date_and_clock_and_a_month_said_before() -> None:
+    """korankaltim: "2016-10-06 05:00:05" is the page's date and time, not figures 10, 6 and 5; Media Indonesia:
+    "hingga Februari 2018", said in a sentence with no figure, dates the figures of the next paragraph."""
+    got = read("samarinda-2016-10-korankaltim.txt", "2016-10-06")
+    assert not {"10", "6", "5"} & {c.value for c in got}
+    assert ("64.72", "ktp_recording_pct", "2016-09-27", "day") in find(got, "94.73")
+    babel = read("babel-2018-04-mediaindonesia.txt", "2018-04-03")
+    assert ("19.02", "ktp_unrecorded", "2018-02", "month") in find(babel, "2950")
+    assert ("19.01", "ktp_required", "2018-02", "month") in find(babel, "221732")
+
+
+def test_the_dateline_place_is_not_the_subject() -> None:
+    """ "Samarinda (Antaranews Kaltim) - ... di Provinsi Kalimantan Timur ...": the province's figures stay 64."""
+    got = read("kaltim-2018-antara-tersisa-1-persen.txt", "2018")
+    assert ("64", "ktp_recorded", "2018-06-28", "day") in find(got, "2424827")
+    assert ("64", "ktp_unrecorded", "2018-06-28", "day") in find(got, "24559")

@@ -33,7 +33,9 @@ _ZONE = r"(?:wib|wita|wit|am|pm|pagi|siang|sore|malam)\b"
 _HOUR = r"\d{1,2}(?:[.:]\d{2})?"
 CLOCK = re.compile(rf"\b(?:pukul|jam|pkl\.?)\s+{_HOUR}(?:\s*(?:-|\u2013|s/d|hingga|sampai(?: dengan)?)\s*(?:pukul\s+)?{_HOUR})?"
                    rf"(?:\s*{_ZONE})?|\b\d{{1,2}}[.:]\d{{2}}(?:\s*(?:-|\u2013|s/d|hingga|sampai)\s*\d{{1,2}}[.:]\d{{2}})?\s*{_ZONE}"
-                   r"|\b\d{1,2}:\d{2}\b", re.I)
+                   r"|\b\d{1,2}:\d{2}(?::\d{2})?\b", re.I)
+#: A date written the ISO way, as in a page's dateline ("2016-10-06 05:00:05"): a statement day.
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:sedangkan|sementara|serta|namun|dan)\s(?!Pencatatan|Catatan)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019]?\s+(?=[\"'\u201c\u2018(]?[A-Z])")
 _NUMERAL = re.compile(r"(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d")
@@ -144,6 +146,15 @@ def find_dates(sentence: str, published: date | None, latest: date | None = None
             data.append(DateFound(m.start(), m.end(), m.group(0), "year", date(int(m[1]), 1, 1)))
             taken.append((m.start(), m.end()))
     statements: list[DateFound] = []
+    for m in _ISO_DATE.finditer(sentence):
+        try:
+            d = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        if latest is None or d <= latest:
+            statements.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
+        elif later is not None:
+            later.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
     for m in _STATEMENT.finditer(sentence):
         day, month, year = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
         try:
@@ -171,7 +182,7 @@ def find_dates(sentence: str, published: date | None, latest: date | None = None
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Where dates and times are written: their numbers are no figures."""
-    patterns = (_DAY_DATE, _MONTH_DATE, _YEAR_DATE, _STATEMENT, _DAY_MONTH, CLOCK, _EDITORIAL)
+    patterns = (_DAY_DATE, _MONTH_DATE, _YEAR_DATE, _STATEMENT, _ISO_DATE, _DAY_MONTH, CLOCK, _EDITORIAL)
     return [(m.start(), m.end()) for p in patterns for m in p.finditer(sentence)]
 
 

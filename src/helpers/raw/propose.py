@@ -56,6 +56,8 @@ _PLACE_BEFORE = re.compile(r"\b(?:Kecamatan|Kec\.|Kelurahan|Desa|Dusun|Kampung|J
 _CAPITALISED_AFTER = re.compile(r" [A-Z][a-z]")
 _TARGET_BEFORE = re.compile(r"\b(?:target|targetnya|ditargetkan|menargetkan)\b", re.I)
 _OF = re.compile(r"\bdari\b", re.I)
+#: Words that make a date the date of figures: "hingga Februari 2018", "per Juni 2013", "sampai dengan".
+_UP_TO = re.compile(r"\b(?:hingga|sampai|per|posisi|data)\s+(?:dengan\s+|tanggal\s+|bulan\s+)?$", re.I)
 #: A target the sentence says is national ("target nasional", "di seluruh Indonesia", "Kemendagri").
 _NATIONAL = re.compile(r"\b(?:nasional|Indonesia|Kemendagri|Kementerian Dalam Negeri|Ditjen Dukcapil)\b", re.I)
 #: The unit a word after a count gives it.
@@ -231,6 +233,14 @@ def _inside_other_name(sentence: str, hit: _Hit) -> bool:
     return " " not in hit.text and bool(_CAPITALISED_AFTER.match(sentence, hit.end))
 
 
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^)]{0,40}\)\s*)?[-\u2013\u2014]\s")
+
+
+def _is_dateline(sentence: str, hit: _Hit) -> bool:
+    """The place an article was written, "Samarinda (ANTARA) - ...": not what the text is about."""
+    return not sentence[:hit.start].strip() and bool(_DATELINE_AFTER.match(sentence, hit.end))
+
+
 def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
     """The kabupaten/kota named beside its province ("Kota Batam, Kepulauan Riau (Kepri)") is the subject."""
     children = [h for h in hits if h.label.startswith(hit.label + ".")]
@@ -357,13 +367,18 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
             reader.metric = sentence_metrics or reader.metric
             real = [h for h in region_hits if h.label != "00"]
             if real:
-                last = _most_specific(real[-1], real)
+                subject = [h for h in real if not _is_dateline(sentence, h)] or real
+                last = _most_specific(subject[-1], subject)
                 reader.region = (last.label, last.text)
             local = [h for h in real if "." in h.label]
             if len({h.label for h in local}) >= 2:
                 reader.group = local
             if data_dates:
                 reader.paragraph_date = max(data_dates, key=lambda d: d.start)
+                said = reader.paragraph_date
+                if (said.precision == "month" and not any(m.text[0].isdigit() for m in figures)
+                        and _UP_TO.search(sentence[max(0, said.start - 20):said.start])):
+                    reader.month_date = said  # "hingga Februari 2018", said of the figures after it
             if sentence_statements:
                 reader.statement = sentence_statements[-1]
     for d in later:
