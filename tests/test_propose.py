@@ -135,6 +135,8 @@ def test_statement_date_with_a_dash_and_year() -> None:
     assert ("64.08", "population", "2019-03-09", "day") in find(got, "419756")
     known = read("kaltim-2019-03-suarakutim.txt", "2019-03-09")  # with it, "Rabu (6/3)" is the statement day
     assert ("64.08", "ktp_recorded", "2019-03-06", "day") in find(known, "234821")
+    two_digits = read("babar-2023-01-laspela.txt", "unknown")  # "Selasa (10/1/23)": a two-digit year
+    assert ("19.05", "population", "2023-01-10", "day") in find(two_digits, "206937")
 
 
 def test_published_month_admits_dates_up_to_its_end() -> None:

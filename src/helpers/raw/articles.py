@@ -21,8 +21,9 @@ _MONTH_DATE = re.compile(rf"\b({_MONTH})\.?\s+((?:19|20)\d\d)\b", re.I)
 _YEAR_DATE = re.compile(r"\b(?:tahun|akhir|awal|semester \w+ tahun|pada|sepanjang|selama)\s+((?:19|20)\d\d)\b", re.I)
 #: Editorial notes of a stored excerpt ("[Headline not in the stored excerpt; ...]", "[...]"): not the article.
 _EDITORIAL = re.compile(r"\[[^\]]*\]")
-#: Statement days: "(10/1)", "(19/6/2024)", "(19/6/)" (year left out), "(9/3-2019)" (a dateline's dash), "10/1/2025".
-_STATEMENT = re.compile(r"\((\d{1,2})/(\d{1,2})(?:[/-]((?:19|20)\d\d)|/)?\)|\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
+#: Statement days: "(10/1)", "(19/6/2024)", "(10/1/23)", "(19/6/)" (year left out), "(9/3-2019)" (a dateline's
+#: dash), "10/1/2025".
+_STATEMENT = re.compile(r"\((\d{1,2})/(\d{1,2})(?:[/-]((?:19|20)?\d\d)|/)?\)|\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
 NOW = re.compile(r"\b(?:hingga |sampai |sampai dengan )?(?:saat ini|kini|sekarang)\b", re.I)
 NOT_FIGURE_AFTER = re.compile(r"\s*(?:(?:-|hingga|sampai|atau)\s*\d+\s*)?(?:tahun|hari|bulan|minggu|pekan|jam|menit|kali|tahap)\b"
                                r"|:\d|\s*(?:wib|wita|wit|am|pm)\b", re.I)
@@ -159,7 +160,7 @@ def find_dates(sentence: str, published: date | None, latest: date | None = None
         day, month, year = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
         try:
             if year:
-                d = date(int(year), int(month), int(day))
+                d = date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
             elif latest is None:
                 continue
             else:
