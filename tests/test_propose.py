@@ -156,6 +156,12 @@ def test_a_date_after_publication_is_flagged(tmp_path: Path) -> None:
     assert "correct --published" in result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and all(r["as_of"] <= "2024-06-10" for r in rows if r["as_of"])
+    project = Project(ROOT)
+    regions, _ = load_regions(project)
+    metrics, _ = load_metrics(project)
+    text = (SOURCES / "national-2019-01-dara.txt").read_text(encoding="utf-8")  # "Pemilu 17 April 2019", twice
+    _, notes = propose(text, day("2019-01-21"), regions, metrics)
+    assert [n for n in notes if "'17 April 2019' is after" in n] == [notes[0]] and len(notes) == 1
 
 
 def test_clock_times_are_not_figures() -> None:

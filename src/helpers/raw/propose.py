@@ -3,9 +3,11 @@
 The reading is the one a careful reader does, written down:
 
 - numbers: the Indonesian number reader of the build (:func:`helpers.raw.numbers.find_numbers`); dates,
-  years, ages and durations are not figures;
+  years, ages, durations and clock times ("pukul 10.30 WIB") are not figures;
 - region: the nearest name or alias of ``regions.csv`` in the same clause, else before the number in the
-  sentence, else the region the text was last about (carried from sentence to sentence), else after it;
+  sentence, else the region the text was last about (carried from sentence to sentence; a dateline's place,
+  "Samarinda (ANTARA) -", is not what the text is about), else after it; a target in a sentence that calls it
+  national or names no region is Indonesia's (``00``);
 - metric: the nearest words of the dictionary ``assets/metric_words.csv`` (same clause first; words with another
   figure of the same kind between count less), among metrics of the number's kind (percentage or count); a
   specific topic named before ("Pemilih Pemula", "KIA") wins over generic words ("perekaman"); a percentage
@@ -15,7 +17,9 @@ The reading is the one a careful reader does, written down:
   2024", "tahun 2021"); else, for "saat ini", the day of the statement ("Jumat (10/1)", resolved against the
   publication date) or the publication month; else a date earlier in the paragraph; else the day or month an
   earlier figure of the same family had (recording, IKD, KIA, ...); else the month of the figures before;
-  else the statement day; else the publication month, marked as inferred.
+  else the statement day ("Jumat (10/1)", "Rabu (19/6/)", "(9/3-2019)", "2016-10-06"); else the publication
+  month, marked as inferred. A date that starts after the publication period is no figure's date; it is named
+  in the notes (a plan, a target, or a wrong publication date).
 
 Nothing is written: :func:`propose` returns candidates for a person to check.
 """
@@ -381,9 +385,9 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                     reader.month_date = said  # "hingga Februari 2018", said of the figures after it
             if sentence_statements:
                 reader.statement = sentence_statements[-1]
-    for d in later:
-        notes.append(f"{d.text!r} is after the publication date {published.text} (--published): not read as the "
-                     "date of a figure (a plan or a target?); if the article is later, correct --published")
+    for text_of_date in dict.fromkeys(d.text for d in later):  # each date once, in the order of the text
+        notes.append(f"{text_of_date!r} is after the publication date {published.text} (--published): not read as "
+                     "the date of a figure (a plan or a target?); if the article is later, correct --published")
     return _dedupe(found), notes
 
 
