@@ -128,6 +128,14 @@ def test_national_targets_are_region_00() -> None:
     assert ("64", "ktp_recording_pct", "2024-06-13", "day") in find(got, "98.75")
 
 
+def test_a_national_figure_in_a_regional_outlet_is_region_00() -> None:
+    """ "Samarinda (ANTARA Kaltim) - ... secara nasional sudah mencapai 95,4 persen": Indonesia's, not Kaltim's."""
+    got = read("national-2016-antara-kaltim.txt", "2016")
+    assert find(got, "95.4") == [("00", "ktp_recording_pct", "2016", "year")]
+    kaltim = read("kaltim-2018-antara-tersisa-1-persen.txt", "2018")  # the province named: its own figures stay 64
+    assert ("64", "ktp_recorded", "2018-06-28", "day") in find(kaltim, "2424827")
+
+
 def test_statement_date_with_a_dash_and_year() -> None:
     """The dateline "SANGATTA (9/3-2019)" is a statement day even when the publication date is not known."""
     got = read("kaltim-2019-03-suarakutim.txt", "unknown")

@@ -245,6 +245,16 @@ def _is_dateline(sentence: str, hit: _Hit) -> bool:
     return not sentence[:hit.start].strip() and bool(_DATELINE_AFTER.match(sentence, hit.end))
 
 
+_OUTLET = re.compile(r"\((?:ANTARA|Antaranews|Antara)\b[^)]*$")
+#: A figure of the country: "secara nasional", "rata-rata nasional", "penduduk Indonesia".
+_NATIONAL_FIGURE = re.compile(r"\b(?:secara nasional|rata-rata nasional|skala nasional|seluruh Indonesia)\b", re.I)
+
+
+def _in_outlet_name(sentence: str, hit: _Hit) -> bool:
+    """ "(ANTARA Kaltim)": the name of the outlet, not a place the text is about."""
+    return bool(_OUTLET.search(sentence[max(0, hit.start - 20):hit.start]))
+
+
 def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
     """The kabupaten/kota named beside its province ("Kota Batam, Kepulauan Riau (Kepri)") is the subject."""
     children = [h for h in hits if h.label.startswith(hit.label + ".")]
@@ -259,6 +269,10 @@ def _region_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_
     before = [h for h in near if h.end <= m.start]
     if in_clause or before:
         hit = min(in_clause or before, key=lambda h: _score(h, m, clause, []))
+        national = _NATIONAL_FIGURE.search(sentence, clause[0], clause[1])
+        if national and (_is_dateline(sentence, hit) or _in_outlet_name(sentence, hit)):
+            # "Samarinda (ANTARA Kaltim) - ... secara nasional sudah mencapai 95,4 persen"
+            return [("00", f"region 00: {national.group(0)!r}; {hit.text!r} is only the dateline", None)]
         return [(hit.label, f"region {hit.text!r} in the sentence", hit)]
     if reader.group and _GROUP_REFERENCE.search(sentence[:m.start]):
         names = " and ".join(repr(h.text) for h in reader.group)
