@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -61,17 +62,17 @@ def intro(report: Report, inside: dict[str, pd.DataFrame]) -> str:
     return f"# {t('intro.explore_title', report.lang)}\n\n{t('intro.explore', report.lang)}\n\n{held}"
 
 
-def _cell(column: str, value: object, lang: str) -> object:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+def _cell(column: str, value: Any, lang: str) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     if column == "region_level":
         return level(str(value), lang)
     if column == "unit":
         return unit(str(value), lang)
     if column in COUNTS:
-        return format_number(float(value), lang)  # type: ignore[arg-type]
+        return format_number(float(value), lang)
     if column == "value":
-        return format_number(float(value), lang, 2)  # type: ignore[arg-type]
+        return format_number(float(value), lang, 2)
     if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")  # ISO dates: a table to filter and sort, not a sentence
     return value
