@@ -324,6 +324,8 @@ def test_add_then_accept(seed_workspace: Project, tmp_path: Path) -> None:
     assert run_ktpel(seed_workspace, "check").returncode == 0  # the new source alone is valid
     rows = review_rows(seed_workspace)
     kept = [r for r in rows if r["keep"] == "yes"]
+    for row in rows:  # an inferred date is said so in the note that goes into facts.csv
+        assert ("as_of inferred" in row["reason"]) == row["note"].startswith("Date inferred"), row
     facts_before = (seed_workspace.raw / "facts.csv").read_text(encoding="utf-8").count("\n")
     result = run_ktpel(seed_workspace, "accept")
     assert result.returncode == 0, result.stderr

@@ -36,3 +36,13 @@ def test_print_rows_in_each_format():
     out = io.StringIO()
     print_rows(rows, ["a", "b", "c"], "table", out)
     assert out.getvalue() == "a     b  c\n=cmd     2024-06-01\n"
+
+
+def test_the_text_table_shows_floats_as_a_reader_writes_them():
+    out = io.StringIO()
+    rows = [{"old": 41.666666666666664, "new": 127051.0}]
+    print_rows(rows, ["old", "new"], "table", out)
+    assert out.getvalue().splitlines()[1].split() == ["41.66666667", "127051"]
+    out = io.StringIO()
+    print_rows(rows, ["old", "new"], "csv", out)  # a file keeps every digit
+    assert out.getvalue().splitlines()[1] == "41.666666666666664,127051.0"

@@ -56,6 +56,7 @@ def screenshot(html: Path, out: Path, width: int = 1200, max_height: int = 1400)
             page = offline_page(browser, blocked, width=width)
             page.goto(html.resolve().as_uri(), wait_until="load")
             height = min(max_height, int(page.evaluate("document.documentElement.scrollHeight")))
+            page.set_viewport_size({"width": width, "height": height})  # a clip is cut to the viewport
             png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})
         finally:
             browser.close()

@@ -46,7 +46,7 @@ class Added:
 
 def read_article(path: Path, name: str | None = None) -> str:
     """The UTF-8 text of an article; refuses a missing, empty or non-UTF-8 file naming file, line and field."""
-    name = name or path.name
+    name = name or str(path)
     try:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
@@ -84,7 +84,7 @@ def proposed_rows(source_id: str, candidates: list[Candidate]) -> list[dict[str,
     for c in candidates:
         good = bool(c.region_code and c.metric and c.confidence != "low")
         row = {"keep": "yes" if good and best[(c.region_code, c.metric, c.as_of)] is c else "no",
-               "source_id": source_id, **c.row(), "note": ""}
+               "source_id": source_id, **c.row(), "note": INFERRED_NOTE if "as_of inferred" in c.reason else ""}
         if good and row["keep"] == "no":
             row["reason"] += "; keep=no: another row has the same region, metric and as_of"
         rows.append(row)
@@ -197,13 +197,16 @@ def add_source(project: Project, article: Path, published: Published, source_id:
     return Added(source_id, project.raw / text_name, candidates, rows, notes)
 
 
+#: The note a row with an inferred date carries into facts.csv unless the reviewer gives the figure's own date.
+INFERRED_NOTE = "Date inferred: the publication month (the text gives no date for this figure)"
+
 #: How to review ``facts.proposed.csv``, said by ``ktpel propose --add``.
 REVIEW_HELP = (
     "check each row against the article, then run `ktpel accept`:\n"
     "  keep      yes to move the row into facts.csv, no to drop it\n"
     "  region_code, metric   the reason column says where each came from; 'carried' ones need a look\n"
-    "  as_of     rows whose reason says 'inferred' carry the publication month: give the date the figure "
-    "refers to if the article has one\n"
+    "  as_of     rows whose reason says 'inferred' carry the publication month and a 'Date inferred' note: "
+    "give the date the figure refers to if the article has one (then drop the note)\n"
     "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
     "  note      anything a reader should know")
 

@@ -49,6 +49,13 @@ def text_table(head: Sequence[str], cells: Sequence[Sequence[str]], max_width: i
     return [line(head)] + [line([v if len(v) <= w else v[: w - 1] + "…" for v, w in zip(row, widths)]) for row in cells]
 
 
+def _shown(value: Any) -> str:
+    """A cell of the text table: a float with at most 10 significant digits, ``127051.0`` as ``127051``."""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(jsonable(value))
+
+
 def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out: TextIO | None = None) -> None:
     """Rows as csv (formula-safe, see :func:`csv_cell`), json or an aligned text table (cells cut at 60)."""
     out = out or sys.stdout
@@ -60,6 +67,6 @@ def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out
         json.dump([{c: jsonable(r[c]) for c in columns} for r in rows], out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
-        cells = [[("" if r[c] is None else str(jsonable(r[c]))) for c in columns] for r in rows]
+        cells = [[("" if r[c] is None else _shown(r[c])) for c in columns] for r in rows]
         for line in text_table(columns, cells, max_width=60):
             out.write(line + "\n")
