@@ -226,5 +226,7 @@ def test_the_explore_tables_speak_the_page_s_language(project: Project, lang: st
     assert units == [catalogue(lang)[f"unit.{u}"] for u in inside["metrics"]["unit"]]
     sources = explore.table(inside["sources"], lang).frame[catalogue(lang)["column.published_on"]]
     assert all(v == "–" or re.fullmatch(r"\d{4}(-\d{2}){0,2}", v) for v in sources)
+    publishers = " ".join(explore.table(inside["sources"], lang).frame[catalogue(lang)["column.publisher"]])
+    assert "ANTARA" in publishers and "from ANTARA" not in publishers and "author" not in publishers
     big = explore.table(pd.DataFrame({"figures": [1294548]}), lang).frame.iloc[0, 0]
     assert big == ("1.294.548" if lang == "id" else "1,294,548")

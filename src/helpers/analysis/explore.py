@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.analysis import figures
+from helpers.analysis.labels import publisher_name
 from helpers.analysis.params import Report
 from helpers.i18n import format_number, level, t, unit
 
@@ -67,6 +68,8 @@ def _cell(column: str, value: Any, lang: str) -> object:
         return "–"
     if column == "region_level":
         return level(str(value), lang)
+    if column == "publisher":  # without the curator's remarks in brackets ("..., from ANTARA")
+        return publisher_name({"publisher": value}) or "–"
     if column == "unit":
         return unit(str(value), lang)
     if column in COUNTS:
