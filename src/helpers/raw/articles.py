@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from helpers.raw.numbers import Mention, NumberFormatError, find_numbers, parse_numeral
+from helpers.raw.records import Region
 
 MONTHS = {"januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3, "april": 4,
           "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8,
@@ -235,3 +236,24 @@ def parse_published(text: str, today: date) -> Published:
     if period.start > today:
         raise ValueError(f"{text} is in the future (today is {today.isoformat()})")
     return Published(text, precision, period.start)
+
+
+def totals_of_parts(figures: list[Mention]) -> set[int]:
+    """Positions of percentages that are the sum of two later ones of the sentence: "105 persen, karena
+    ... 98 persen dan ... 7 persen" states a total and its parts."""
+    percents = [m for m in figures if m.is_percent]
+    return {m.start for i, m in enumerate(percents) for j, a in enumerate(percents[i + 1:], i + 1)
+            for b in percents[j + 1:] if a.value + b.value == m.value}
+
+
+def region_pattern(regions: dict[str, Region]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern for every name and alias (case-sensitive: regions are proper nouns; ``SIAK`` is not Siak),
+    longest first so that "Bangka Tengah" wins over "Bangka"; and the code of each written form."""
+    forms: dict[str, str] = {}
+    for region in regions.values():
+        for form in (region.name, *region.aliases):
+            forms.setdefault(form, region.code)
+            if len(form) >= 5:  # datelines and headlines: "BATAM, IsuKepri.Com -"
+                forms.setdefault(form.upper(), region.code)
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), forms

@@ -42,9 +42,11 @@ from helpers.raw.articles import (
     clause_bounds,
     date_spans,
     find_dates,
+    region_pattern,
     safe_numbers,
     split_paragraphs,
     split_sentences,
+    totals_of_parts,
 )
 from helpers.raw.numbers import Mention
 from helpers.raw.records import Metric, Region
@@ -108,27 +110,6 @@ def load_cues() -> list[Cue]:
     return [Cue(r["metric"], r["kind"], r["family"], r["strength"] == "strong",
                 re.compile(rf"(?<!\w)(?:{r['words'] or '(?!)'})(?!\w)", re.I))
             for r in csv.DictReader(text.splitlines())]
-
-
-def totals_of_parts(figures: list[Mention]) -> set[int]:
-    """Positions of percentages that are the sum of two later ones of the sentence: "105 persen, karena
-    ... 98 persen dan ... 7 persen" states a total and its parts."""
-    percents = [m for m in figures if m.is_percent]
-    return {m.start for i, m in enumerate(percents) for j, a in enumerate(percents[i + 1:], i + 1)
-            for b in percents[j + 1:] if a.value + b.value == m.value}
-
-
-def region_pattern(regions: dict[str, Region]) -> tuple[re.Pattern[str], dict[str, str]]:
-    """A pattern for every name and alias (case-sensitive: regions are proper nouns; ``SIAK`` is not Siak),
-    longest first so that "Bangka Tengah" wins over "Bangka"; and the code of each written form."""
-    forms: dict[str, str] = {}
-    for region in regions.values():
-        for form in (region.name, *region.aliases):
-            forms.setdefault(form, region.code)
-            if len(form) >= 5:  # datelines and headlines: "BATAM, IsuKepri.Com -"
-                forms.setdefault(form.upper(), region.code)
-    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), forms
 
 
 @dataclass
