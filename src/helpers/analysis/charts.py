@@ -234,7 +234,7 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
         status_text=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
     tip = [alt.Tooltip("stated_label:N", title=word("stated", lang)), alt.Tooltip("derived_label:N", title=word("derived", lang)),
-           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula:N"), alt.Tooltip("quote:N", title=word("quote", lang))]
+           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula_label:N", title=t("column.formula_label", lang)), alt.Tooltip("quote:N", title=word("quote", lang))]
     bars = alt.Chart().mark_bar(height=BAR).encode(
         x=alt.X("difference:Q", title=t("axis.difference_points", lang), stack=None), y=y,
         fill=region_fill(), stroke=region_stroke(), tooltip=tip)

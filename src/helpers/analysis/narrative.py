@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, target_link, value_text
+from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, source_name, target_link, value_text
 from helpers.i18n import format_number, join, t, word
 
 #: The fewest values a median, band or range may be computed over (and named).
@@ -135,6 +135,21 @@ def span(figures: Sequence[Figure], lang: str) -> str:
         return ""
     first, last = points[0].when(lang), points[-1].when(lang)
     return first if first == last else f"{first} – {last}"
+
+
+def one_per_figure(df: pd.DataFrame, keys: list[str], lang: str) -> pd.DataFrame:
+    """``df`` with one row per figure: rows equal on ``keys`` (the same figure stated by several sources) are
+    said once, the first row kept, with ``sources_label`` naming every source (``ANTARA Kaltim dan
+    SuaraKaltim.id``) and ``n_sources``."""
+    if df.empty:
+        return df.assign(sources_label=pd.Series(dtype=str), n_sources=pd.Series(dtype=int))
+    names = [source_name(r, lang) for _, r in df.iterrows()]
+    keyed = df.assign(_name=names, _key=[tuple(None if pd.isna(v) else v for v in row)
+                                         for row in df[keys].itertuples(index=False)])
+    grouped = keyed.groupby("_key", sort=False)["_name"].agg(lambda s: list(dict.fromkeys(s)))
+    first = keyed.drop_duplicates("_key")
+    return first.assign(sources_label=[join(grouped[k], lang) for k in first["_key"]],
+                        n_sources=[len(grouped[k]) for k in first["_key"]]).drop(columns=["_name", "_key"])
 
 
 # --------------------------------------------------------------------------- per notebook
@@ -268,8 +283,9 @@ def progress_title(df: pd.DataFrame, lang: str) -> str:
 
 
 def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: str) -> str:
+    """A line per figure (said once, naming every source that states it) with the target of its year."""
     lines = []
-    for _, r in df.iterrows():
+    for _, r in one_per_figure(df, ["region_code", "metric", "as_of", "value", "qualifier", "kind"], lang).iterrows():
         f = figure_of(r)
         year = f.as_of.year if f.as_of else ""
         target = (t("narrative.progress_no_target", lang, year=year) if pd.isna(r["target"]) else
@@ -277,7 +293,7 @@ def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: s
                       value_text(float(r["target"]), "percent", 0, "exact", lang), r["metric"], r["target_year"])))
         how = "" if r["kind"] == "stated" else t("narrative.progress_how", lang, inputs=r["inputs_label"])
         lines.append(t("narrative.progress_line", lang, metric=r["metric_label"], region=r["region_name"],
-                       date=f.when(lang), figure=f.text(lang), target=target, how=how))
+                       date=f.when(lang), figure=f.text(lang), target=target, how=how, sources=r["sources_label"]))
     tail = missing_sentence(metric, missing, lang)
     return "\n".join(lines) + ("\n\n" + tail if tail else "")
 
@@ -292,13 +308,15 @@ def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
     checked, approx = [], []
     for _, r in c.iterrows():
         fields = {"region": r["region_name"], "metric": r["metric_label"], "date": r["as_of_label"],
-                  "stated": r["stated_label"], "inputs": r["inputs_label"], "derived": r["derived_label"]}
+                  "stated": r["stated_label"], "inputs": r["inputs_label"], "derived": r["derived_label"],
+                  "sources": r["sources_label"]}
         if r["checkable"]:
             checked.append(t("narrative.quality_line", lang, mark="✔" if r["agrees"] else "✘", **fields))
         else:
             approx.append(t("narrative.quality_approx_line", lang, **fields))
     over = [t("narrative.quality_over_line", lang, region=r["region_label"], figure=figure_of(r).text(lang),
-              kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"]) for _, r in q["over_100"].iterrows()]
+              kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"],
+              sources=r["sources_label"]) for _, r in q["over_100"].iterrows()]
     undated = [t("narrative.quality_undated_line", lang, title=f'<cite class="verbatim">{escape(r["title_label"])}</cite>',
                  date=r["date_label"])
                for _, r in q["undated_sources"].iterrows()]

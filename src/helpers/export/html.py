@@ -247,7 +247,8 @@ def facts_section(batch: Batch, fact_ids: list[str], lang: str, target_ids: list
 def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
     f = batch.facts[fact_id]
     inferred = date_inferred(f.get("note")) or any(date_inferred(batch.facts.get(i, {}).get("note")) for i in _inputs(f))
-    value = value_text(f["value"], f["unit"], int(f["decimals"]) if f["kind"] == "stated" else max(int(f["decimals"]), 2),
+    exact_derived = f["kind"] == "derived" and f["qualifier"] == "exact"  # an approximate sum keeps its inputs' precision
+    value = value_text(f["value"], f["unit"], max(int(f["decimals"]), 2) if exact_derived else int(f["decimals"]),
                        f["qualifier"], lang)
     kind = text("fact_derived" if f["kind"] == "derived" else "fact_stated", lang)
     if inferred:
