@@ -26,7 +26,7 @@ from helpers.analysis.labels import (
 )
 from helpers.analysis.narrative import MIN_VALUES, one_per_figure
 from helpers.analysis.params import Report
-from helpers.i18n import format_date, format_number, format_percent, join, level, t, word
+from helpers.i18n import format_date, format_number, format_percent, level, t, word
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"

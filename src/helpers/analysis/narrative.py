@@ -21,7 +21,16 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, source_name, target_link, value_text
+from helpers.analysis.labels import (
+    as_date,
+    date_inferred,
+    date_text,
+    fact_link,
+    source_name,
+    source_title_parts,
+    target_link,
+    value_text,
+)
 from helpers.i18n import format_number, join, t, word
 
 #: The fewest values a median, band or range may be computed over (and named).
@@ -303,6 +312,14 @@ def quality_title(consistency: pd.DataFrame, lang: str) -> str:
     return t("narrative.quality_title", lang, bad=int((~checked["agrees"]).sum()), checked=len(checked))
 
 
+def cited_title(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """A source's title for a page: its own words in ``<cite class="verbatim">``, a remark about it (or
+    "untitled source") outside, in the report's language."""
+    title, remark = source_title_parts(row, lang)
+    head = "" if title is None else f'<cite class="verbatim">{escape(title)}</cite>'
+    return head + (f" ({escape(remark)})" if head and remark else escape(remark) if remark else "")
+
+
 def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
     c = q["consistency"]
     checked, approx = [], []
@@ -317,8 +334,7 @@ def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
     over = [t("narrative.quality_over_line", lang, region=r["region_label"], figure=figure_of(r).text(lang),
               kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"],
               sources=r["sources_label"]) for _, r in q["over_100"].iterrows()]
-    undated = [t("narrative.quality_undated_line", lang, title=f'<cite class="verbatim">{escape(r["title_label"])}</cite>',
-                 date=r["date_label"])
+    undated = [t("narrative.quality_undated_line", lang, title=cited_title(r, lang), date=r["date_label"])
                for _, r in q["undated_sources"].iterrows()]
     heads = ("checked", "approx", "over", "undated")
     return "\n\n".join(f"**{t(f'narrative.quality_heads_{h}', lang)}**\n\n" + "\n".join(body)

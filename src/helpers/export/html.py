@@ -27,7 +27,14 @@ from typing import Any
 import nbformat
 
 from helpers.analysis.charts import vegalite_version
-from helpers.analysis.labels import date_inferred, date_text, value_text
+from helpers.analysis.labels import (
+    date_inferred,
+    date_text,
+    publisher_name,
+    source_date,
+    source_title_parts,
+    value_text,
+)
 from helpers.export.model import (
     CHARTS_DIR,
     INDEX,
@@ -35,7 +42,6 @@ from helpers.export.model import (
     Chart,
     Run,
     format_timestamp,
-    source_line,
     text,
 )
 from helpers.export.render import render_svg
@@ -138,10 +144,19 @@ def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
         if source is None:
             items.append(f"<li><code>{escape(sid)}</code></li>")
             continue
-        title, publisher, date = source_line(source, lang)
-        items.append(f'<li><cite class="verbatim">{escape(title)}</cite> — <span class="verbatim">{escape(publisher)}'
-                     f"</span> · {escape(date)}</li>")
+        items.append(f"<li>{source_html(source, lang)}</li>")
     return "\n".join(items)
+
+
+def source_html(source: dict[str, Any], lang: str) -> str:
+    """A source as a page cites it: only its own words (title, publisher) marked ``class="verbatim"``; a
+    curator's remark, "untitled source" or "publisher not recorded" said in the page's language."""
+    title, remark = source_title_parts(source, lang)
+    publisher = publisher_name(source)
+    head = "" if title is None else f'<cite class="verbatim">{escape(title)}</cite>'
+    head += (f" ({escape(remark)})" if head else escape(remark)) if remark else ""
+    who = f'<span class="verbatim">{escape(publisher)}</span>' if publisher else escape(text("no_publisher", lang))
+    return f"{head} — {who} · {escape(source_date(source, lang))}"
 
 
 def _head(title: str, lang: str) -> str:
@@ -263,9 +278,7 @@ def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
         parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
     source = batch.source(str(f["source_id"]))
     if source is not None:
-        title, publisher, date = source_line(source, lang)
-        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
-                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+        parts.append(f'{escape(text("fact_source", lang))}: {source_html(source, lang)}')
     return f'<li id="fact-{escape(fact_id)}">' + "<br>".join(parts) + "</li>\n"
 
 
@@ -278,9 +291,7 @@ def target_item(batch: Batch, target_id: str, lang: str) -> str:
              f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>']
     source = batch.source(str(r["source_id"]))
     if source is not None:
-        title, publisher, date = source_line(source, lang)
-        parts.append(f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
-                     f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}')
+        parts.append(f'{escape(text("fact_source", lang))}: {source_html(source, lang)}')
     return f'<li id="target-{escape(target_id)}">' + "<br>".join(parts) + "</li>\n"
 
 
