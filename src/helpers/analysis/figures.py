@@ -153,14 +153,16 @@ def used_targets(df: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _derived_columns(report: Report, latest: pd.DataFrame) -> pd.DataFrame:
-    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier FROM facts WHERE kind = 'derived'
-             AND source_id = ? AND region_code = ? AND metric = ?""", [r.source_id, r.region_code, r.metric]).fetchone()
-            for r in latest.itertuples()]
-    return latest.assign(
+    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier, decimals FROM facts
+             WHERE kind = 'derived' AND source_id = ? AND region_code = ? AND metric = ?""",
+                               [r.source_id, r.region_code, r.metric]).fetchone() for r in latest.itertuples()]
+    return latest.assign(  # an approximate derived figure keeps its qualifier and its inputs' precision
         derived_fact_id=[r[0] if r else None for r in rows],
         derived_inputs=[inputs_label(report, r[1], r[2]) if r else "" for r in rows],
         derived_qualifier=[r[3] if r else None for r in rows],
-        derived_label=[None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]])
+        derived_label=[None if pd.isna(v) or not r else
+                       value_text(v, "percent", 2 if r[3] == "exact" else int(r[4]), r[3], report.lang)
+                       for v, r in zip(latest["derived_value"], rows)])
 
 
 def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -165,8 +165,15 @@ def one_per_figure(df: pd.DataFrame, keys: list[str], lang: str) -> pd.DataFrame
 
 
 def intro(key: str, lang: str, **fields: object) -> str:
-    """The page's heading and opening paragraph (markdown)."""
+    """The page's heading and opening paragraph (markdown); it promises no target (see :func:`targets_note`)."""
     return f"# {t(f'intro.{key}_title', lang, **fields)}\n\n{t(f'intro.{key}', lang, **fields)}"
+
+
+def targets_note(targets: pd.DataFrame, lang: str) -> str:
+    """What the page says of national targets: drawn only for the years a source states one (those of
+    ``targets``, the ones the page draws), or that no source states one for these years."""
+    years = sorted({int(y) for y in targets["year"]}) if not targets.empty else []
+    return t("intro.targets", lang, years=join([str(y) for y in years], lang)) if years else t("intro.no_targets", lang)
 
 
 def missing_sentence(metric: str, regions: Sequence[str], lang: str) -> str:
