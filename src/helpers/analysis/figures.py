@@ -26,7 +26,7 @@ from helpers.analysis.labels import (
 )
 from helpers.analysis.narrative import MIN_VALUES, one_per_figure
 from helpers.analysis.params import Report
-from helpers.i18n import format_date, format_number, format_percent, level, t, word
+from helpers.i18n import format_date, format_number, format_percent, level, t, unit, word
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
@@ -70,6 +70,11 @@ def missing_regions(report: Report, df: pd.DataFrame) -> list[str]:
     """Names of the report's regions that have no row in ``df``."""
     have = set(df["region_code"]) if "region_code" in df else set()
     return [report.region_names[c] for c in report.regions if c not in have]
+
+
+def unit_name(name: str, lang: str) -> str:
+    """A unit in the report's language (``jiwa``, ``keping``, ``unit mesin``)."""
+    return unit(name, lang)
 
 
 def metric_label(report: Report, metric: str) -> str:

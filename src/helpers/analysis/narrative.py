@@ -348,11 +348,14 @@ def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
                        for h, body in zip(heads, (checked, approx, over, undated)) if body)
 
 
-def profile_title(df: pd.DataFrame, region_name: str, lang: str) -> str:
-    """Counts stated figures as the sources' figures and derived ones apart."""
+def profile_title(df: pd.DataFrame, region_name: str, lang: str, unit: str | None = None) -> str:
+    """Counts stated figures as the sources' figures and derived ones apart (said only when there are any);
+    with ``unit``, the chart of that unit's counts says so (each chart's title is its own)."""
     stated = df[df["kind"] == "stated"]
-    return t("narrative.profile_title", lang, region=region_name, stated=len(stated),
-             sources=stated["source_id"].nunique(), derived=int((df["kind"] == "derived").sum()))
+    derived = int((df["kind"] == "derived").sum())
+    region = region_name if unit is None else t("narrative.profile_unit", lang, region=region_name, unit=unit)
+    key = "narrative.profile_title" if derived else "narrative.profile_title_stated"
+    return t(key, lang, region=region, stated=len(stated), sources=stated["source_id"].nunique(), derived=derived)
 
 
 def date_span(df: pd.DataFrame, lang: str) -> str:
