@@ -6,7 +6,8 @@ For every executed notebook of the batch (``*.failed.ipynb``, hidden and tempora
 * ``charts/<name>--<chart_id>.png|svg|pdf``: each chart rendered offline by vl-convert from its
   Vega-Lite spec, with the fonts shipped in ``helpers/fonts`` (PNG at scale 2, for slides);
 * ``slides.pptx`` (``slides-en.pptx`` for the runs in English): one 16:9 deck per language of the
-  batch, a slide per chart (:mod:`helpers.export_slides`);
+  batch, a slide per chart, in the order of ``reports.yaml``'s ``slides:`` list, else of its ``runs:``
+  (:mod:`helpers.export.slides`, :func:`helpers.export.build.in_config_order`);
 * ``index.html``: every report, its parameters, its charts and decks, the snapshot id and build
   time, and the sources the snapshot was built from.
 
