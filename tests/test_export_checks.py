@@ -165,56 +165,67 @@ def notebook_charts(project: Project, lang: str) -> dict[str, tuple[alt.TopLevel
     latest, totals, targets = figures.region_comparison(report)
     name = figures.metric_label(report, figures.RECORDING)
     made["region-comparison"] = (charts.region_comparison(latest, targets, lang, narrative.comparison_title(
-        latest, name, lang), narrative.date_span(latest, lang)), narrative.comparison_text(latest, totals, name, [], lang))
+        latest, name, lang), narrative.comparison_subtitle(latest, lang)),
+        narrative.comparison_text(latest, totals, name, [], lang))
     series, s_targets = figures.coverage_over_time(report)
     made["coverage-over-time"] = (charts.over_time(series, s_targets, lang, narrative.over_time_title(series, name, lang),
                                                    narrative.date_span(series, lang)),
                                   narrative.over_time_text(series, name, [], lang))
     extremes, e_targets = figures.province_extremes(kaltim, "64")
-    made["kabupaten-kota"] = (charts.province_extremes(extremes, e_targets, lang, "t", "s"),
+    made["kabupaten-kota"] = (charts.province_extremes(extremes, e_targets, lang, "t", ""),
                               narrative.extremes_text(extremes, lang))
     progress, p_targets = figures.progress_against_targets(report, ["ikd_activation_pct", "kia_ownership_pct"])
-    made["ikd-kia"] = (charts.progress(progress, p_targets, lang, narrative.progress_title(progress, lang), "s"),
+    made["ikd-kia"] = (charts.progress(progress, p_targets, lang, narrative.progress_title(progress, lang), ""),
                        narrative.progress_text(progress, "IKD/KIA", [], lang))
     quality = figures.data_quality(report)
     checked = quality["consistency"]
     percent = checked[checked["checkable"] & (checked["unit"] == "percent")]
-    made["data-quality"] = (charts.stated_vs_derived(percent, lang, narrative.quality_title(checked, lang), "s"),
+    made["data-quality"] = (charts.stated_vs_derived(percent, lang, narrative.quality_title(checked, lang), ""),
                             narrative.quality_text(quality, lang))
     for region in ("21.71", "64", "19.04", "64.08"):
         one = open_report(regions=[region], lang=lang, project=project)
         profile = figures.region_profile(one, region)
-        made[f"profile-{region}"] = (profiles.profile(profile, lang, "t", "s"), trends.profile_note(one, region))
+        made[f"profile-{region}"] = (profiles.profile(profile, lang, "t", ""), trends.profile_note(one, region))
         for unit in profiles.count_units(profile):
             counts = profile[profile["unit"] == unit]
-            made[f"profile-{region}-{unit}"] = (profiles.profile_counts(counts, lang, unit, "s"), "")
+            made[f"profile-{region}-{unit}"] = (profiles.profile_counts(counts, lang, unit, ""), "")
     counts = trends.denominators(report)
-    made["denominators"] = (trends.denominators_chart(counts, lang, "t", "s"), trends.denominators_text(counts, lang))
+    made["denominators"] = (trends.denominators_chart(counts, lang, "t", ""), trends.denominators_text(counts, lang))
     local, province_rows = trends.kabupaten_kota_dates(kaltim, "64")
-    made["kabupaten-kota-over-time"] = (trends.kabupaten_kota_chart(local, province_rows, lang, "t", "s"),
+    made["kabupaten-kota-over-time"] = (trends.kabupaten_kota_chart(local, province_rows, lang, "t", ""),
                                         trends.kabupaten_kota_text(local, province_rows, lang))
     return made
 
 
 @pytest.fixture(scope="module", params=["id", "en"])
-def made(request: pytest.FixtureRequest, project: Project) -> dict[str, tuple[str, str]]:
-    return {name: (_svg(chart), text) for name, (chart, text) in notebook_charts(project, request.param).items()}
+def made(request: pytest.FixtureRequest, project: Project) -> dict[str, tuple[str, str, dict]]:
+    out = {}
+    for name, (chart, text) in notebook_charts(project, request.param).items():
+        bundle = charts.mimebundle(chart)
+        out[name] = (bundle["image/svg+xml"], text, bundle["application/vnd.vegalite.v5+json"]["usermeta"]["ktpel"])
+    return out
+
+
+def test_no_subtitle_repeats_what_its_title_says(made):
+    repeated = {name: (meta["title"], sub) for name, (_, _, meta) in made.items()
+                for sub in meta["subtitle"] if sub and sub in meta["title"]}
+    assert repeated == {}
 
 
 def test_no_axis_shows_a_tick_label_twice(made):
-    assert {name: bad for name, (svg, _) in made.items() if (bad := repeated_ticks(svg))} == {}
+    assert {name: bad for name, (svg, _, _) in made.items() if (bad := repeated_ticks(svg))} == {}
 
 
 def test_legend_colours_can_be_told_apart(made):
-    assert {name: bad for name, (svg, _) in made.items() if (bad := close_legend_colours(svg))} == {}
+    assert {name: bad for name, (svg, _, _) in made.items() if (bad := close_legend_colours(svg))} == {}
 
 
 def test_no_text_is_drawn_twice_at_one_place(made):
-    assert {name: bad for name, (svg, _) in made.items() if (bad := repeated_texts(svg))} == {}
+    assert {name: bad for name, (svg, _, _) in made.items() if (bad := repeated_texts(svg))} == {}
 
 
 def test_no_narrative_line_is_said_twice(made):
-    assert {name: bad for name, (_, text) in made.items() if (bad := repeated_lines(text))} == {}
+    assert {name: bad for name, (_, text, _) in made.items() if (bad := repeated_lines(text))} == {}
 
 
 # --------------------------------------------------------------------------- decks

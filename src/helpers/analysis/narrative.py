@@ -202,6 +202,13 @@ def comparison_title(latest: pd.DataFrame, metric: str, lang: str) -> str:
              figure=plain, date=low.when(lang))
 
 
+def comparison_subtitle(latest: pd.DataFrame, lang: str) -> str:
+    """Under :func:`comparison_title`, which names the dates already: whether they differ, and how many regions."""
+    figs = _figures(latest) if not latest.empty else []
+    key = "narrative.comparison_mixed_dates" if len({f.when(lang) for f in figs}) > 1 else "narrative.comparison_same_date"
+    return t(key, lang, n=len(figs))
+
+
 def comparison_text(latest: pd.DataFrame, totals: pd.DataFrame, metric: str, missing: Sequence[str],
                     lang: str) -> str:
     figs = _figures(latest)
