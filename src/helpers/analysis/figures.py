@@ -26,7 +26,7 @@ from helpers.analysis.labels import (
 )
 from helpers.analysis.narrative import MIN_VALUES, one_per_figure
 from helpers.analysis.params import Report
-from helpers.i18n import format_date, format_number, format_percent, level, t, unit, word
+from helpers.i18n import format_date, format_number, format_percent, join, level, t, unit, word
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
@@ -178,8 +178,19 @@ def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
     report.check_figures(latest, [RECORDING])
     latest = attach_targets(_derived_columns(report, latest), targets, report.lang)
+    latest = latest.assign(sources_label=[same_figure_sources(report, r) for _, r in latest.iterrows()])
     totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
     return latest, totals, used_targets(latest, targets)
+
+
+def same_figure_sources(report: Report, row: pd.Series) -> str:
+    """Every source that states ``row``'s figure (same region, metric, date, value and qualifier), named:
+    ``Warta Ekonomi dan sumber tanpa judul``; a figure is said once, with all its sources."""
+    same = report.con.execute("""SELECT * FROM facts_labeled WHERE kind = 'stated' AND region_code = ? AND metric = ?
+        AND as_of IS NOT DISTINCT FROM ? AND value = ? AND qualifier = ? ORDER BY source_id""",
+                              [row["region_code"], row["metric"], row["as_of"], float(row["value"]),
+                               row["qualifier"]]).df()
+    return join(list(dict.fromkeys(source_name(r, report.lang) for _, r in same.iterrows())), report.lang)
 
 
 def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame]:

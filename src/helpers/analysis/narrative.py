@@ -213,7 +213,9 @@ def comparison_text(latest: pd.DataFrame, totals: pd.DataFrame, metric: str, mis
                     lang: str) -> str:
     figs = _figures(latest)
     items = [t("narrative.latest_item", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang))
-             for f, (_, r) in zip(figs, latest.iterrows())]
+             if not r.get("sources_label") else
+             t("narrative.latest_item_sources", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang),
+               sources=r["sources_label"]) for f, (_, r) in zip(figs, latest.iterrows())]
     parts = [t("narrative.latest_list", lang, metric=metric, items=join(items, lang))] if items else []
     if len({f.when(lang) for f in figs}) > 1:
         parts.append(t("narrative.dates_differ", lang, span=span(figs, lang)))
