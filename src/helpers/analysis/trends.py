@@ -246,15 +246,18 @@ def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> Table:
 def profile_note(report: Report, region: str) -> str:
     """What a profile of ``region`` rests on; for a region with no figures, where figures are instead."""
     con = report.con
-    own = con.execute("SELECT count(*), count(DISTINCT source_id) FROM facts WHERE region_code = ?", [region]).fetchone()
+    own = con.execute("""SELECT count(*) FILTER (kind = 'stated'), count(DISTINCT source_id) FILTER (kind = 'stated'),
+                                count(*) FILTER (kind = 'derived') FROM facts WHERE region_code = ?""", [region]).fetchone()
     children = con.execute("""SELECT r.name, count(*) FROM facts f JOIN regions r USING (region_code)
-                              WHERE r.parent_code = ? GROUP BY r.name ORDER BY 2 DESC, 1""", [region]).fetchall()
+                              WHERE r.parent_code = ? AND f.kind = 'stated' GROUP BY r.name ORDER BY 2 DESC, 1""",
+                           [region]).fetchall()
     name = report.region_names[region]
     lang = report.lang
     assert own is not None
     below = ", ".join(t("trends.count_item", lang, region=n, n=c) for n, c in children)
-    if own[0]:
+    if own[0] or own[2]:  # the sources' own figures, and those derived from their counts, counted apart
         text = t("trends.profile_own", lang, region=name, n=own[0], sources=own[1])
+        text += " " + t("trends.profile_derived", lang, n=own[2]) if own[2] else ""
         return text + (" " + t("trends.profile_children", lang, items=below) if below else "")
     with_figures = con.execute("""SELECT r.name FROM facts f JOIN regions r USING (region_code)
                                   WHERE r.region_code <> '00' GROUP BY r.name ORDER BY r.name""").fetchall()
