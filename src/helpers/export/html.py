@@ -27,6 +27,7 @@ from typing import Any
 import nbformat
 
 from helpers.analysis.charts import vegalite_version
+from helpers.analysis.figures import formula_text
 from helpers.analysis.labels import (
     date_inferred,
     date_text,
@@ -271,9 +272,12 @@ def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
     parts = [f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
              f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"]
     inputs = _inputs(f)
-    if inputs:
-        links = ", ".join(f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs)
-        parts.append(f"{escape(text('fact_inputs', lang))} {links}")
+    if inputs:  # in the shape of the formula (÷, ×, −), each input named and linked; never a metric id
+        linked = {str(batch.facts[i]["metric"]): f'{escape(str(batch.facts[i]["label_" + lang]))} '
+                  f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs if i in batch.facts}
+        shown = (formula_text(str(f["formula"]), linked, lang) if isinstance(f.get("formula"), str) and f["formula"]
+                 else ", ".join(linked.values()))
+        parts.append(f"{escape(text('fact_inputs', lang))} {shown}")
     if f["kind"] == "stated" and isinstance(f.get("quote"), str):
         parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
     source = batch.source(str(f["source_id"]))

@@ -288,7 +288,7 @@ def _read_run(path: Path) -> Run:
 #: Every fact a page may link to (``#fact-<id>``), with what its entry at the end of the page shows.
 FACTS_SQL = """
     SELECT f.fact_id, f.kind, f.source_id, f.region_code, f.metric, f.value, f.decimals, f.unit, f.qualifier, f.as_of,
-           f.as_of_precision, f.quote, f.note, f.input_fact_ids, r.name AS region_name, m.label_id, m.label_en
+           f.as_of_precision, f.quote, f.note, f.input_fact_ids, f.formula, r.name AS region_name, m.label_id, m.label_en
     FROM facts f JOIN regions r USING (region_code) JOIN metrics m USING (metric)"""
 
 TARGETS_SQL = """
