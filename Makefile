@@ -30,10 +30,12 @@ test: data lint
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with nbval-sanitize.cfg
 	$(BIN)/python tools/reliability.py --junit .pytest-results/junit.xml
 
-# Static checks: ruff (lint), the layer contracts of pyproject.toml (import-linter).
+# Static checks: ruff (lint), the layer contracts of pyproject.toml (import-linter), mypy on src (its
+# settings in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The README's reliability figures: bad inputs refused, variants accepted, kills survived, overlaps succeeded.
 reliability: data

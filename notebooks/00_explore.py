@@ -12,13 +12,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Jelajahi snapshot: apa isinya, SQL, dan grafik dengan pilihan wilayah
-#
-# Explore the latest snapshot: what it holds, a query in plain SQL (values bound, never pasted into
-# the SQL), and a chart of one metric where a dropdown picks the region. Change anything below and
-# re-run; `charts.show` works for your own Altair charts too.
-
 # %% tags=["parameters"]
 snapshot = "latest"  # "latest" or a snapshot id (see `ktpel snapshots`)
 lang = "id"  # "id" (Bahasa Indonesia) or "en"
@@ -26,39 +19,37 @@ metric = "ktp_recording_pct"  # any percentage metric of `ktpel facts`
 region = "Kota Batam"  # the region the picker starts with
 
 # %%
+# Explore the snapshot: what it holds, a query in plain SQL (values bound, never pasted into the SQL), and
+# a chart of one metric where a dropdown picks the region. Change anything and re-run; `charts.show` works
+# for your own Altair charts too.
+from IPython.display import Markdown, display
+
 from helpers.analysis import charts, explore, narrative
 from helpers.analysis.params import open_report
 
 report = open_report(snapshot=snapshot, lang=lang, metric=metric)
 inside = explore.contents(report)
-print(f"snapshot {report.snapshot_id}: " + ", ".join(f"{len(df)} {name}" for name, df in inside.items()))
-inside["regions"]
+display(Markdown(explore.intro(report, inside)))
+explore.table(inside["regions"], report.lang)
 
 # %%
-inside["metrics"]
+explore.table(inside["metrics"], report.lang)
 
 # %%
-inside["sources"].tail(10)
-
-# %% [markdown]
-# ## SQL, with bound parameters
-#
-# Views: `facts_labeled`, `latest_facts`, `disagreements`, `observations` (see the README). Pass values
-# as parameters (`?`), never by pasting them into the SQL.
+explore.table(inside["sources"].tail(10), report.lang)
 
 # %%
-report.con.execute("""
-    SELECT region_name, as_of, value, qualifier, source_publisher
+# SQL on the snapshot's views: `facts_labeled`, `latest_facts`, `disagreements`, `observations` (see the
+# README). Pass values as parameters (`?`), never by pasting them into the SQL.
+explore.table(report.con.execute("""
+    SELECT region_name, as_of AS last_date, value, source_publisher AS publisher
     FROM facts_labeled
     WHERE metric = ? AND kind = 'stated' AND region_level = ?
-    ORDER BY as_of DESC NULLS LAST LIMIT 10""", [metric, "kota"]).df()
-
-# %% [markdown]
-# ## One metric, a region at a time
-#
-# Pick a region in the dropdown under the chart; hover a point for its value, date, source and quote.
+    ORDER BY as_of DESC NULLS LAST LIMIT 10""", [metric, "kota"]).df(), report.lang)
 
 # %%
+# One metric, a region at a time: pick a region in the dropdown under the chart; hover a point for its
+# value, date, source and quote.
 series, targets = explore.series(report, report.metric)
 chart = charts.region_picker(series, report.lang, series["metric_label"].iloc[0],
                              narrative.date_span(series, report.lang), region=region)

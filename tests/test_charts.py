@@ -3,6 +3,7 @@ a region has one colour and a figure's status one look in every chart."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -117,6 +118,15 @@ def test_show_emits_vega_lite_v5_an_svg_and_the_chart_s_metadata(made):
     assert {"Nilai", "Tanggal data", "Sumber", "Kutipan"} <= tips  # value, date, source and quote
 
 
+def test_a_chart_with_missing_values_is_sent_as_strict_json():
+    # Jupyter refuses NaN in a message: the notebook would store a serialization warning instead of the chart.
+    df = pd.DataFrame({"region": ["a", "b"], "value": [1.5, float("nan")]})
+    own = alt.Chart(df).mark_bar().encode(x="value:Q", y="region:N")
+    spec = charts.mimebundle(own)["application/vnd.vegalite.v5+json"]
+    text = json.dumps(spec, allow_nan=False)  # raises ValueError on NaN or infinity
+    assert '"value": null' in text
+
+
 def test_the_theme_gives_one_s_own_chart_the_same_look_and_the_indonesian_number_format():
     df = pd.DataFrame({"region": ["a", "b"], "people": [1294548.5, 926654.0]})
     own = alt.Chart(df).mark_bar().encode(x=alt.X("people:Q", axis=alt.Axis(format=",.1f")), y="region:N")
@@ -197,3 +207,24 @@ def test_bars_are_never_stacked(made):
         for layer in layers(chart.to_dict()):
             if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) == "bar":
                 assert layer["encoding"]["x"].get("stack", "unset") is None, name
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_explore_tables_speak_the_page_s_language(project: Project, lang: str):
+    from helpers.i18n import catalogue
+
+    report = open_report(lang=lang, project=project)
+    inside = explore.contents(report)
+    intro = explore.intro(report, inside)
+    assert intro.startswith("# " + catalogue(lang)["intro.explore_title"]) and report.snapshot_id in intro
+    regions = explore.table(inside["regions"], lang)
+    headers = list(regions.frame.columns)
+    assert headers == [catalogue(lang)[f"column.{c}"] for c in inside["regions"].columns]
+    levels = set(regions.frame[catalogue(lang)["column.region_level"]])
+    assert levels <= {catalogue(lang)[f"level.{name}"] for name in ("provinsi", "kabupaten", "kota", "nasional")}
+    units = list(explore.table(inside["metrics"], lang).frame[catalogue(lang)["column.unit"]])
+    assert units == [catalogue(lang)[f"unit.{u}"] for u in inside["metrics"]["unit"]]
+    sources = explore.table(inside["sources"], lang).frame[catalogue(lang)["column.published_on"]]
+    assert all(v == "–" or re.fullmatch(r"\d{4}(-\d{2}){0,2}", v) for v in sources)
+    big = explore.table(pd.DataFrame({"figures": [1294548]}), lang).frame.iloc[0, 0]
+    assert big == ("1.294.548" if lang == "id" else "1,294,548")

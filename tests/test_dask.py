@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,11 +14,10 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from conftest import ROOT, copy_raw_layer, run_ktpel
+from conftest import cells_run, report_workspace, run_ktpel
 from helpers.batch.executors import EXECUTORS, DaskExecutor
 from helpers.batch.run import run_batch
 from helpers.batch.tasks import RunTask
-from helpers.snapshot import build
 
 distributed = pytest.importorskip("distributed")
 
@@ -72,15 +70,13 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = copy_raw_layer(tmp_path_factory.mktemp("dask") / "ws")
-    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
-    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
-    _broken_copy(project.notebooks_dir / "06_region_profile.ipynb", project.notebooks_dir / "98_broken.ipynb")
-    (project.root / "dask.yaml").write_text(CONFIG, encoding="utf-8")
-    _killer(project.notebooks_dir / "97_kill_worker.ipynb")
-    (project.root / "scratch").mkdir()
-    sid = build(project).snapshot_id
-    return SimpleNamespace(project=project, root=project.root, sid=sid, out=project.reports_dir / sid)
+    made = report_workspace(tmp_path_factory.mktemp("dask") / "ws")
+    notebooks = made.project.notebooks_dir
+    _broken_copy(notebooks / "06_region_profile.ipynb", notebooks / "98_broken.ipynb")
+    (made.root / "dask.yaml").write_text(CONFIG, encoding="utf-8")
+    _killer(notebooks / "97_kill_worker.ipynb")
+    (made.root / "scratch").mkdir()
+    return made
 
 
 def test_a_batch_runs_on_dask_workers_with_progress_and_a_failure_of_its_own(ws, cluster):
@@ -103,7 +99,8 @@ def test_a_batch_runs_on_dask_workers_with_progress_and_a_failure_of_its_own(ws,
         assert meta["ktpel"]["status"] == "ok" and meta["ktpel"]["snapshot_id"] == ws.sid
         assert f"{name}: started" in out
         assert any(line.strip().startswith(f"{name}: ") and line.endswith(" cells") for line in lines), out
-    assert "profile-batam: 6/6 cells" in out
+    cells = cells_run("06_region_profile.ipynb")
+    assert f"profile-batam: {cells}/{cells} cells" in out
 
     broken = by_name["broken"]
     assert broken.status == "failed" and "RuntimeError: broken on purpose" in (broken.error or ""), out
@@ -185,5 +182,6 @@ def test_cli_runs_on_a_scheduler_address(ws, cluster):
     done = run_ktpel(ws.root, "report", "--executor", "dask", "--scheduler", cluster.scheduler_address,
                      "--only", "profile-batam", "--force", "--no-export", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "profile-batam: 6/6 cells" in done.stdout and "1 ok, 0 failed, 0 up to date" in done.stdout
+    cells = cells_run("06_region_profile.ipynb")
+    assert f"profile-batam: {cells}/{cells} cells" in done.stdout and "1 ok, 0 failed, 0 up to date" in done.stdout
     assert "Traceback" not in done.stderr, done.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +19,8 @@ import nbformat
 import pytest
 from pptx import Presentation
 
-from conftest import ROOT, copy_raw_layer, run_ktpel
+from conftest import ROOT, report_workspace, run_ktpel
 from helpers.analysis.params import ParameterError, check_injected_names, unknown_injected_names
-from helpers.snapshot import build
 from helpers.snapshot.regions import RegionError, RegionIndex
 
 BIN = Path(sys.executable).parent
@@ -31,14 +29,11 @@ LABEL = re.compile(r"\b\d\d(?:\.\d\d)? (?:Provinsi|Kabupaten|Kota) ")
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = copy_raw_layer(tmp_path_factory.mktemp("params") / "ws")
-    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
-    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
-    sid = build(project).snapshot_id
-    con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
-    index = RegionIndex.from_connection(con)
+    made = report_workspace(tmp_path_factory.mktemp("params") / "ws")
+    con = duckdb.connect(str(made.project.snapshots_dir / f"{made.sid}.duckdb"), read_only=True)
+    made.index = RegionIndex.from_connection(con)
     con.close()
-    return SimpleNamespace(project=project, root=project.root, sid=sid, out=project.reports_dir / sid, index=index)
+    return made
 
 
 def refusal(index: RegionIndex, value: object) -> str:
@@ -224,7 +219,8 @@ def test_languages_get_their_own_outputs_and_decks(ws):
     assert first.returncode == 0, first.stdout + first.stderr
     indonesian_nb = (ws.out / "profile-bpn.ipynb").read_bytes()
     indonesian = _slides(ws.out / "slides.pptx")
-    assert len(indonesian) == 3  # title, the run's chart, sources
+    charts = len(list((ws.out / "charts").glob("profile-bpn--*.svg")))  # the profile's charts (two now)
+    assert charts >= 1 and len(indonesian) == 2 + charts  # title, a slide per chart of the run, sources
     assert "Kota Balikpapan" in (ws.out / "index.html").read_text(encoding="utf-8")
 
     english = run_ktpel(ws.root, "report", "--config", str(config), "-p", "lang=en", timeout=600)
@@ -234,7 +230,7 @@ def test_languages_get_their_own_outputs_and_decks(ws):
     assert nbformat.read(ws.out / "profile-bpn.en.ipynb", as_version=4).metadata.papermill.parameters.lang == "en"
     assert _slides(ws.out / "slides.pptx") == indonesian  # each deck: exactly the runs of its language
     english_slides = _slides(ws.out / "slides-en.pptx")
-    assert len(english_slides) == 3 and english_slides[1] != indonesian[1]
+    assert len(english_slides) == 2 + charts and english_slides[1] != indonesian[1]
     assert (ws.out / "profile-bpn.en.html").is_file() and list((ws.out / "charts").glob("profile-bpn.en--*"))
 
     (ws.out / "profile-bpn.en.ipynb").unlink()

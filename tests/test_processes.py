@@ -20,53 +20,27 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from conftest import copy_raw_layer, run_ktpel
+from conftest import PROBE_CONFIG, copy_raw_layer, run_ktpel
 from helpers.batch.connections import CONNECTION_DIR_PREFIX
 from helpers.snapshot import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
-CONFIG = """\
-runs:
-  - name: probe
-    notebook: notebooks/99_probe.ipynb
-    parameters: {mode: MODE}
-"""
 #: Generous bound for a state to be reached on a busy machine (seconds); a pass never waits this long.
 PATIENCE = 120.0
 
 
-def _probe_notebook(path: Path) -> None:
-    """`mode: ok` prints; `mode: sleep` writes its kernel's pid to kernel.pid (in its cwd) and sleeps."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-                       language_info={"name": "python"})
-    params = nbformat.v4.new_code_cell('snapshot = "latest"\nmode = "ok"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(
-        "import json, os, time\n"
-        "if mode == 'sleep':\n"
-        "    with open('kernel.pid.tmp', 'w') as fh:\n        fh.write(str(os.getpid()))\n"
-        "    os.replace('kernel.pid.tmp', 'kernel.pid')\n"
-        "    time.sleep(600)\n"
-        "from ipykernel.connect import get_connection_info\n"
-        "print('probe', mode, 'transport', json.loads(get_connection_info())['transport'])")]
-    nbformat.write(nb, path)
-
-
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = copy_raw_layer(tmp_path_factory.mktemp("procs") / "ws", seed=True)
-    project.notebooks_dir.mkdir()
-    _probe_notebook(project.notebooks_dir / "99_probe.ipynb")
+def ws(probe_workspace) -> SimpleNamespace:
+    """The seed workspace with only the probe notebook (conftest), run once (`ok.yaml`); `sleep.yaml` runs
+    it sleeping."""
+    made = probe_workspace("procs", seed=True, notebooks=False)
     for mode in ("ok", "sleep"):
-        (project.root / f"{mode}.yaml").write_text(CONFIG.replace("MODE", mode), encoding="utf-8")
-    sid = build(project).snapshot_id
-    first = run_ktpel(project, "report", "--config", str(project.root / "ok.yaml"), "--no-export", timeout=300)
+        (made.root / f"{mode}.yaml").write_text(PROBE_CONFIG.replace("MODE", mode), encoding="utf-8")
+    first = run_ktpel(made.root, "report", "--config", str(made.root / "ok.yaml"), "--no-export", timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
-    out = project.reports_dir / sid
-    return SimpleNamespace(root=project.root, out=out, good=(out / "probe.ipynb").read_bytes(),
-                           pidfile=project.notebooks_dir / "kernel.pid")
+    return SimpleNamespace(root=made.root, out=made.out, good=(made.out / "probe.ipynb").read_bytes(),
+                           pidfile=made.project.notebooks_dir / "kernel.pid")
 
 
 # --- looking at processes (Linux /proc) --------------------------------------------------------

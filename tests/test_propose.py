@@ -111,10 +111,81 @@ def test_kabupaten_kota_dates_and_topics() -> None:
     got = read("kaltim-2024-06-dkp3a.txt", "2024-06-21")
     assert ("64", "ktp_recording_pct", "2024-06-13", "day") in find(got, "98.75")  # "per 13 Juni 2024"
     assert find(got, "97.43") == [("64.74", "ktp_recording_pct", "2024-06-13", "day")]  # Kota Bontang, carried date
-    assert find(got, "55.53") == [("64.01", "first_time_voter_recording_pct", "2024-06", "month")]
-    assert find(got, "10.46") == [("64.09", "ikd_activation_pct", "2024-06", "month")]  # not Kabupaten Paser
-    inferred = [c for c in got if c.value == "55.53"][0]
-    assert "inferred" in inferred.reason and inferred.confidence != "high"
+    # no date of its own: the day of the statement, "Rabu (19/6/)" (a day and month with the year left out)
+    assert find(got, "55.53") == [("64.01", "first_time_voter_recording_pct", "2024-06-19", "day")]
+    assert find(got, "10.46") == [("64.09", "ikd_activation_pct", "2024-06-19", "day")]  # not Kabupaten Paser
+    said = [c for c in got if c.value == "55.53"][0]
+    assert "the statement date '(19/6/)'" in said.reason
+
+
+def test_national_targets_are_region_00() -> None:
+    """A target the sentence calls national, or a target in a sentence naming no region, is Indonesia's (00)."""
+    got = read("kaltim-2024-06-dkp3a.txt", "2024-06-21")
+    assert find(got, "60.00") == [("00", "kia_ownership_pct", "2024", "year")]  # "target nasional tahun 2024"
+    assert ("00", "ikd_activation_pct", "2024", "year") in find(got, "30")  # "target ... (IKD) Tahun 2024 sebesar 30"
+    assert all(c.confidence == "low" and "national target" in c.reason for c in got if c.region_code == "00")
+    assert ("64", "kia_ownership_pct", "2024-06-19", "day") in find(got, "72.80")  # Kaltim's own figure stays 64
+    assert ("64", "ktp_recording_pct", "2024-06-13", "day") in find(got, "98.75")
+
+
+def test_a_national_figure_in_a_regional_outlet_is_region_00() -> None:
+    """ "Samarinda (ANTARA Kaltim) - ... secara nasional sudah mencapai 95,4 persen": Indonesia's, not Kaltim's."""
+    got = read("national-2016-antara-kaltim.txt", "2016")
+    assert find(got, "95.4") == [("00", "ktp_recording_pct", "2016", "year")]
+    kaltim = read("kaltim-2018-antara-tersisa-1-persen.txt", "2018")  # the province named: its own figures stay 64
+    assert ("64", "ktp_recorded", "2018-06-28", "day") in find(kaltim, "2424827")
+
+
+def test_statement_date_with_a_dash_and_year() -> None:
+    """The dateline "SANGATTA (9/3-2019)" is a statement day even when the publication date is not known."""
+    got = read("kaltim-2019-03-suarakutim.txt", "unknown")
+    assert ("64.08", "ktp_recorded", "2019-03-09", "day") in find(got, "234821")
+    assert ("64.08", "population", "2019-03-09", "day") in find(got, "419756")
+    known = read("kaltim-2019-03-suarakutim.txt", "2019-03-09")  # with it, "Rabu (6/3)" is the statement day
+    assert ("64.08", "ktp_recorded", "2019-03-06", "day") in find(known, "234821")
+    two_digits = read("babar-2023-01-laspela.txt", "unknown")  # "Selasa (10/1/23)": a two-digit year
+    assert ("19.05", "population", "2023-01-10", "day") in find(two_digits, "206937")
+
+
+def test_published_month_admits_dates_up_to_its_end() -> None:
+    """--published 2024-06 (month only): "per 13 Juni 2024" is within it, so it stays the figure's date."""
+    got = read("kaltim-2024-06-dkp3a.txt", "2024-06")
+    assert ("64", "ktp_recording_pct", "2024-06-13", "day") in find(got, "98.75")
+    assert find(got, "97.43") == [("64.74", "ktp_recording_pct", "2024-06-13", "day")]
+
+
+def test_a_date_after_publication_is_flagged(tmp_path: Path) -> None:
+    """A publication date typed too early: the dates after it are named, and none becomes a figure's date."""
+    copy_raw_layer(tmp_path / "ws")
+    result = run_ktpel(tmp_path / "ws", "propose", str(SOURCES / "kaltim-2024-06-dkp3a.txt"), "--published",
+                       "2024-06-10", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert "note: '13 Juni 2024' is after the publication date 2024-06-10 (--published)" in result.stderr
+    assert "correct --published" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and all(r["as_of"] <= "2024-06-10" for r in rows if r["as_of"])
+    project = Project(ROOT)
+    regions, _ = load_regions(project)
+    metrics, _ = load_metrics(project)
+    text = (SOURCES / "national-2019-01-dara.txt").read_text(encoding="utf-8")  # "Pemilu 17 April 2019", twice
+    _, notes = propose(text, day("2019-01-21"), regions, metrics)
+    assert [n for n in notes if "'17 April 2019' is after" in n] == [notes[0]] and len(notes) == 1
+
+
+def test_clock_times_are_not_figures() -> None:
+    """ "pukul 08.00 WIB menjadi pukul 14.00 WIB", "pukul 07.30 WIB": times, neither figures nor bad numerals."""
+    project = Project(ROOT)
+    regions, _ = load_regions(project)
+    metrics, _ = load_metrics(project)
+    for name, published in (("batam-2012-10-jpnn.txt", "2012-10-26"), ("batam-2012-11-pemkobatam.txt", "2012-11")):
+        text = (SOURCES / name).read_text(encoding="utf-8")
+        assert "WIB" in text
+        candidates, notes = propose(text, day(published), regions, metrics)
+        assert not {"8", "800", "14", "1400", "7.30", "730", "30"} & {c.value for c in candidates if c.unit != "percent"}
+        assert not [n for n in notes if "WIB" in n or "08.00" in n or "07.30" in n], notes
+    text = "Di Kota Batam, Senin (10/6) pukul 10.30 Wita hingga jam 9 malam, sebanyak 1.500 warga telah merekam."
+    candidates, notes = propose(text, day("2024-06-21"), regions, metrics)
+    assert [(c.value, c.as_of) for c in candidates] == [("1500", "2024-06-10")] and not notes
 
 
 def test_month_dates_aliases_and_groups() -> None:
@@ -351,3 +422,21 @@ def test_any_text_is_read_without_crashing(text: str) -> None:
     norm = " ".join(unicodedata.normalize("NFKC", text).split())
     for c in candidates:
         assert c.quote and " ".join(c.quote.split()) in norm and Decimal(c.value) >= 0
+
+
+def test_dateline_iso_date_and_clock_and_a_month_said_before() -> None:
+    """korankaltim: "2016-10-06 05:00:05" is the page's date and time, not figures 10, 6 and 5; Media Indonesia:
+    "hingga Februari 2018", said in a sentence with no figure, dates the figures of the next paragraph."""
+    got = read("samarinda-2016-10-korankaltim.txt", "2016-10-06")
+    assert not {"10", "6", "5"} & {c.value for c in got}
+    assert ("64.72", "ktp_recording_pct", "2016-09-27", "day") in find(got, "94.73")
+    babel = read("babel-2018-04-mediaindonesia.txt", "2018-04-03")
+    assert ("19.02", "ktp_unrecorded", "2018-02", "month") in find(babel, "2950")
+    assert ("19.01", "ktp_required", "2018-02", "month") in find(babel, "221732")
+
+
+def test_the_dateline_place_is_not_the_subject() -> None:
+    """ "Samarinda (Antaranews Kaltim) - ... di Provinsi Kalimantan Timur ...": the province's figures stay 64."""
+    got = read("kaltim-2018-antara-tersisa-1-persen.txt", "2018")
+    assert ("64", "ktp_recorded", "2018-06-28", "day") in find(got, "2424827")
+    assert ("64", "ktp_unrecorded", "2018-06-28", "day") in find(got, "24559")

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_raw_layer, run_ktpel
 from helpers.raw.facts import FACT_COLUMNS
 from helpers.raw.sources import FIELDS, REQUIRED
 
@@ -108,3 +108,19 @@ def test_add_a_source_checklist_names_every_field():
         assert by_field[field].split("|")[2].strip() == ("yes" if field in REQUIRED else "no"), field
     for column in FACT_COLUMNS:
         assert column in section
+
+
+def test_corpus_table_is_the_one_the_data_gives(tmp_path: Path) -> None:
+    """ "What the corpus holds" shows the table ``tools/corpus_table.py`` prints for a build of data/raw."""
+    import importlib.util
+
+    project = copy_raw_layer(tmp_path / "ws")
+    built = run_ktpel(project, "build")
+    assert built.returncode == 0, built.stderr
+    spec = importlib.util.spec_from_file_location("corpus_table", ROOT / "tools" / "corpus_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## What the corpus holds", 1)[1].split("\n## ", 1)[0]
+    assert module.table(project, "latest") in section, "rerun python tools/corpus_table.py and paste its table"

@@ -1,59 +1,32 @@
 """`ktpel report`: the Papermill batch of reports.yaml, run for real in a copy of the workspace.
 
-Real notebooks of the project for the happy path; a tiny notebook of the test's own (it can succeed,
-raise or kill its kernel, as a parameter says) for failures, so those cost a kernel start, not a report."""
+Real notebooks of the project for the happy path; the probe notebook of conftest (it can succeed, raise
+or kill its kernel, as a parameter says) for failures, so those cost a kernel start, not a report."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
 import pytest
 
-from conftest import ROOT, copy_raw_layer, run_ktpel
+from conftest import PROBE_CONFIG, cells_run, run_ktpel
 from helpers.batch.config import check_name, parse_overrides
 from helpers.problems import UsageError
-from helpers.snapshot import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
-CRASH_CONFIG = """\
-runs:
-  - name: probe
-    notebook: notebooks/99_probe.ipynb
-    parameters: {mode: MODE}
+CRASH_CONFIG = PROBE_CONFIG + """\
   - name: profile-batam
     notebook: notebooks/06_region_profile.ipynb
     parameters: {region: "21.71"}
 """
 
 
-def _probe_notebook(path: Path) -> None:
-    """A notebook that succeeds, raises or kills its own kernel, as its `mode` parameter says."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-                       language_info={"name": "python"})
-    params = nbformat.v4.new_code_cell('snapshot = "latest"\nmode = "ok"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(
-        "import os, signal\n"
-        "if mode == 'raise':\n    raise ValueError('probe asked to fail')\n"
-        "if mode == 'kill':\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-        "print('probe', mode, snapshot)")]
-    nbformat.write(nb, path)
-
-
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = copy_raw_layer(tmp_path_factory.mktemp("report") / "ws")
-    shutil.copytree(ROOT / "notebooks", project.notebooks_dir)
-    shutil.copy(ROOT / "reports.yaml", project.root / "reports.yaml")
-    _probe_notebook(project.notebooks_dir / "99_probe.ipynb")
-    sid = build(project).snapshot_id
-    return SimpleNamespace(project=project, root=project.root, sid=sid, out=project.reports_dir / sid)
+def ws(probe_workspace) -> SimpleNamespace:
+    return probe_workspace("report")
 
 
 def _meta(path: Path) -> dict:
@@ -66,7 +39,8 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "running 2 of 2 notebook(s), 2 at a time" in out
-    assert "region-comparison.en: started" in out and "profile-kaltim.en: 6/6 cells" in out
+    cells = cells_run("06_region_profile.ipynb")
+    assert "region-comparison.en: started" in out and f"profile-kaltim.en: {cells}/{cells} cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
     summary = out[out.index("name "):].splitlines()
     rows = {line.split()[0]: line.split() for line in summary[1:] if line.split() and line.split()[0] in

@@ -12,7 +12,7 @@ import papermill as pm
 import pytest
 
 from conftest import ROOT, copy_raw_layer
-from helpers.analysis import trends
+from helpers.analysis import charts, trends
 from helpers.analysis.params import Report, open_report
 from helpers.project import Project
 from helpers.snapshot import build
@@ -46,7 +46,7 @@ def test_denominators_show_why_coverage_passes_100(corpus: Project) -> None:
     english = trends.denominators_text(df, "en")
     assert "most from [2,984,294](#fact-" in english and "turun" not in english
     chart = trends.denominators_chart(df, "en", trends.denominators_title(df, "en"), "")
-    assert chart.to_dict()["usermeta"]["ktpel"]["chart_id"] == "denominators"
+    assert charts.mimebundle(chart)["application/vnd.vegalite.v5+json"]["usermeta"]["ktpel"]["chart_id"] == "denominators"
 
 
 def test_kabupaten_kota_compared_across_dates(corpus: Project) -> None:

@@ -403,3 +403,16 @@ def test_figures_moved_to_another_region_of_their_level_are_refused_on_the_corpu
             refused += any(field == "region_code" for field, _ in found)
     assert tried > 500
     assert refused / tried >= 0.99, f"{refused}/{tried}"
+
+
+def test_regions_named_together_with_an_alias_in_brackets() -> None:
+    """ "Kabupaten Kutai Kartanegara (Kukar) dan Malinau yang masing-masing baru mencapai 60 persen": both."""
+    from helpers.raw.context import RegionNames
+    from helpers.raw.facts import load_regions
+
+    regions, _ = load_regions(Project(ROOT))
+    names = RegionNames(regions.values())
+    text = "Selanjutnya adalah Kabupaten Kutai Kartanegara (Kukar) dan Malinau yang masing-masing baru mencapai 60 persen."
+    assert names.closest(text, text.index("60 persen"), "kabupaten/kota") == {"64.02", "65.02"}
+    text = "Kota Bontang (Bontang) mencapai 88,03 persen, Kabupaten Berau 61,72 persen."
+    assert names.closest(text, text.index("61,72"), "kabupaten/kota") == {"64.03"}

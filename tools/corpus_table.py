@@ -2,8 +2,9 @@
 
     python tools/corpus_table.py [--snapshot latest|ID]
 
-A source counts once in each region it states a figure for, in the year it was published (its publication
-date, else the day it is known to be published after, else before: such a year is marked ``≤``).
+A source counts once in each region it states a figure for (Indonesia, ``00``, for national figures), in the
+year it was published (its publication date, else the day it is known to be published after, else before: such
+a year is marked ``≤``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ SELECT DISTINCT f.region_code, r.name, s.source_id,
        year(coalesce(s.published_start, s.published_not_before, s.published_not_after)) AS year,
        s.published_start IS NULL AND s.published_not_before IS NULL AS upper_bound_only
 FROM facts f JOIN sources s USING (source_id) JOIN regions r ON r.region_code = f.region_code
-WHERE f.kind = 'stated' AND f.region_code <> '00'
+WHERE f.kind = 'stated'
 ORDER BY f.region_code
 """
 

@@ -12,7 +12,6 @@ given with ``--project DIR``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import signal
@@ -20,52 +19,16 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from helpers.problems import StorageError, UsageError, ValidationFailed
 from helpers.project import Project, find_project
+from helpers.rows import print_rows
 
 FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
                        "as_of_precision", "kind", "source_id", "quote"]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
-
-
-#: First characters that make a spreadsheet read a cell as a formula (``=HYPERLINK(...)``), tab and CR included.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def csv_cell(value: Any) -> Any:
-    """A value for a CSV cell that spreadsheets will not run: text starting like a formula gets a leading
-    apostrophe (OWASP's advice for CSV injection); numbers, dates and other text are unchanged."""
-    value = _jsonable(value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, out: Any = None) -> None:
-    """Rows as csv (formula-safe, see :func:`csv_cell`), json or an aligned text table."""
-    out = out or sys.stdout
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([["" if r[c] is None else csv_cell(r[c]) for c in columns] for r in rows])
-    elif fmt == "json":
-        json.dump([{c: _jsonable(r[c]) for c in columns} for r in rows], out, ensure_ascii=False, indent=1)
-        out.write("\n")
-    else:
-        cells = [[("" if r[c] is None else str(_jsonable(r[c]))) for c in columns] for r in rows]
-        widths = [min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(columns)]
-        out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
-        for row in cells:
-            out.write("  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
@@ -168,8 +131,8 @@ def cmd_report(project: Project, args: argparse.Namespace) -> int:
     """Run the batch; Ctrl-C, SIGTERM and SIGHUP stop it: the runs in progress end with their workers, the
     previous outputs stay, one line says so, and the exit code is 128 + the signal (130, 143, 129)."""
     if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, _stop_on_signal)
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _stop_on_signal)
     try:
         return _report(project, args)
     except (KeyboardInterrupt, _Stopped) as exc:
@@ -183,6 +146,7 @@ def _report(project: Project, args: argparse.Namespace) -> int:
     from helpers.batch.config import parse_overrides
     from helpers.batch.executors import EXECUTORS
     from helpers.batch.run import run_batch
+    from helpers.export.stamp import EXPORT_RUN, export_after_batch
 
     overrides = parse_overrides(args.parameters)
     if args.executor == "dask" and not args.scheduler:
@@ -197,42 +161,8 @@ def _report(project: Project, args: argparse.Namespace) -> int:
                         kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None,
                         kernel_reuse=args.kernel_reuse)
     if args.export:
-        _export_results(project, [(r.name, r.status, r.output, r.exported) for r in results])
+        export_after_batch(project, results)
     return 1 if any(r.status == "failed" for r in results) else 0
-
-
-#: The per-run export the workers of `ktpel report` do right after each run (chart files and page), so
-#: exports run in parallel with the batch; the index and decks follow once the batch is done.
-EXPORT_RUN = "helpers.export.build:export_run"
-
-
-def _export_results(project: Project, results: Sequence[tuple[str, str, Path | None, bool]]) -> None:
-    """Export (HTML, chart files, decks, index) the runs that just ran (their pages and charts unless a
-    worker exported them already), and those never exported; nothing when the whole batch was up to date
-    and exported already."""
-    good = [(name, status, output, done) for name, status, output, done in results
-            if status != "failed" and output is not None]
-    if not good:
-        return
-    from helpers.export.stamp import stale_reports
-
-    directory = good[0][2].parent  # type: ignore[union-attr]
-    done = [name for name, status, _, by_worker in good if status == "ok" and by_worker]  # exported on a worker
-    stale = set(stale_reports(directory, [name for name, _, _, _ in good]))  # made with other code, CSS or fonts
-    names = [name for name, status, _, _ in good if name not in done and (status == "ok" or name in stale)]
-    if not names and not done and (directory / "index.html").is_file():
-        print("exports up to date", flush=True)
-        return
-    from helpers.export.build import (
-        export_batch,  # duckdb, pandas, nbformat: only when there is work
-    )
-    from helpers.export.model import INDEX
-
-    t0 = time.monotonic()
-    written = export_batch(project, directory.name, names, exported=done).written
-    print(f"exported {len(done) + len(names)} report(s) ({len(done)} by the workers as they finished): "
-          f"{len(written)} more files (HTML, charts, slides, "
-          f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s", flush=True)
 
 
 def cmd_synth(project: Project, args: argparse.Namespace) -> int:
@@ -258,7 +188,7 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_propose(project: Project, args: argparse.Namespace) -> int:
-    from helpers.intake import add_source, propose_file
+    from helpers.intake import add_source, added_lines, propose_file
     from helpers.raw.articles import parse_published
     from helpers.raw.propose import COLUMNS
 
@@ -282,28 +212,15 @@ def cmd_propose(project: Project, args: argparse.Namespace) -> int:
         raise UsageError(f"--add needs {', '.join(missing)}")
     added = add_source(project, article, published, args.source_id, args.title, args.publisher, args.url,
                        args.excerpt, today)
-    kept = sum(1 for row in added.rows if row["keep"] == "yes")
-    print(f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}")
-    print(f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / 'facts.proposed.csv')} "
-          f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)")
-    for note in added.notes:
-        print(f"note: {note}")
-    print("check each row against the article, then run `ktpel accept`:\n"
-          "  keep      yes to move the row into facts.csv, no to drop it\n"
-          "  region_code, metric   the reason column says where each came from; 'carried' ones need a look\n"
-          "  as_of     rows whose reason says 'inferred' carry the publication month: give the date the figure "
-          "refers to if the article has one\n"
-          "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
-          "  note      anything a reader should know")
+    for line in added_lines(project, added):
+        print(line)
     return 0
 
 
 def cmd_accept(project: Project, args: argparse.Namespace) -> int:
-    from helpers.intake import accept
+    from helpers.intake import accept, accepted_line
 
-    moved, dropped = accept(project)
-    print(f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
-          f"removed {project.rel(project.raw / 'facts.proposed.csv')}. Next: ktpel build")
+    print(accepted_line(project, *accept(project)))
     return 0
 
 

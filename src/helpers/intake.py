@@ -197,6 +197,33 @@ def add_source(project: Project, article: Path, published: Published, source_id:
     return Added(source_id, project.raw / text_name, candidates, rows, notes)
 
 
+#: How to review ``facts.proposed.csv``, said by ``ktpel propose --add``.
+REVIEW_HELP = (
+    "check each row against the article, then run `ktpel accept`:\n"
+    "  keep      yes to move the row into facts.csv, no to drop it\n"
+    "  region_code, metric   the reason column says where each came from; 'carried' ones need a look\n"
+    "  as_of     rows whose reason says 'inferred' carry the publication month: give the date the figure "
+    "refers to if the article has one\n"
+    "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
+    "  note      anything a reader should know")
+
+
+def added_lines(project: Project, added: Added) -> list[str]:
+    """What ``ktpel propose --add`` says: the files it wrote, the notes of the proposal, how to review it."""
+    kept = sum(1 for row in added.rows if row["keep"] == "yes")
+    return [f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}",
+            f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / PROPOSED)} "
+            f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)",
+            *(f"note: {note}" for note in added.notes),
+            REVIEW_HELP]
+
+
+def accepted_line(project: Project, moved: int, dropped: int) -> str:
+    """What ``ktpel accept`` says once it moved the reviewed rows."""
+    return (f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
+            f"removed {project.rel(project.raw / PROPOSED)}. Next: ktpel build")
+
+
 def accept(project: Project) -> tuple[int, int]:
     """Move the ``keep=yes`` rows of ``facts.proposed.csv`` into ``facts.csv`` if the whole raw layer is valid
     with them; ``(accepted, dropped)``. Problems name the line of ``facts.proposed.csv``."""
@@ -244,4 +271,5 @@ def accept(project: Project) -> tuple[int, int]:
     return len(kept), len(rows) - len(kept)
 
 
-__all__ = ["COLUMNS", "PROPOSED", "PROPOSED_COLUMNS", "Added", "accept", "add_source", "propose_file", "read_article"]
+__all__ = ["COLUMNS", "PROPOSED", "PROPOSED_COLUMNS", "REVIEW_HELP", "Added", "accept", "accepted_line", "add_source",
+           "added_lines", "propose_file", "read_article"]

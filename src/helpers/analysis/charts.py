@@ -14,6 +14,7 @@ shipped in ``helpers/fonts`` for every other viewer, nbval and the HTML export.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from functools import cache
@@ -173,10 +174,10 @@ def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, s
                   x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="label_text:N",
                   fill=region_fill())]
     for tr in targets.itertuples():
-        year = int(tr.year)  # type: ignore[arg-type]
+        year = int(tr.year)
         layers.append(alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL, strokeWidth=2).encode(
             x=alt.datum(alt.DateTime(year=year, month=1, date=1)), x2=alt.datum(alt.DateTime(year=year, month=12, date=31)),
-            y=alt.datum(float(tr.value))))  # type: ignore[arg-type]
+            y=alt.datum(float(tr.value))))
     chart = alt.layer(*layers, data=data).properties(height=height)
     return describe(chart, "coverage-over-time", title, subtitle, df, lang, targets)
 
@@ -189,7 +190,7 @@ def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title
     y = alt.Y("metric_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, 105]))
     roles = list(ROLE_SHAPES)
-    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],  # type: ignore[arg-type]
+    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],
                                                                   range=[ROLE_SHAPES[r] for r in roles]))
     points = alt.Chart().mark_point(size=150).encode(x=x, y=y, shape=shape, fill=region_fill(), stroke=region_stroke(),
                                                      tooltip=tooltip(lang, metric=True), **status_encoding(lang))
@@ -338,17 +339,29 @@ def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     spec = chart.to_dict()
     meta = {"ktpel": {"chart_id": _chart_id(spec), "title": title, "subtitle": subtitle, "footer": foot,
                       "sources": _sources(spec), "lang": lang}}
-    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)
+    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)  # type: ignore[arg-type]  # any top-level chart
 
 
 def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """Vega-Lite (JupyterLab draws it, interactive), SVG (everyone else) and a line of text."""
     shown = for_display(chart)
-    spec = shown.to_dict()
+    spec = _json_safe(shown.to_dict())
     title = spec.get("usermeta", {}).get("ktpel", {}).get("title") or _title_parts(spec.get("title"))[0] or "chart"
     major = alt.SCHEMA_VERSION.split(".")[0].lstrip("v")
     return {f"application/vnd.vegalite.v{major}+json": spec, "image/svg+xml": to_svg(spec),
             "text/plain": f"<Altair chart: {title}>"}
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as ``None``: strict JSON, which Jupyter's messages require
+    (else the kernel stores a "Message serialization failed" warning instead of the chart)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def show(chart: alt.TopLevelMixin) -> None:

@@ -5,11 +5,17 @@ snapshot's views, every value bound as a parameter."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from typing import Any
 
 import pandas as pd
 
 from helpers.analysis import figures
 from helpers.analysis.params import Report
+from helpers.i18n import format_number, level, t, unit
+
+#: Columns of :func:`contents` that hold counts.
+COUNTS = ("figures", "metrics", "regions")  # and "value", shown with two decimals
 
 
 def contents(report: Report) -> dict[str, pd.DataFrame]:
@@ -45,3 +51,36 @@ def series(report: Report, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every stated figure of ``metric`` of every region that has one (labelled, undated ones placed at
     the latest date their source allows), and the metric's national target."""
     return figures.coverage_over_time(dataclasses.replace(report, regions=regions_with(report, metric)), metric)
+
+
+def intro(report: Report, inside: dict[str, pd.DataFrame]) -> str:
+    """The page's heading, what it shows, and what the snapshot holds (markdown, in the report's language)."""
+    held = t("explore.holds", report.lang, snapshot=report.snapshot_id,
+             regions=format_number(len(inside["regions"]), report.lang),
+             metrics=format_number(len(inside["metrics"]), report.lang),
+             sources=format_number(len(inside["sources"]), report.lang))
+    return f"# {t('intro.explore_title', report.lang)}\n\n{t('intro.explore', report.lang)}\n\n{held}"
+
+
+def _cell(column: str, value: Any, lang: str) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if column == "region_level":
+        return level(str(value), lang)
+    if column == "unit":
+        return unit(str(value), lang)
+    if column in COUNTS:
+        return format_number(float(value), lang)
+    if column == "value":
+        return format_number(float(value), lang, 2)
+    if isinstance(value, pd.Timestamp | date):
+        return value.strftime("%Y-%m-%d")  # ISO dates: a table to filter and sort, not a sentence
+    return value
+
+
+def table(df: pd.DataFrame, lang: str) -> figures.Table:
+    """A frame of :func:`contents` for display: headers from the catalogue (``column.*``), counts in the
+    language's number format, dates as ISO dates, codes and publishers as received."""
+    shown = pd.DataFrame({t(f"column.{c}", lang): [_cell(c, v, lang) for v in df[c]] for c in df.columns})
+    shown.index = pd.RangeIndex(1, len(shown) + 1)
+    return figures.Table(shown, list(df.columns), [[None] * len(df.columns) for _ in range(len(df))])

@@ -363,10 +363,10 @@ def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.D
 
 #: Column -> the column holding the fact id its number links to.
 LINKS = {"value_label": "fact_id"}
-#: Columns shown as received (quotes, source names): marked ``class="verbatim"`` in the HTML.
-VERBATIM = ("quote", "source_label")
+#: Columns shown as received (quotes, source names, codes and ids): marked ``class="verbatim"`` in the HTML.
+VERBATIM = ("quote", "source_label", "region_code", "metric", "source_id", "publisher")
 NUMERIC = ("value_label", "derived_label", "stated_label", "target", "target_label", "difference_label", "n",
-           "lo_label", "median_label", "hi_label")
+           "lo_label", "median_label", "hi_label", "figures", "metrics", "regions", "value")
 
 
 @dataclass

@@ -86,9 +86,9 @@ def label_positions(df: pd.DataFrame, x: str, y: str, text: str, x_domain: tuple
     markers = [Box(px - 5, py - 5, px + 5, py + 5) for px, py in zip(xs, ys)]
     boxes = dict(zip(order, place([(xs[i], ys[i], str(df[text].iloc[i])) for i in order], size, width, height,
                                   markers)))
-    centre_x = [None if boxes.get(i) is None else unscale((boxes[i].left + boxes[i].right) / 2, x_domain, width)
+    centre_x = [None if (b := boxes.get(i)) is None else unscale((b.left + b.right) / 2, x_domain, width)
                 for i in range(len(df))]
-    centre_y = [None if boxes.get(i) is None else unscale((boxes[i].top + boxes[i].bottom) / 2, y_domain, height, True)
+    centre_y = [None if (b := boxes.get(i)) is None else unscale((b.top + b.bottom) / 2, y_domain, height, True)
                 for i in range(len(df))]
     if time_x:
         centre_x = [None if v is None else pd.Timestamp(date.fromordinal(int(v))) + pd.Timedelta(days=v % 1)

@@ -94,7 +94,7 @@ def denominators_text(df: pd.DataFrame, lang: Lang) -> str:
     return t("trends.denominators_head", lang) + "\n\n" + "\n".join(lines)
 
 
-def denominators_chart(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.VConcatChart:
+def denominators_chart(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.TopLevelMixin:
     """One panel per region (its own scale): wajib KTP and recorded counts over time."""
     color = alt.Color("metric_label:N", title=None, scale=alt.Scale(range=[PALETTE[1], PALETTE[0]]))
     tip = [alt.Tooltip("metric_label:N", title=word("metric", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
@@ -123,7 +123,7 @@ def kabupaten_kota_dates(report: Report, province: str, metric: str = RECORDING)
           .drop_duplicates(["region_code", "as_of", "source_id"]))
     df = label(df, report).assign(plot_date=lambda d: pd.to_datetime(d["as_of"]))
     if not df.empty:
-        df["kind_label"] = [word(k, report.lang) for k in df["kind"]]  # type: ignore[arg-type]
+        df["kind_label"] = [word(k, report.lang) for k in df["kind"]]
     report.check_figures(df, regions=[province], within=True)
     local = df[df["region_code"] != province].sort_values(["as_of", "value"], ascending=[True, False])
     return local, df[df["region_code"] == province].sort_values("as_of")
@@ -200,7 +200,7 @@ def sequential(k: int) -> list[str]:
 
 
 def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang, title: str,
-                         subtitle: str) -> alt.VConcatChart:
+                         subtitle: str) -> alt.TopLevelMixin:
     """One row per kabupaten/kota (the province first): a point per date, joined by a line, so both the
     ranking at a date and each one's change show.  Only dates with two or more kabupaten/kota are coloured
     (light = oldest, dark = newest); a figure at any other date is grey."""

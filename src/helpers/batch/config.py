@@ -126,7 +126,7 @@ def check_size(node: yaml.Node | None) -> None:
         stack += [(k, False) for k in kids if id(k) not in sizes]
 
 
-def compose(loader: yaml.Loader) -> yaml.Node | None:
+def compose(loader: yaml.SafeLoader) -> yaml.Node | None:
     """The loader's single document as nodes, checked by :func:`check_size` (or :class:`TooLarge`)."""
     try:
         node = loader.get_single_node()
@@ -224,7 +224,8 @@ def _line(node: yaml.Node) -> int:
 
 class _ConfigReader:
     def __init__(self, label: str, text: str, project: Project, sources: GridSources | None = None):
-        self.label, self.project, self.problems = label, project, []
+        self.label, self.project = label, project
+        self.problems: list[Problem] = []
         self.sources = sources
         self.loader = _Loader(text)
 

@@ -148,7 +148,7 @@ class _Client(PapermillNotebookClient):
             self._holding_slot = False
             self._ktpel["slot"].release()
 
-    def start_new_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
+    def start_new_kernel(self, **kwargs: Any) -> None:
         k = self._ktpel
         k["kernel_t0"] = time.perf_counter()
         kwargs.update(cwd=k["cwd"], env=k["env"], stdout=k["log"], stderr=k["log"])
@@ -161,7 +161,7 @@ class _Client(PapermillNotebookClient):
             self._release_slot()
             raise KernelStartFailed(f"the kernel could not be launched ({type(exc).__name__}: {exc})") from exc
 
-    def start_new_kernel_client(self) -> Any:  # type: ignore[override]
+    def start_new_kernel_client(self) -> Any:
         try:
             return super().start_new_kernel_client()
         except Exception as exc:
@@ -205,7 +205,7 @@ def _report_cells(nb_man: NotebookExecutionManager, progress: Callable[[int, int
             done += 1
             progress(done, total)
 
-    nb_man.cell_complete = cell_complete  # type: ignore[method-assign]
+    nb_man.cell_complete = cell_complete
 
 
 class KtpelEngine(NBClientEngine):
@@ -213,7 +213,7 @@ class KtpelEngine(NBClientEngine):
     :class:`SpawnKernelManager`."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man: NotebookExecutionManager, kernel_name: str,  # type: ignore[override]
+    def execute_managed_notebook(cls, nb_man: NotebookExecutionManager, kernel_name: str,
                                  log_output: bool = False, stdout_file: Any = None, stderr_file: Any = None,
                                  start_timeout: float = 60, execution_timeout: float | None = None,
                                  **kwargs: Any) -> Any:
@@ -340,17 +340,17 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         output, error = None, error or f"{type(exc).__name__} while saving the output: {exc}"
     finally:
         tmp.unlink(missing_ok=True)
-    after_error, after_done = None, False
+    after_error, exported = None, False
     if error is None and output is not None and task.after:
         try:
             t0 = time.perf_counter()
             call_after(task.after, Path(task.env["KTPEL_PROJECT"]), output)
             _add(phases, "export", time.perf_counter() - t0)
-            after_done = True
+            exported = True
         except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
             after_error = f"{type(exc).__name__}: {exc}"
-    return RunOutcome(task.name, error is None, time.time() - started, output, error, attempt, started, time.time(),
-                      after_error, after_done, phases)
+    return RunOutcome(task.name, "ok" if error is None else "failed", time.time() - started, output, error, attempt,
+                      started, time.time(), after_error, exported, phases)
 
 
 _preloading: set[str] = set()

@@ -152,7 +152,7 @@ def _work(task: RunTask) -> RunOutcome:
 
 def _failed(task: RunTask, exc: BaseException) -> RunOutcome:
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return RunOutcome(task.name, False, 0.0, None, f"worker failed: {message}", 0, 0.0, 0.0)
+    return RunOutcome(task.name, "failed", 0.0, None, f"worker failed: {message}")
 
 
 class LocalProcessExecutor(Executor):
@@ -266,7 +266,7 @@ class _DaskLaunchSlot:
 
 def _refused(task: RunTask, why: str) -> RunOutcome:
     now = time.time()
-    return RunOutcome(task.name, False, 0.0, None, why, 0, now, now)
+    return RunOutcome(task.name, "failed", 0.0, None, why, started=now, finished=now)
 
 
 def _dask_work(task: RunTask, events_name: str, slot_name: str, launch_limit: int, digest: str) -> RunOutcome:

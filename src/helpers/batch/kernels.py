@@ -329,12 +329,13 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
+        while (code := self.poll()) is None:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            assert self._pidfd is not None  # closed only once the kernel ended, when poll() is not None
             select.select([self._pidfd], [], [], left)
-        return self.returncode  # type: ignore[return-value]
+        return code
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None and self._pidfd is not None:
@@ -354,7 +355,7 @@ class ForkedKernel:
             os.close(self._pidfd)
 
 
-class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkProvisioner(LocalProvisioner):
     """``LocalProvisioner`` that forks the kernel from this process's :func:`zygote`, or, if that fails,
     spawns it as ``LocalProvisioner`` does (and says so through the kernel manager's ``ktpel_note``)."""
 
@@ -376,6 +377,7 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
         _failures = 0
         # pgid None: jupyter_client would signal the group by number (os.killpg); the handle signals
         # the kernel through its pidfd only.
-        self.process, self.pid, self.pgid = process, process.pid, None
+        self.process = process  # type: ignore[assignment]  # Popen-like: poll, wait, send_signal, kill
+        self.pid, self.pgid = process.pid, None
         self.cwd = kwargs.get("cwd")
         return self.connection_info

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from helpers.batch.config import RUNNER_VERSION, GridSources, ReportConfig, RunSpec
-from helpers.codehash import package_files
+from helpers.codehash import package_digest
 from helpers.i18n import LANGS
 from helpers.notebooks import NotebookInfo, inspect_notebook, parameter_defaults
 from helpers.problems import Problem, UsageError, ValidationFailed
@@ -44,8 +44,9 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-def fingerprint(notebook: bytes, sources: Sequence[tuple[str, bytes]], parameters: Mapping[str, Any],
-                snapshot_id: str, export_settings: Mapping[str, Any] | None = None) -> str:
+def fingerprint(notebook: bytes, code: str, parameters: Mapping[str, Any], snapshot_id: str,
+                export_settings: Mapping[str, Any] | None = None) -> str:
+    """``code``: :func:`helpers.codehash.package_digest` of the package the run uses."""
     h = hashlib.sha256()
 
     def part(label: str, data: bytes) -> None:
@@ -54,8 +55,7 @@ def fingerprint(notebook: bytes, sources: Sequence[tuple[str, bytes]], parameter
 
     part("runner", RUNNER_VERSION.encode())
     part("notebook", notebook)
-    for name, data in sources:
-        part(f"helpers/{name}", data)
+    part("helpers", code.encode())
     part("parameters", _canonical(dict(parameters)))
     part("snapshot", snapshot_id.encode())
     part("export", _canonical(dict(export_settings or {})))
@@ -77,7 +77,7 @@ def plan(project: Project, config: ReportConfig, snapshot_id: str, *, only: Sequ
     specs = [s for s in config.runs if s.name in set(only)] if only else list(config.runs)
     checker = _ValueChecker(project, snapshot_id, config.label)
     infos: dict[str, NotebookInfo | None] = {}
-    sources = package_files()
+    code = package_digest()
     out_dir = project.reports_dir / snapshot_id
     runs: list[PlannedRun] = []
     outputs: dict[str, RunSpec] = {}
@@ -122,7 +122,7 @@ def plan(project: Project, config: ReportConfig, snapshot_id: str, *, only: Sequ
                                             f"{first.line}) does; give one of them another name"))
         outputs.setdefault(name.lower(), spec)
         runs.append(PlannedRun(name, info, parameters, out_dir / f"{name}.ipynb", out_dir / f"{name}.failed.ipynb",
-                               fingerprint(info.data, sources, parameters, snapshot_id, export_settings)))
+                               fingerprint(info.data, code, parameters, snapshot_id, export_settings)))
     checker.close()
     if checker.problems:
         raise ValidationFailed(checker.problems)

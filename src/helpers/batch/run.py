@@ -6,7 +6,6 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +22,9 @@ from helpers.batch.plan import PlannedRun, grid_sources, plan, stored_fingerprin
 from helpers.batch.tasks import Event, RunOutcome, RunTask
 from helpers.problems import UsageError
 from helpers.project import Project
+from helpers.rows import text_table
 
 # --- the batch ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RunResult:
-    name: str
-    status: str  # "ok" | "failed" | "up to date"
-    seconds: float
-    output: Path | None  # the notebook to look at: <name>.ipynb, or <name>.failed.ipynb
-    error: str | None = None
-    attempts: int = 0
-    started: float = 0.0
-    finished: float = 0.0
-    exported: bool = False  # the worker did the `after` call (the per-run export) for it
-    phases: Mapping[str, float] | None = None  # where its time went (helpers.batch.tasks.RunOutcome.phases)
-
 
 def _echo(line: str) -> None:
     print(line, flush=True)
@@ -65,7 +51,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
               overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
               export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
               start_timeout: float = 60.0, kernel_start: str | None = None, after: str | None = None,
-              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunResult]:
+              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunOutcome]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
 
     ``after``: ``"module:function"`` each worker calls as ``function(project_root, output)`` after a run
@@ -92,7 +78,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                 export_settings=export_settings)
     out_dir = project.reports_dir / snapshot_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, RunResult] = {}
+    results: dict[str, RunOutcome] = {}
     total, counter = len(runs), itertools.count(1)
     lock = FileLock(str(out_dir / ".report.lock"))
     if not _try_lock(lock):
@@ -104,7 +90,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
         todo = []
         for run in runs:
             if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
-                results[run.name] = RunResult(run.name, "up to date", 0.0, run.output)
+                results[run.name] = RunOutcome(run.name, "up to date", 0.0, run.output)
                 run.failed_output.unlink(missing_ok=True)  # a failure of other inputs, now superseded
                 echo(f"[{next(counter)}/{total}] {run.name} up to date")
             else:
@@ -139,7 +125,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
                          for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
-                    results[outcome.name] = _result(outcome)
+                    results[outcome.name] = outcome
                     status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
                     echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
                     if outcome.after_error:
@@ -175,26 +161,14 @@ def _try_lock(lock: Any) -> bool:
         return False
 
 
-def _result(outcome: RunOutcome) -> RunResult:
-    return RunResult(outcome.name, "ok" if outcome.ok else "failed", outcome.seconds, outcome.output,
-                     outcome.error, outcome.attempts, outcome.started, outcome.finished, outcome.after_done,
-                     outcome.phases)
-
-
-def summary_lines(project: Project, results: Sequence[RunResult], seconds: float) -> list[str]:
+def summary_lines(project: Project, results: Sequence[RunOutcome], seconds: float) -> list[str]:
     """An aligned table (name, status, seconds, output), each failure's error under its row, and a total."""
     rows = [(r.name, r.status, "-" if r.status == "up to date" else f"{r.seconds:.1f}",
              project.rel(r.output) if r.output else "-") for r in results]
-    head = ("name", "status", "seconds", "output")
-    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
-
-    def fmt(row: Sequence[str]) -> str:
-        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
-        return "  ".join(cells).rstrip()
-
-    lines = ["", fmt(head)]
-    for result, row in zip(results, rows):
-        lines.append(fmt(row))
+    head, *table = text_table(("name", "status", "seconds", "output"), rows, right={2})
+    lines = ["", head]
+    for result, row in zip(results, table):
+        lines.append(row)
         if result.error:
             lines += [f"    {line}" for line in result.error.strip().splitlines()[:12]]
     ran = [r.phases for r in results if r.phases]

@@ -1,4 +1,20 @@
-"""What travels between the planner, the executors and the engine: a task to run and its outcome."""
+"""What travels from the planner to the workers and back: a task to run (:class:`RunTask`) and the record of
+a run (:class:`RunOutcome`).
+
+A run goes through four types, one per stage, each made from the one before:
+
+- :class:`helpers.batch.config.RunSpec`: one run of ``reports.yaml`` as written (a grid entry gives several),
+  with the lines its parts came from, for messages;
+- :class:`helpers.batch.plan.PlannedRun`: that run checked, its parameters merged, its output paths and
+  fingerprint known;
+- :class:`RunTask`: what a worker needs to execute it (absolute paths, kernel settings, the ``after`` call),
+  made only for runs that are not up to date;
+- :class:`RunOutcome`: the run's record from then on: made by the worker (or by the batch for a run that was
+  up to date, or by an executor for a worker that died), printed in the summary and read by the export
+  trigger (:func:`helpers.export.stamp.export_after_batch`).
+
+The export reads the executed notebooks back from disk as its own :class:`helpers.export.model.Run` (their
+stored parameters and charts): a page, not a run record."""
 
 from __future__ import annotations
 
@@ -48,19 +64,30 @@ class RunTask:
         return f"{self.output_dir_label}/{path.name}"
 
 
+#: The statuses of a :class:`RunOutcome`.
+STATUSES = ("ok", "failed", "up to date")
+
+
 @dataclass(frozen=True)
 class RunOutcome:
+    """One run of a batch: how it ended, where its notebook is, and what its worker did after it."""
+
     name: str
-    ok: bool
+    status: str  # one of STATUSES: "up to date" runs were not executed (their output's fingerprint matched)
     seconds: float
     output: Path | None  # <name>.ipynb, <name>.failed.ipynb, or None if nothing was written
-    error: str | None
-    attempts: int
-    started: float  # time.time() in the worker
-    finished: float
+    error: str | None = None
+    attempts: int = 0  # kernel start attempts (0: not executed)
+    started: float = 0.0  # time.time() in the worker
+    finished: float = 0.0
     after_error: str | None = None  # the ``after`` call failed (the run itself is ok); None if it ran or none was asked
-    after_done: bool = False
+    exported: bool = False  # the worker did the ``after`` call (the per-run export) for it
     #: Where the run's time went, in seconds: ``kernel`` (start, until it answered; 0 for a kept kernel),
     #: ``reset`` (of a kept kernel), ``cells``, ``papermill`` (the rest of Papermill: reading, parameters,
     #: round trips), ``write`` (the output notebook), ``export`` (the ``after`` call).
     phases: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """The run did not fail: it ran to its end, or was up to date."""
+        return self.status != "failed"

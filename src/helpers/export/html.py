@@ -280,10 +280,7 @@ def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
         parts.append(f"{escape(text('fact_inputs', lang))} {shown}")
     if f["kind"] == "stated" and isinstance(f.get("quote"), str):
         parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
-    source = batch.source(str(f["source_id"]))
-    if source is not None:
-        parts.append(f'{escape(text("fact_source", lang))}: {source_html(source, lang)}')
-    return f'<li id="fact-{escape(fact_id)}">' + "<br>".join(parts) + "</li>\n"
+    return _item(f"fact-{fact_id}", parts + _source_part(batch, str(f["source_id"]), lang))
 
 
 def target_item(batch: Batch, target_id: str, lang: str) -> str:
@@ -293,10 +290,20 @@ def target_item(batch: Batch, target_id: str, lang: str) -> str:
     parts = [f"<strong>{escape(value_text(r['value'], r['unit'], 0, 'exact', lang))}</strong> · "
              f"{escape(word('target', lang))} · {escape(str(r['label_' + lang]))} · {escape(year)}",
              f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>']
-    source = batch.source(str(r["source_id"]))
-    if source is not None:
-        parts.append(f'{escape(text("fact_source", lang))}: {source_html(source, lang)}')
-    return f'<li id="target-{escape(target_id)}">' + "<br>".join(parts) + "</li>\n"
+    return _item(f"target-{target_id}", parts + _source_part(batch, str(r["source_id"]), lang))
+
+
+def _source_part(batch: Batch, source_id: str, lang: str) -> list[str]:
+    """The source line of a fact or target (title — publisher · date); none if the snapshot lacks the source."""
+    source = batch.source(source_id)
+    if source is None:
+        return []
+    return [f'{escape(text("fact_source", lang))}: {source_html(source, lang)}']
+
+
+def _item(anchor: str, parts: list[str]) -> str:
+    """A fact or target of the list at the end of a page: its lines, and its ``anchor`` for links."""
+    return f'<li id="{escape(anchor)}">' + "<br>".join(parts) + "</li>\n"
 
 
 def _inputs(fact: dict[str, Any]) -> list[str]:

@@ -213,7 +213,7 @@ def format_timestamp(value: str | None, lang: str) -> str:
     except ValueError:
         return str(value)
     zone = "UTC" if ts.utcoffset() is not None and not ts.utcoffset() else (ts.strftime("%z") or "")
-    return f"{format_date(ts.date(), 'day', lang)} {ts:%H:%M} {zone}".strip()  # type: ignore[arg-type]
+    return f"{format_date(ts.date(), 'day', lang)} {ts:%H:%M} {zone}".strip()
 
 
 def safe_name(value: str) -> str:

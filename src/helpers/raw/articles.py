@@ -4,6 +4,7 @@ Used by :mod:`helpers.raw.propose`; writes nothing."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -20,13 +21,22 @@ _MONTH_DATE = re.compile(rf"\b({_MONTH})\.?\s+((?:19|20)\d\d)\b", re.I)
 _YEAR_DATE = re.compile(r"\b(?:tahun|akhir|awal|semester \w+ tahun|pada|sepanjang|selama)\s+((?:19|20)\d\d)\b", re.I)
 #: Editorial notes of a stored excerpt ("[Headline not in the stored excerpt; ...]", "[...]"): not the article.
 _EDITORIAL = re.compile(r"\[[^\]]*\]")
-_STATEMENT = re.compile(r"\((\d{1,2})/(\d{1,2})(?:/((?:19|20)\d\d))?\)|\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
+#: Statement days: "(10/1)", "(19/6/2024)", "(10/1/23)", "(19/6/)" (year left out), "(9/3-2019)" (a dateline's
+#: dash), "10/1/2025".
+_STATEMENT = re.compile(r"\((\d{1,2})/(\d{1,2})(?:[/-]((?:19|20)?\d\d)|/)?\)|\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
 NOW = re.compile(r"\b(?:hingga |sampai |sampai dengan )?(?:saat ini|kini|sekarang)\b", re.I)
 NOT_FIGURE_AFTER = re.compile(r"\s*(?:(?:-|hingga|sampai|atau)\s*\d+\s*)?(?:tahun|hari|bulan|minggu|pekan|jam|menit|kali|tahap)\b"
                                r"|:\d|\s*(?:wib|wita|wit|am|pm)\b", re.I)
-#: Day and month without a year ("per 13 Juni"), and day/month forms that are no statement date ("(19/6/)").
+#: Day and month without a year ("per 13 Juni").
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\b(?!\.?\s+(?:19|20)\d\d)", re.I)
-_ODD_DAY_MONTH = re.compile(r"\(\d{1,2}/\d{1,2}/?\)|\b\d{1,2}[:.]\d{2}\s*(?:wib|wita|wit|am|pm)?\b", re.I)
+#: Clock times are never figures: "pukul 10.30 WIB", "10.30 Wita", "pukul 08.00-16.00", "jam 9 pagi", "1:06pm".
+_ZONE = r"(?:wib|wita|wit|am|pm|pagi|siang|sore|malam)\b"
+_HOUR = r"\d{1,2}(?:[.:]\d{2})?"
+CLOCK = re.compile(rf"\b(?:pukul|jam|pkl\.?)\s+{_HOUR}(?:\s*(?:-|\u2013|s/d|hingga|sampai(?: dengan)?)\s*(?:pukul\s+)?{_HOUR})?"
+                   rf"(?:\s*{_ZONE})?|\b\d{{1,2}}[.:]\d{{2}}(?:\s*(?:-|\u2013|s/d|hingga|sampai)\s*\d{{1,2}}[.:]\d{{2}})?\s*{_ZONE}"
+                   r"|\b\d{1,2}:\d{2}(?::\d{2})?\b", re.I)
+#: A date written the ISO way, as in a page's dateline ("2016-10-06 05:00:05"): a statement day.
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:sedangkan|sementara|serta|namun|dan)\s(?!Pencatatan|Catatan)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019]?\s+(?=[\"'\u201c\u2018(]?[A-Z])")
 _NUMERAL = re.compile(r"(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d")
@@ -79,7 +89,7 @@ def clause_bounds(sentence: str, at: int) -> tuple[int, int]:
 def safe_numbers(text: str) -> tuple[list[Mention], list[str]]:
     """The numbers of ``text``; malformed numerals (``391,544``, ``10.00``) are left out and named."""
     bad: list[str] = []
-    masked = text
+    masked = CLOCK.sub(lambda m: " " * len(m.group(0)), text)  # "pukul 10.30" is a time, not a malformed numeral
     while True:
         try:
             return find_numbers(masked), bad
@@ -95,8 +105,14 @@ def safe_numbers(text: str) -> tuple[list[Mention], list[str]]:
                 return [], bad
 
 
-def find_dates(sentence: str, published: date | None) -> tuple[list[DateFound], list[DateFound]]:
-    """Data dates ("13 Juni 2024", "Oktober 2024", "tahun 2021") and statement dates ("(10/1)")."""
+def find_dates(sentence: str, published: date | None, latest: date | None = None,
+               later: list[DateFound] | None = None) -> tuple[list[DateFound], list[DateFound]]:
+    """Data dates ("13 Juni 2024", "Oktober 2024", "tahun 2021") and statement dates ("(10/1)").
+
+    ``latest`` is the end of the publication period (``published`` itself when not given): a day without a year
+    is the latest such day not after it, and a date starting after it is no date a figure refers to; such dates
+    are appended to ``later`` (a plan or a target, or a wrong publication date)."""
+    latest = latest or published
     data: list[DateFound] = []
     taken: list[tuple[int, int]] = []
 
@@ -113,10 +129,11 @@ def find_dates(sentence: str, published: date | None) -> tuple[list[DateFound], 
     for m in _DAY_MONTH.finditer(sentence):
         if published is None or not free(m.start(), m.end()):
             continue
+        assert latest is not None
         try:
-            d = date(published.year, MONTHS[m[2].lower()], int(m[1]))
-            if d > published:
-                d = date(published.year - 1, d.month, d.day)
+            d = date(latest.year, MONTHS[m[2].lower()], int(m[1]))
+            if d > latest:
+                d = date(latest.year - 1, d.month, d.day)
         except ValueError:
             continue
         data.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
@@ -130,29 +147,43 @@ def find_dates(sentence: str, published: date | None) -> tuple[list[DateFound], 
             data.append(DateFound(m.start(), m.end(), m.group(0), "year", date(int(m[1]), 1, 1)))
             taken.append((m.start(), m.end()))
     statements: list[DateFound] = []
+    for m in _ISO_DATE.finditer(sentence):
+        try:
+            d = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        if latest is None or d <= latest:
+            statements.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
+        elif later is not None:
+            later.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
     for m in _STATEMENT.finditer(sentence):
         day, month, year = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
         try:
             if year:
-                d = date(int(year), int(month), int(day))
-            elif published is None:
+                d = date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+            elif latest is None:
                 continue
             else:
-                d = date(published.year, int(month), int(day))
-                if d > published:
-                    d = date(published.year - 1, int(month), int(day))
+                d = date(latest.year, int(month), int(day))
+                if d > latest:
+                    d = date(latest.year - 1, int(month), int(day))
         except ValueError:
             continue
-        if published is None or d <= published:  # a later day is not when the article's statement was made
-            statements.append(DateFound(m.start(), m.end(), m.group(0), "day", d))
-    if published is not None:  # a date after publication is a target or a plan, not what a figure refers to
-        data = [d for d in data if d.start_date <= published]
+        found = DateFound(m.start(), m.end(), m.group(0), "day", d)
+        if latest is None or d <= latest:  # a later day is not when the article's statement was made
+            statements.append(found)
+        elif later is not None:
+            later.append(found)
+    if latest is not None:  # a date after publication is a target or a plan, not what a figure refers to
+        if later is not None:
+            later += [d for d in data if d.start_date > latest]
+        data = [d for d in data if d.start_date <= latest]
     return data, statements
 
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Where dates and times are written: their numbers are no figures."""
-    patterns = (_DAY_DATE, _MONTH_DATE, _YEAR_DATE, _STATEMENT, _DAY_MONTH, _ODD_DAY_MONTH, _EDITORIAL)
+    patterns = (_DAY_DATE, _MONTH_DATE, _YEAR_DATE, _STATEMENT, _ISO_DATE, _DAY_MONTH, CLOCK, _EDITORIAL)
     return [(m.start(), m.end()) for p in patterns for m in p.finditer(sentence)]
 
 
@@ -168,6 +199,17 @@ class Published:
     text: str
     precision: str
     day: date | None  # the date used to resolve "(10/1)" and "saat ini" (the first day of a month or year)
+
+    @property
+    def latest(self) -> date | None:
+        """The last day of the publication period: no figure of the article can refer to a later date."""
+        if self.day is None:
+            return None
+        if self.precision == "year":
+            return date(self.day.year, 12, 31)
+        if self.precision == "month":
+            return date(self.day.year, self.day.month, calendar.monthrange(self.day.year, self.day.month)[1])
+        return self.day
 
     def as_of(self) -> tuple[str, str]:
         """The publication period as ``(as_of, precision)`` at most month-precise (the inferred date)."""

@@ -16,7 +16,8 @@ from helpers.raw.records import Region
 from helpers.raw.sources import normalise_text
 
 #: Mentions of regions joined by these name one group ("PPU dan Bontang"): a figure stated for both.
-_JOINED = re.compile(r"\s*(?:,|dan|serta|&|,\s*dan|,\s*serta)\s*")
+#: Between regions named together: "PPU dan Bontang", "Kutai Kartanegara (Kukar) dan Malinau" (an alias in brackets).
+_JOINED = re.compile(r"\s*\)?\s*(?:,|dan|serta|&|,\s*dan|,\s*serta|\()\s*")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*(?:\s+(?=[\"'\u201c(]?[A-Z0-9])|$)|\n")
 #: Words that name the country as a whole in a source, besides the national region's own names.
 NATIONAL_WORDS = ("nasional", "Nasional", "NASIONAL")

@@ -233,14 +233,26 @@ def _check_common(name: str, line: int, r: dict[str, str], sources: dict[str, So
     return problems, value
 
 
+#: One row of a checked CSV (:func:`_read_checked`): its line, its cells, the problems of the checks facts and
+#: targets share, and its value (None if it is not a valid one).
+_CheckedRow = tuple[int, dict[str, str], list[Problem], Decimal | None]
+
+
+def _read_checked(project: Project, file: str, columns: list[str], sources: dict[str, Source],
+                  regions: dict[str, Region], metrics: dict[str, Metric]) -> tuple[str, list[Problem], list[_CheckedRow]]:
+    """``data/raw/<file>`` (facts.csv or targets.csv) read and given the checks facts and targets share
+    (:func:`_check_common`): its name for messages, the problems of reading it, and its rows."""
+    name = project.rel(project.raw / file)
+    rows, problems = read_rows(project.raw / file, name, columns, frozenset({"note"}))
+    return name, problems, [(line, r, *_check_common(name, line, r, sources, regions, metrics)) for line, r in rows]
+
+
 def load_targets(project: Project, sources: dict[str, Source], regions: dict[str, Region],
                  metrics: dict[str, Metric]) -> tuple[list[Target], list[Problem]]:
-    name = project.rel(project.raw / "targets.csv")
-    rows, problems = read_rows(project.raw / "targets.csv", name, TARGET_COLUMNS, frozenset({"note"}))
+    name, problems, rows = _read_checked(project, "targets.csv", TARGET_COLUMNS, sources, regions, metrics)
     targets: list[Target] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for line, r in rows:
-        row_problems, value = _check_common(name, line, r, sources, regions, metrics)
+    for line, r, row_problems, value in rows:
         if not re.fullmatch(r"(19|20)[0-9][0-9]", r["year"]):
             row_problems.append(Problem(name, line, "year", f"{r['year']!r} is not a year"))
         if r["year_is_estimate"] not in ("true", "false"):
@@ -261,13 +273,11 @@ def load_targets(project: Project, sources: dict[str, Source], regions: dict[str
 
 def load_facts(project: Project, sources: dict[str, Source], regions: dict[str, Region],
                metrics: dict[str, Metric]) -> tuple[list[Fact], list[Problem]]:
-    name = project.rel(project.raw / "facts.csv")
-    rows, problems = read_rows(project.raw / "facts.csv", name, FACT_COLUMNS, frozenset({"note"}))
+    name, problems, rows = _read_checked(project, "facts.csv", FACT_COLUMNS, sources, regions, metrics)
     facts: list[Fact] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     names = RegionNames(regions.values())
-    for line, r in rows:
-        row_problems, value = _check_common(name, line, r, sources, regions, metrics)
+    for line, r, row_problems, value in rows:
         source = sources.get(r["source_id"])
         if r["qualifier"] not in QUALIFIERS:
             row_problems.append(Problem(name, line, "qualifier", f"{r['qualifier']!r} is not one of {', '.join(QUALIFIERS)}"))

@@ -150,10 +150,10 @@ def find_numbers(text: str) -> list[Mention]:
         mentions.append(Mention(value, decimals, bool(m["tail"]), m.group(0), m.start(), m.end(), exponent))
     for m in _WORD.finditer(text):
         found = words_value(m["word"])
-        for i, (value, start, end) in enumerate(found):
+        for i, (number, start, end) in enumerate(found):
             last = i == len(found) - 1
             end = m.end() if last else m.start("word") + end
-            mentions.append(Mention(Decimal(value), 0, last and bool(m["tail"]), text[m.start() + start:end],
+            mentions.append(Mention(Decimal(number), 0, last and bool(m["tail"]), text[m.start() + start:end],
                                     m.start() + start, end))
     return sorted(mentions, key=lambda x: x.start)
 
@@ -176,7 +176,7 @@ def format_number(value: float | Decimal | int, lang: Lang = "id", decimals: int
     """``1294548`` -> ``1.294.548`` (id) or ``1,294,548`` (en)."""
     text = f"{Decimal(str(value)):,.{decimals}f}"
     if lang == "id":
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
+        text = text.translate(str.maketrans(",.", ".,"))
     return text
 
 

@@ -3,9 +3,11 @@
 The reading is the one a careful reader does, written down:
 
 - numbers: the Indonesian number reader of the build (:func:`helpers.raw.numbers.find_numbers`); dates,
-  years, ages and durations are not figures;
+  years, ages, durations and clock times ("pukul 10.30 WIB") are not figures;
 - region: the nearest name or alias of ``regions.csv`` in the same clause, else before the number in the
-  sentence, else the region the text was last about (carried from sentence to sentence), else after it;
+  sentence, else the region the text was last about (carried from sentence to sentence; a dateline's place,
+  "Samarinda (ANTARA) -", is not what the text is about), else after it; a target in a sentence that calls it
+  national or names no region is Indonesia's (``00``);
 - metric: the nearest words of the dictionary ``assets/metric_words.csv`` (same clause first; words with another
   figure of the same kind between count less), among metrics of the number's kind (percentage or count); a
   specific topic named before ("Pemilih Pemula", "KIA") wins over generic words ("perekaman"); a percentage
@@ -15,7 +17,9 @@ The reading is the one a careful reader does, written down:
   2024", "tahun 2021"); else, for "saat ini", the day of the statement ("Jumat (10/1)", resolved against the
   publication date) or the publication month; else a date earlier in the paragraph; else the day or month an
   earlier figure of the same family had (recording, IKD, KIA, ...); else the month of the figures before;
-  else the statement day; else the publication month, marked as inferred.
+  else the statement day ("Jumat (10/1)", "Rabu (19/6/)", "(9/3-2019)", "2016-10-06"); else the publication
+  month, marked as inferred. A date that starts after the publication period is no figure's date; it is named
+  in the notes (a plan, a target, or a wrong publication date).
 
 Nothing is written: :func:`propose` returns candidates for a person to check.
 """
@@ -56,6 +60,10 @@ _PLACE_BEFORE = re.compile(r"\b(?:Kecamatan|Kec\.|Kelurahan|Desa|Dusun|Kampung|J
 _CAPITALISED_AFTER = re.compile(r" [A-Z][a-z]")
 _TARGET_BEFORE = re.compile(r"\b(?:target|targetnya|ditargetkan|menargetkan)\b", re.I)
 _OF = re.compile(r"\bdari\b", re.I)
+#: Words that make a date the date of figures: "hingga Februari 2018", "per Juni 2013", "sampai dengan".
+_UP_TO = re.compile(r"\b(?:hingga|sampai|per|posisi|data)\s+(?:dengan\s+|tanggal\s+|bulan\s+)?$", re.I)
+#: A target the sentence says is national ("target nasional", "di seluruh Indonesia", "Kemendagri").
+_NATIONAL = re.compile(r"\b(?:nasional|Indonesia|Kemendagri|Kementerian Dalam Negeri|Ditjen Dukcapil)\b", re.I)
 #: The unit a word after a count gives it.
 _UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
                (re.compile(r"\s*kecamatan\b", re.I), "districts"), (re.compile(r"\s*(?:unit|mesin)\b", re.I), "machines"),
@@ -229,6 +237,24 @@ def _inside_other_name(sentence: str, hit: _Hit) -> bool:
     return " " not in hit.text and bool(_CAPITALISED_AFTER.match(sentence, hit.end))
 
 
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^)]{0,40}\)\s*)?[-\u2013\u2014]\s")
+
+
+def _is_dateline(sentence: str, hit: _Hit) -> bool:
+    """The place an article was written, "Samarinda (ANTARA) - ...": not what the text is about."""
+    return not sentence[:hit.start].strip() and bool(_DATELINE_AFTER.match(sentence, hit.end))
+
+
+_OUTLET = re.compile(r"\((?:ANTARA|Antaranews|Antara)\b[^)]*$")
+#: A figure of the country: "secara nasional", "rata-rata nasional", "penduduk Indonesia".
+_NATIONAL_FIGURE = re.compile(r"\b(?:secara nasional|rata-rata nasional|skala nasional|seluruh Indonesia)\b", re.I)
+
+
+def _in_outlet_name(sentence: str, hit: _Hit) -> bool:
+    """ "(ANTARA Kaltim)": the name of the outlet, not a place the text is about."""
+    return bool(_OUTLET.search(sentence[max(0, hit.start - 20):hit.start]))
+
+
 def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
     """The kabupaten/kota named beside its province ("Kota Batam, Kepulauan Riau (Kepri)") is the subject."""
     children = [h for h in hits if h.label.startswith(hit.label + ".")]
@@ -243,6 +269,10 @@ def _region_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_
     before = [h for h in near if h.end <= m.start]
     if in_clause or before:
         hit = min(in_clause or before, key=lambda h: _score(h, m, clause, []))
+        national = _NATIONAL_FIGURE.search(sentence, clause[0], clause[1])
+        if national and (_is_dateline(sentence, hit) or _in_outlet_name(sentence, hit)):
+            # "Samarinda (ANTARA Kaltim) - ... secara nasional sudah mencapai 95,4 persen"
+            return [("00", f"region 00: {national.group(0)!r}; {hit.text!r} is only the dateline", None)]
         return [(hit.label, f"region {hit.text!r} in the sentence", hit)]
     if reader.group and _GROUP_REFERENCE.search(sentence[:m.start]):
         names = " and ".join(repr(h.text) for h in reader.group)
@@ -290,14 +320,17 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
     notes: list[str] = []
     reader = _Reader()
     paragraphs = [p for _, p in split_paragraphs(text)]
-    statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day)[1]] for p in paragraphs]
+    latest = published.latest
+    statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day, latest)[1]]
+                  for p in paragraphs]
+    later: list[DateFound] = []  # dates after the publication period: a plan, a target, or a wrong --published
     for number, paragraph in enumerate(paragraphs):
         reader.paragraph_date = None
-        reader.next_statement = (statements[number + 1] or [None])[0] if number + 1 < len(paragraphs) else None
+        reader.next_statement = next(iter(statements[number + 1]), None) if number + 1 < len(paragraphs) else None
         for _, sentence in split_sentences(paragraph):
             mentions, bad = safe_numbers(sentence)
             notes += [f"not read as a number (not Indonesian style): {b!r} in {sentence.strip()[:80]!r}" for b in bad]
-            data_dates, sentence_statements = find_dates(sentence, published.day)
+            data_dates, sentence_statements = find_dates(sentence, published.day, latest, later)
             region_hits = [_Hit(h.start, h.end, forms[h.text], h.text) for h in _hits(sentence, rpattern, "")
                            if not _inside_other_name(sentence, h)]
             cue_hits = [h for kind in ("count", "percent") for h in _longest(
@@ -318,12 +351,18 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                 if earlier is not None and not (m.is_percent and m.value == 100):  # "sudah melebihi 105 persen" again
                     metric, metric_why = earlier.metric, f"the same figure as {earlier.quote!r} before"
                     as_of, precision, date_why, inferred = earlier.as_of, earlier.as_of_precision, "as_of as before", False
-                    places = [(earlier.region_code, "region as before", None)]
+                    places: list[tuple[str, str, _Hit | None]] = [(earlier.region_code, "region as before", None)]
                 else:
                     as_of, precision, date_why, inferred = _date_for(
                         m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
                         sentence_statements or statements[number])
                     places = _region_for(m, sentence, clause, region_hits, reader)
+                target = _TARGET_BEFORE.search(sentence[clause[0]:m.start])
+                if target and (_NATIONAL.search(sentence) or not region_hits):
+                    # "target nasional tahun 2024 adalah 60,00 persen", "target IKD Tahun 2024 sebesar 30 persen"
+                    places = [("00", f"region 00: {target.group(0)!r} before it in a sentence that "
+                                     + ("says it is national" if _NATIONAL.search(sentence) else "names no region")
+                                     + ", a national target", None)]
                 qualifier, qstart = _qualifier(sentence, m)
                 unit = metrics[metric].unit if metric else ("percent" if m.is_percent else "")
                 for region_code, region_why, region_hit in places:
@@ -346,15 +385,23 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
             reader.metric = sentence_metrics or reader.metric
             real = [h for h in region_hits if h.label != "00"]
             if real:
-                last = _most_specific(real[-1], real)
+                subject = [h for h in real if not _is_dateline(sentence, h)] or real
+                last = _most_specific(subject[-1], subject)
                 reader.region = (last.label, last.text)
             local = [h for h in real if "." in h.label]
             if len({h.label for h in local}) >= 2:
                 reader.group = local
             if data_dates:
                 reader.paragraph_date = max(data_dates, key=lambda d: d.start)
+                said = reader.paragraph_date
+                if (said.precision == "month" and not any(m.text[0].isdigit() for m in figures)
+                        and _UP_TO.search(sentence[max(0, said.start - 20):said.start])):
+                    reader.month_date = said  # "hingga Februari 2018", said of the figures after it
             if sentence_statements:
                 reader.statement = sentence_statements[-1]
+    for text_of_date in dict.fromkeys(d.text for d in later):  # each date once, in the order of the text
+        notes.append(f"{text_of_date!r} is after the publication date {published.text} (--published): not read as "
+                     "the date of a figure (a plan or a target?); if the article is later, correct --published")
     return _dedupe(found), notes
 
 
@@ -368,7 +415,7 @@ def _date_for(m: Mention, sentence: str, clause: tuple[int, int], data_dates: li
         chosen = min(usable, key=lambda d: abs(d.start - m.start))
         why = f"as_of from {chosen.text!r}"
     elif now and (statements or reader.next_statement or reader.statement):  # "saat ini" of a dated interview
-        d = (statements or [reader.next_statement or reader.statement])[-1]
+        d = statements[-1] if statements else reader.next_statement or reader.statement
         assert d is not None
         return d.start_date.isoformat(), "day", f"as_of: {now.group(0)!r} on {d.text!r}", False
     elif now and published.day is not None:
@@ -387,7 +434,7 @@ def _date_for(m: Mention, sentence: str, clause: tuple[int, int], data_dates: li
         if chosen.precision == "month":
             reader.month_date = chosen
         return as_of_text(chosen), chosen.precision, why, False
-    statement = (statements or [None])[-1] or reader.statement
+    statement = (statements[-1] if statements else None) or reader.statement
     if statement is not None:
         return statement.start_date.isoformat(), "day", f"as_of: the statement date {statement.text!r}", False
     text, precision = published.as_of()

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -38,8 +38,9 @@ def load_yaml(text: str) -> Any:
     :class:`yaml.YAMLError` (with the alias's line) for an alias."""
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
+            mark = cast("yaml.Mark | None", event.start_mark)  # libyaml's Mark has the same fields
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed here; write the value out",
-                                              event.start_mark)
+                                              mark)
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
