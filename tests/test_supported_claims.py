@@ -266,3 +266,17 @@ def test_an_untitled_source_is_called_so_in_the_page_language_and_not_as_its_tit
     assert "verbatim" not in n.cited_title(row, lang)
     headline = {"title": "Libur, Rekam e-KTP Terus Jalan (headline from the page address)"}
     assert n.cited_title(headline, lang).startswith('<cite class="verbatim">Libur, Rekam e-KTP Terus Jalan</cite> (')
+
+
+def test_a_date_is_the_date_a_reader_sees_so_title_legend_and_lines_agree():
+    """``Des 2012`` (one kabupaten/kota) and ``2012, tanggal disimpulkan`` (two) both end on 31 Dec 2012, but
+    they are not one date: only the second is compared, coloured and counted."""
+    local = _kk([("01", 58.23, 0), ("02", 88.03, 0), ("03", 89.83, 0)]).assign(
+        as_of_label=["2012, tanggal disimpulkan", "2012, tanggal disimpulkan", "Des 2012"])
+    shared = trends.dates_with(local)
+    assert list(shared["as_of_label"]) == ["2012, tanggal disimpulkan"] and list(shared["n"]) == [2]
+    assert trends.kabupaten_kota_title(local, "P", "id") == "P: 3 kabupaten/kota, dibandingkan pada 1 tanggal"
+    chart = trends.kabupaten_kota_chart(local.assign(region_label=local["region_name"], kind_label="dinyatakan",
+                                                     source_label="s", quote="q"), local.iloc[0:0], "id", "t", "")
+    legend = chart.to_dict()["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    assert legend == ["2012, tanggal disimpulkan", n.t("trends.kk_other_dates", "id")]

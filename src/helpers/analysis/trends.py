@@ -129,13 +129,28 @@ def kabupaten_kota_dates(report: Report, province: str, metric: str = RECORDING)
     return local, df[df["region_code"] == province].sort_values("as_of")
 
 
+def _date_keys(df: pd.DataFrame) -> list[str]:
+    """What makes two figures "of the same date": the date as a reader sees it (``Des 2012`` and ``2012,
+    tanggal disimpulkan`` both end on 31 Dec 2012 but are not the same date), else the date itself."""
+    return ["as_of", "as_of_label"] if "as_of_label" in df else ["as_of"]
+
+
 def dates_with(local: pd.DataFrame, at_least: int = 2) -> pd.DataFrame:
-    """Per date: how many kabupaten/kota have a figure, the lowest and highest."""
+    """Per date (:func:`_date_keys`): how many kabupaten/kota have a figure, the lowest and highest."""
+    keys = _date_keys(local)
     if local.empty:
-        return pd.DataFrame(columns=["as_of", "n", "low", "high"])
-    g = local.groupby("as_of").agg(n=("region_code", "nunique"), low=("value", "min"), high=("value", "max"),
-                                  precision=("as_of_precision", "first")).reset_index()
+        return pd.DataFrame(columns=[*keys, "n", "low", "high"])
+    g = local.groupby(keys).agg(n=("region_code", "nunique"), low=("value", "min"), high=("value", "max"),
+                                precision=("as_of_precision", "first")).reset_index()
     return g[g["n"] >= at_least]
+
+
+def _at(local: pd.DataFrame, date: pd.Series) -> pd.DataFrame:
+    """The rows of ``local`` at one date of :func:`dates_with`."""
+    mask = pd.Series(True, index=local.index)
+    for key in _date_keys(local):
+        mask &= local[key] == date[key]
+    return local[mask]
 
 
 def kabupaten_kota_title(local: pd.DataFrame, province_name: str, lang: Lang) -> str:
@@ -167,7 +182,7 @@ def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: 
     kabupaten/kota with figures at two or more dates, first and last."""
     if local.empty:
         return t("trends.kk_none", lang)
-    lines = [_date_line(local[local["as_of"] == d], province_rows, lang) for d in dates_with(local)["as_of"]]
+    lines = [_date_line(_at(local, d), province_rows, lang) for _, d in dates_with(local).iterrows()]
     text = t("trends.kk_dates_head", lang) + "\n\n" + ("\n".join(lines) or t("trends.kk_no_shared_date", lang))
     moved = []
     for name, rows in local.groupby("region_name", sort=True):
@@ -206,10 +221,11 @@ def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang:
     (light = oldest, dark = newest); a figure at any other date is grey."""
     both = pd.concat([province_rows, local], ignore_index=True)
     order = list(dict.fromkeys([*province_rows["region_name"], *sorted(local["region_name"])]))
-    shared = set(dates_with(local)["as_of"])
+    shared = set(zip(*(dates_with(local)[k] for k in ("as_of", "as_of_label"))))
     other = t("trends.kk_other_dates", lang)
-    both = both.assign(date_key=[lab if a in shared else other for a, lab in zip(both["as_of"], both["as_of_label"])])
-    dates = both[both["as_of"].isin(shared)].sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
+    compared = [(a, lab) in shared for a, lab in zip(both["as_of"], both["as_of_label"])]
+    both = both.assign(date_key=[lab if c else other for c, lab in zip(compared, both["as_of_label"])])
+    dates = both[compared].sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     y = alt.Y("region_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=12))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
