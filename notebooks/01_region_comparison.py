@@ -29,9 +29,10 @@ display(Markdown(narrative.intro("region_comparison", report.lang)))
 
 # %%
 latest, totals, targets = figures.region_comparison(report)
+display(Markdown(narrative.targets_note(targets, report.lang)))
 metric_name = figures.metric_label(report, figures.RECORDING)
 chart = charts.region_comparison(latest, targets, report.lang, narrative.comparison_title(latest, metric_name, report.lang),
-                                 narrative.date_span(latest, report.lang))
+                                 narrative.comparison_subtitle(latest, report.lang))
 charts.show(chart)
 
 # %%

@@ -30,6 +30,7 @@ display(Markdown(narrative.intro("kabupaten_kota", report.lang)))
 
 # %%
 extremes, targets = figures.province_extremes(report, province_code)
+display(Markdown(narrative.targets_note(targets, report.lang)))
 province_name = report.region_names[province_code]
 chart = charts.province_extremes(extremes, targets, report.lang,
                                  narrative.extremes_title(extremes, province_name, report.lang),

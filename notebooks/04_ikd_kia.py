@@ -29,6 +29,7 @@ display(Markdown(narrative.intro("ikd_kia", report.lang)))
 
 # %%
 progress, targets = figures.progress_against_targets(report, ["ikd_activation_pct", "kia_ownership_pct"])
+display(Markdown(narrative.targets_note(targets, report.lang)))
 chart = charts.progress(progress, targets, report.lang, narrative.progress_title(progress, report.lang),
                         narrative.date_span(progress, report.lang))
 charts.show(chart)

@@ -42,4 +42,4 @@ figures.table(quality["over_100"], ["region_label", "metric_label", "value_label
 
 # %%
 figures.table(checked, ["region_name", "metric_label", "as_of_label", "stated_label", "derived_label",
-                        "difference_label", "agrees_label", "quote"], report.lang)
+                        "difference_label", "agrees_label", "sources_label", "quote"], report.lang)

@@ -21,7 +21,7 @@ region = "Kota Batam"  # a name or Kemendagri code
 # %%
 from IPython.display import Markdown, display
 
-from helpers.analysis import charts, figures, narrative, trends
+from helpers.analysis import charts, figures, narrative, profiles, trends
 from helpers.analysis.params import open_report
 
 report = open_report(snapshot=snapshot, regions=[region], lang=lang, until=until)
@@ -32,7 +32,7 @@ display(Markdown(narrative.intro("region_profile", report.lang, region=name)))
 # %%
 profile = figures.region_profile(report, region_code)
 percent = profile[profile["unit"] == "percent"]
-chart = charts.profile(percent, report.lang, narrative.profile_title(percent, name, report.lang),
+chart = profiles.profile(percent, report.lang, narrative.profile_title(percent, name, report.lang),
                        narrative.date_span(percent, report.lang))
 charts.show(chart)
 
@@ -40,10 +40,11 @@ charts.show(chart)
 display(Markdown(trends.profile_note(report, region_code)))
 
 # %%
-counts = profile[profile["unit"] != "percent"]
-if not counts.empty:
-    charts.show(charts.profile_counts(counts, report.lang, narrative.profile_title(counts, name, report.lang),
-                                      narrative.date_span(counts, report.lang)))
+for unit in profiles.count_units(profile):  # one chart per unit: persons, cards, machines ... on their own axes
+    counts = profile[profile["unit"] == unit]
+    unit_name = figures.unit_name(unit, report.lang)
+    charts.show(profiles.profile_counts(counts, report.lang, narrative.profile_title(counts, name, report.lang, unit_name),
+                                        narrative.date_span(counts, report.lang)))
 
 # %%
 figures.table(profile, ["metric_label", "value_label", "kind_label", "as_of_label", "source_label", "quote"],

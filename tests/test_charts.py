@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import copy_raw_layer, run_ktpel
-from helpers.analysis import charts, explore, figures, theme
+from helpers.analysis import charts, explore, figures, profiles, theme
 from helpers.analysis.params import open_report
 from helpers.project import Project
 
@@ -46,8 +46,8 @@ def helper_charts(project: Project, lang: str = "id", regions: list[str] | None 
             "province_extremes": charts.province_extremes(extremes, extreme_targets, lang, "t", "s"),
             "progress": charts.progress(progress, progress_targets, lang, "t", "s"),
             "stated_vs_derived": charts.stated_vs_derived(quality, lang, "t", "s"),
-            "profile": charts.profile(profile, lang, "t", "s"),
-            "profile_counts": charts.profile_counts(profile[profile["unit"] != "percent"], lang, "t", "s"),
+            "profile": profiles.profile(profile, lang, "t", "s"),
+            "profile_counts": profiles.profile_counts(profile[profile["unit"] != "percent"], lang, "t", "s"),
             "spread": charts.spread(spread, spread_targets, sources, lang, "t", "s"),
             "region_picker": charts.region_picker(everything, lang, "t", "s")}
 
@@ -73,7 +73,7 @@ def rows(spec: dict) -> list[dict]:
 
 
 def test_every_helper_returns_a_plain_layer_chart_with_no_config(made):
-    assert set(made) == {n for n in dir(charts) if n in made}  # every helper is covered below
+    assert set(made) == {n for n in [*dir(charts), *dir(profiles)] if n in made}  # every helper is covered below
     for name, chart in made.items():
         assert isinstance(chart, alt.LayerChart), name
         assert chart.config is alt.Undefined, name

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote, urlparse
@@ -189,8 +190,12 @@ def test_index_names_runs_parameters_snapshot_and_sources(batch):
     assert f'<time datetime="{batch.created_at}">' in html
     assert 'href="slides.pptx"' in html and 'href="slides-en.pptx"' in html
     assert "broken.failed.ipynb" in html
-    for title in batch.titles[batch.batch.lang]:  # as published; a curator's remark in the page's language
-        assert title.replace("&", "&amp;").replace('"', "&quot;") in html
+    from helpers.analysis.labels import source_title_parts
+
+    for source in batch.sources:  # as published, cited; a curator's remark (or "untitled") in the page's language, not
+        title, remark = source_title_parts({"title": source}, batch.batch.lang)
+        assert title is None or f'<cite class="verbatim">{escape(title)}</cite>' in html
+        assert remark is None or escape(remark) in html
     assert "Kota Batam" in html and "terbit ≥" in html  # regions; a date as honestly known
 
 

@@ -43,7 +43,8 @@ def test_numbers_and_dates_follow_each_language():
 
 #: Modules that write what a reader sees: every sentence must come from the catalogue.
 TEXT_MODULES = ["src/helpers/analysis/narrative.py", "src/helpers/analysis/figures.py", "src/helpers/analysis/labels.py",
-                "src/helpers/analysis/trends.py", "src/helpers/analysis/params.py::Report",
+                "src/helpers/analysis/trends.py", "src/helpers/analysis/profiles.py", "src/helpers/analysis/charts.py",
+                "src/helpers/analysis/params.py::Report",
                 "src/helpers/export/html.py", "src/helpers/export/slides.py"]
 
 

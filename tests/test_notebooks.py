@@ -65,7 +65,12 @@ def test_each_notebook_in_english(workspace, name, tmp_path, monkeypatch):
     if name == "07_kabupaten_kota_spread":  # no province has every kabupaten/kota at one date: nothing drawn, and said why
         assert specs == [] and "Not drawn" in text_of(nb)
         return
-    assert 1 <= len(specs) <= 2  # 06: percentages, then counts
+    if name == "06_region_profile":  # percentages, then one chart of counts per unit, each its own id
+        ids = [spec["usermeta"]["ktpel"]["chart_id"] for spec in specs]
+        assert ids[0] == "region-profile" and len(set(ids)) == len(ids)
+        assert all(i.startswith("region-profile-counts-") for i in ids[1:])
+    else:
+        assert 1 <= len(specs) <= 2
     for spec in specs:
         meta = spec["usermeta"]["ktpel"]
         assert meta["lang"] == "en" and meta["footer"].startswith("Sources: ")

@@ -71,6 +71,11 @@ def test_profile_note_for_any_region(corpus: Project) -> None:
     assert empty.startswith("This snapshot has no figures for Provinsi Aceh yet") and "Kota Batam" in empty
     province = trends.profile_note(report(corpus, regions=["64"]), "64")
     assert "Kabupaten Kutai Timur" in province  # its kabupaten/kota have figures too
+    con = report(corpus, regions=["64"]).con
+    stated, derived = con.execute("""SELECT count(*) FILTER (kind = 'stated'), count(*) FILTER (kind = 'derived')
+                                     FROM facts WHERE region_code = '64'""").fetchone()
+    assert province.startswith(f"Provinsi Kalimantan Timur: {stated} angka dari ")  # the sources' own figures only
+    assert f"Selain itu {derived} angka dihitung dari angka sumber" in province  # derived ones apart
 
 
 @pytest.mark.parametrize(("name", "parameters", "expected"), [

@@ -28,7 +28,7 @@ from helpers.analysis import theme
 from helpers.analysis.labels import footer
 from helpers.analysis.placement import label_positions
 from helpers.analysis.theme import NEUTRAL, region_fill, region_stroke, status_encoding, with_region_colors, with_status
-from helpers.i18n import Lang, t, unit, word
+from helpers.i18n import Lang, t, word
 
 ROLE_SHAPES = {"province": "square", "highest": "triangle-up", "lowest": "triangle-down"}
 #: Okabe-Ito colours of a check's outcome (agrees, does not), told apart with every common colour-vision deficiency.
@@ -235,7 +235,7 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
         status_text=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
     tip = [alt.Tooltip("stated_label:N", title=word("stated", lang)), alt.Tooltip("derived_label:N", title=word("derived", lang)),
-           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula:N"), alt.Tooltip("quote:N", title=word("quote", lang))]
+           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula_label:N", title=t("column.formula_label", lang)), alt.Tooltip("quote:N", title=word("quote", lang))]
     bars = alt.Chart().mark_bar(height=BAR).encode(
         x=alt.X("difference:Q", title=t("axis.difference_points", lang), stack=None), y=y,
         fill=region_fill(), stroke=region_stroke(), tooltip=tip)
@@ -245,37 +245,6 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
     zero = alt.Chart().mark_rule(color=NEUTRAL).encode(x=alt.datum(0))
     chart = alt.layer(bars, zero, text, data=data)
     return describe(chart, "stated-vs-derived", title, subtitle, df, lang)
-
-
-def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
-    """Every percentage of one region on one axis: a point per figure and date (stated, derived,
-    approximate, undated each in their look), one row per indicator, the latest figure labelled."""
-    pct = _prepare(df[df["unit"] == "percent"], lang)
-    y = alt.Y("metric_label:N", title=None, axis=alt.Axis(labelLimit=300))
-    latest = (pct[pct["as_of"].notna()].assign(stated=pct["kind"] == "stated").sort_values(["as_of", "stated"])
-              .groupby("metric_label").tail(1).index)
-    pct = pct.assign(is_latest=[i in latest for i in pct.index])
-    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *pct["value"]]) + 5]))
-    points = alt.Chart().mark_point(size=120).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
-                                                     tooltip=tooltip(lang, metric=True), **status_encoding(lang))
-    text = alt.Chart().mark_text(dy=-14, fontSize=10).transform_filter("datum.is_latest").encode(
-        x=x, y=y, text="value_label:N")  # the latest figure of each indicator; the others in the tooltip
-    chart = alt.layer(points, text, data=pct).properties(height=alt.Step(52))
-    return describe(chart, "region-profile", title, subtitle, df[df["unit"] == "percent"], lang)
-
-
-def profile_counts(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
-    """Every count of one region (people, cards, ...): a labelled bar per indicator and date."""
-    counts = df[df["unit"] != "percent"].drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
-    data = _prepare(counts, lang).assign(
-        row=[f"{m} · {a} ({unit(u, lang)})" for m, a, u in zip(counts["metric_label"], counts["as_of_label"], counts["unit"])])
-    y = alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=420), sort=None)
-    x = alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3, labelFlush=True), stack=None)  # two sources, same day: overlap, not add
-    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
-                                                  tooltip=tooltip(lang, metric=True), **status_encoding(lang))
-    labels = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
-    chart = alt.layer(bars, labels, data=data)
-    return describe(chart, "region-profile-counts", title, subtitle, counts, lang)
 
 
 def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang: Lang, title: str,

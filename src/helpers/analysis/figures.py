@@ -4,6 +4,7 @@ language.  Aggregation happens in DuckDB; only what is drawn comes back."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -23,9 +24,9 @@ from helpers.analysis.labels import (
     source_title,
     value_text,
 )
-from helpers.analysis.narrative import MIN_VALUES
+from helpers.analysis.narrative import MIN_VALUES, one_per_figure
 from helpers.analysis.params import Report
-from helpers.i18n import format_date, format_number, format_percent, level, t, word
+from helpers.i18n import format_date, format_number, format_percent, join, level, t, unit, word
 
 RECORDING = "ktp_recording_pct"
 TOTAL_WITH_PRERECORDING = "ktp_recording_total_pct"
@@ -71,26 +72,56 @@ def missing_regions(report: Report, df: pd.DataFrame) -> list[str]:
     return [report.region_names[c] for c in report.regions if c not in have]
 
 
+def unit_name(name: str, lang: str) -> str:
+    """A unit in the report's language (``jiwa``, ``keping``, ``unit mesin``)."""
+    return unit(name, lang)
+
+
 def metric_label(report: Report, metric: str) -> str:
     row = report.con.execute(f"SELECT label_{report.lang} FROM metrics WHERE metric = ?", [metric]).fetchone()
     return str(row[0]) if row else metric
 
 
+#: A formula's operators as a reader writes them (the snapshot may store either spelling).
+OPERATORS = {"/": "÷", "÷": "÷", "*": "×", "×": "×", "-": "−", "−": "−", "+": "+"}
+FORMULA_TOKEN = re.compile(r"\s*([()/÷*×+\-−])\s*")
+
+
+def formula_text(formula: str, operands: dict[str, str], lang: str) -> str:
+    """A derived figure's formula for a reader: each metric id replaced by ``operands[id]`` (its label and
+    value), operators by their shape (``÷``, ``×``, ``−``), numbers in the report's format, a target in words;
+    no metric id is ever shown (an operand not in ``operands`` is said as "a figure of the source")."""
+    out = []
+    for part in FORMULA_TOKEN.split(formula.strip()):
+        if not part:
+            continue
+        if part in OPERATORS:
+            out.append(part if part in "()" else f" {OPERATORS[part]} ")
+        elif part in "()":
+            out.append(part)
+        elif part in operands:
+            out.append(operands[part])
+        elif re.fullmatch(r"\d+(?:\.\d+)?", part):
+            out.append(format_number(float(part), lang, 0 if float(part).is_integer() else 2))
+        elif "target" in part:
+            out.append(word("target", lang))
+        else:
+            out.append(word("source_figure", lang))
+    return "".join(out).replace("( ", "(").replace(" )", ")").strip()
+
+
 def inputs_label(report: Report, fact_ids: Any, formula: Any) -> str:
-    """What a derived figure is computed from, in words, each input linked to its fact:
-    ``Penduduk sudah rekam KTP-el 926.654 ÷ Wajib KTP 905.737``."""
+    """What a derived figure is computed from, in the shape of its formula, each input linked to its fact:
+    ``Penduduk sudah rekam KTP-el 926.654 ÷ Wajib KTP 905.737 × 100``."""
     ids = [str(i) for i in (fact_ids if fact_ids is not None and not isinstance(fact_ids, float) else [])]
     if not ids:
         return ""
-    rows = report.con.execute(f"""SELECT fact_id, value, unit, decimals, qualifier, label_{report.lang}
+    rows = report.con.execute(f"""SELECT fact_id, value, unit, decimals, qualifier, label_{report.lang}, metric
         FROM facts JOIN metrics USING (metric, unit) WHERE list_contains(?, fact_id)""", [ids]).fetchall()
     by_id = {r[0]: r for r in rows}
-    parts = [f"{by_id[i][5]} {fact_link(value_text(by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], report.lang), i)}"
-             for i in ids if i in by_id]
-    formula = str(formula or "")
-    if len(parts) == 1 and "target" in formula:
-        parts.append(word("target", report.lang))
-    return (" + " if "+" in formula else " ÷ ").join(parts)
+    operands = {by_id[i][6]: f"{by_id[i][5]} {fact_link(value_text(by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], report.lang), i)}"
+                for i in ids if i in by_id}
+    return formula_text(str(formula or ""), operands, report.lang)
 
 
 # --------------------------------------------------------------------------- targets
@@ -127,14 +158,16 @@ def used_targets(df: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _derived_columns(report: Report, latest: pd.DataFrame) -> pd.DataFrame:
-    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier FROM facts WHERE kind = 'derived'
-             AND source_id = ? AND region_code = ? AND metric = ?""", [r.source_id, r.region_code, r.metric]).fetchone()
-            for r in latest.itertuples()]
-    return latest.assign(
+    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier, decimals FROM facts
+             WHERE kind = 'derived' AND source_id = ? AND region_code = ? AND metric = ?""",
+                               [r.source_id, r.region_code, r.metric]).fetchone() for r in latest.itertuples()]
+    return latest.assign(  # an approximate derived figure keeps its qualifier and its inputs' precision
         derived_fact_id=[r[0] if r else None for r in rows],
         derived_inputs=[inputs_label(report, r[1], r[2]) if r else "" for r in rows],
         derived_qualifier=[r[3] if r else None for r in rows],
-        derived_label=[None if pd.isna(v) else format_percent(v, report.lang) for v in latest["derived_value"]])
+        derived_label=[None if pd.isna(v) or not r else
+                       value_text(v, "percent", 2 if r[3] == "exact" else int(r[4]), r[3], report.lang)
+                       for v, r in zip(latest["derived_value"], rows)])
 
 
 def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -145,8 +178,19 @@ def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     latest = label(queries.latest_values(report.con, RECORDING, report.regions, report.until), report)
     report.check_figures(latest, [RECORDING])
     latest = attach_targets(_derived_columns(report, latest), targets, report.lang)
+    latest = latest.assign(sources_label=[same_figure_sources(report, r) for _, r in latest.iterrows()])
     totals = label(queries.latest_values(report.con, TOTAL_WITH_PRERECORDING, report.regions, report.until), report)
     return latest, totals, used_targets(latest, targets)
+
+
+def same_figure_sources(report: Report, row: pd.Series) -> str:
+    """Every source that states ``row``'s figure (same region, metric, date, value and qualifier), named:
+    ``Warta Ekonomi dan sumber tanpa judul``; a figure is said once, with all its sources."""
+    same = report.con.execute("""SELECT * FROM facts_labeled WHERE kind = 'stated' AND region_code = ? AND metric = ?
+        AND as_of IS NOT DISTINCT FROM ? AND value = ? AND qualifier = ? ORDER BY source_id""",
+                              [row["region_code"], row["metric"], row["as_of"], float(row["value"]),
+                               row["qualifier"]]).df()
+    return join(list(dict.fromkeys(source_name(r, report.lang) for _, r in same.iterrows())), report.lang)
 
 
 def coverage_over_time(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -232,12 +276,17 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
                                   date_inferred(facts.at[i, "note"])) for i in c["stated_fact_id"]]
     c["inputs_label"] = [inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"])
                          for i in c["derived_fact_id"]]
+    c["formula_label"] = [_plain(x) for x in c["inputs_label"]]  # for tooltips: the formula in words, no metric id
     c["difference_label"] = [signed(d, lang, 2 if u == "percent" else 0) if ok else "–"
                              for d, u, ok in zip(c["difference"], c["unit"], c["checkable"])]
-    c["source_name"] = [source_name(r, lang) for _, r in c.iterrows()]
     c["agrees_label"] = [word("yes" if a else "no", lang) if ok else "–" for a, ok in zip(c["agrees"], c["checkable"])]
+    # the same figure stated by several sources, with the same derivation, is one check naming every source
+    c = one_per_figure(c.assign(_as_of=[facts.at[i, "as_of"] for i in c["stated_fact_id"]]),
+                       ["region_code", "metric", "_as_of", "stated_value", "stated_qualifier", "derived_value"], lang)
+    c = c.drop(columns="_as_of").assign(source_name=lambda d: d["sources_label"]).reset_index(drop=True)
     over = label(report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
                                        ORDER BY region_code, metric, as_of""").df(), report)
+    over = one_per_figure(over, ["region_code", "metric", "as_of", "value", "qualifier", "kind"], lang)
     over["why"] = [t("why.total" if m == TOTAL_WITH_PRERECORDING else "why.over", lang) for m in over["metric"]]
     over["kind_label"] = [word(k, lang) for k in over["kind"]]
     sources = queries.sources(report.con)

@@ -77,13 +77,24 @@ def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
     return word("undated", lang)
 
 
-def source_title(row: pd.Series | dict[str, Any], lang: str) -> str:
-    """The title as published; a curator's remark in it is said in the report's language."""
+def source_title_parts(row: pd.Series | dict[str, Any], lang: str) -> tuple[str | None, str | None]:
+    """(the title as published, or None for a source received without one; a curator's remark about the title
+    in the report's language, or None).  Only the first is the source's own words (``class="verbatim"``)."""
     title = str(_get(row, "title") or _get(row, "source_id") or "")
     for remark, key in TITLE_REMARKS.items():
         if title.endswith(remark):
-            return f"{title[: -len(remark)].rstrip()} ({word(key, lang)})"
-    return title
+            if key == "untitled":  # what the curator wrote is a description, not the source's words
+                place = _get(row, "place")
+                return None, word("untitled_source", lang) + (f", {place}" if place else "")
+            return title[: -len(remark)].rstrip(), word(key, lang)
+    return title, None
+
+
+def source_title(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """The title as published; a curator's remark in it is said in the report's language; a source received
+    without a title is called so (``sumber tanpa judul, Kalimantan Timur``), never given the curator's words."""
+    title, remark = source_title_parts(row, lang)
+    return remark or "" if title is None else f"{title} ({remark})" if remark else title
 
 
 def publisher_name(row: pd.Series | dict[str, Any]) -> str | None:
@@ -97,7 +108,10 @@ def publisher_name(row: pd.Series | dict[str, Any]) -> str | None:
 
 def source_name(row: pd.Series | dict[str, Any], lang: str = "id") -> str:
     publisher = publisher_name(row)
-    return publisher if publisher else f"“{source_title(row, lang)}”"
+    if publisher:
+        return publisher
+    title, remark = source_title_parts(row, lang)
+    return remark or "" if title is None else f"“{title}”"
 
 
 def footer(rows: pd.DataFrame, lang: str) -> str:

@@ -21,7 +21,16 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from helpers.analysis.labels import as_date, date_inferred, date_text, fact_link, target_link, value_text
+from helpers.analysis.labels import (
+    as_date,
+    date_inferred,
+    date_text,
+    fact_link,
+    source_name,
+    source_title_parts,
+    target_link,
+    value_text,
+)
 from helpers.i18n import format_number, join, t, word
 
 #: The fewest values a median, band or range may be computed over (and named).
@@ -137,12 +146,34 @@ def span(figures: Sequence[Figure], lang: str) -> str:
     return first if first == last else f"{first} – {last}"
 
 
+def one_per_figure(df: pd.DataFrame, keys: list[str], lang: str) -> pd.DataFrame:
+    """``df`` with one row per figure: rows equal on ``keys`` (the same figure stated by several sources) are
+    said once, the first row kept, with ``sources_label`` naming every source (``ANTARA Kaltim dan
+    SuaraKaltim.id``) and ``n_sources``."""
+    if df.empty:
+        return df.assign(sources_label=pd.Series(dtype=str), n_sources=pd.Series(dtype=int))
+    names = [source_name(r, lang) for _, r in df.iterrows()]
+    keyed = df.assign(_name=names, _key=[tuple(None if pd.isna(v) else v for v in row)
+                                         for row in df[keys].itertuples(index=False)])
+    grouped = keyed.groupby("_key", sort=False)["_name"].agg(lambda s: list(dict.fromkeys(s)))
+    first = keyed.drop_duplicates("_key")
+    return first.assign(sources_label=[join(grouped[k], lang) for k in first["_key"]],
+                        n_sources=[len(grouped[k]) for k in first["_key"]]).drop(columns=["_name", "_key"])
+
+
 # --------------------------------------------------------------------------- per notebook
 
 
 def intro(key: str, lang: str, **fields: object) -> str:
-    """The page's heading and opening paragraph (markdown)."""
+    """The page's heading and opening paragraph (markdown); it promises no target (see :func:`targets_note`)."""
     return f"# {t(f'intro.{key}_title', lang, **fields)}\n\n{t(f'intro.{key}', lang, **fields)}"
+
+
+def targets_note(targets: pd.DataFrame, lang: str) -> str:
+    """What the page says of national targets: drawn only for the years a source states one (those of
+    ``targets``, the ones the page draws), or that no source states one for these years."""
+    years = sorted({int(y) for y in targets["year"]}) if not targets.empty else []
+    return t("intro.targets", lang, years=join([str(y) for y in years], lang)) if years else t("intro.no_targets", lang)
 
 
 def missing_sentence(metric: str, regions: Sequence[str], lang: str) -> str:
@@ -171,11 +202,20 @@ def comparison_title(latest: pd.DataFrame, metric: str, lang: str) -> str:
              figure=plain, date=low.when(lang))
 
 
+def comparison_subtitle(latest: pd.DataFrame, lang: str) -> str:
+    """Under :func:`comparison_title`, which names the dates already: whether they differ, and how many regions."""
+    figs = _figures(latest) if not latest.empty else []
+    key = "narrative.comparison_mixed_dates" if len({f.when(lang) for f in figs}) > 1 else "narrative.comparison_same_date"
+    return t(key, lang, n=len(figs))
+
+
 def comparison_text(latest: pd.DataFrame, totals: pd.DataFrame, metric: str, missing: Sequence[str],
                     lang: str) -> str:
     figs = _figures(latest)
     items = [t("narrative.latest_item", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang))
-             for f, (_, r) in zip(figs, latest.iterrows())]
+             if not r.get("sources_label") else
+             t("narrative.latest_item_sources", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang),
+               sources=r["sources_label"]) for f, (_, r) in zip(figs, latest.iterrows())]
     parts = [t("narrative.latest_list", lang, metric=metric, items=join(items, lang))] if items else []
     if len({f.when(lang) for f in figs}) > 1:
         parts.append(t("narrative.dates_differ", lang, span=span(figs, lang)))
@@ -268,8 +308,9 @@ def progress_title(df: pd.DataFrame, lang: str) -> str:
 
 
 def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: str) -> str:
+    """A line per figure (said once, naming every source that states it) with the target of its year."""
     lines = []
-    for _, r in df.iterrows():
+    for _, r in one_per_figure(df, ["region_code", "metric", "as_of", "value", "qualifier", "kind"], lang).iterrows():
         f = figure_of(r)
         year = f.as_of.year if f.as_of else ""
         target = (t("narrative.progress_no_target", lang, year=year) if pd.isna(r["target"]) else
@@ -277,7 +318,7 @@ def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: s
                       value_text(float(r["target"]), "percent", 0, "exact", lang), r["metric"], r["target_year"])))
         how = "" if r["kind"] == "stated" else t("narrative.progress_how", lang, inputs=r["inputs_label"])
         lines.append(t("narrative.progress_line", lang, metric=r["metric_label"], region=r["region_name"],
-                       date=f.when(lang), figure=f.text(lang), target=target, how=how))
+                       date=f.when(lang), figure=f.text(lang), target=target, how=how, sources=r["sources_label"]))
     tail = missing_sentence(metric, missing, lang)
     return "\n".join(lines) + ("\n\n" + tail if tail else "")
 
@@ -287,31 +328,43 @@ def quality_title(consistency: pd.DataFrame, lang: str) -> str:
     return t("narrative.quality_title", lang, bad=int((~checked["agrees"]).sum()), checked=len(checked))
 
 
+def cited_title(row: pd.Series | dict[str, Any], lang: str) -> str:
+    """A source's title for a page: its own words in ``<cite class="verbatim">``, a remark about it (or
+    "untitled source") outside, in the report's language."""
+    title, remark = source_title_parts(row, lang)
+    head = "" if title is None else f'<cite class="verbatim">{escape(title)}</cite>'
+    return head + (f" ({escape(remark)})" if head and remark else escape(remark) if remark else "")
+
+
 def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
     c = q["consistency"]
     checked, approx = [], []
     for _, r in c.iterrows():
         fields = {"region": r["region_name"], "metric": r["metric_label"], "date": r["as_of_label"],
-                  "stated": r["stated_label"], "inputs": r["inputs_label"], "derived": r["derived_label"]}
+                  "stated": r["stated_label"], "inputs": r["inputs_label"], "derived": r["derived_label"],
+                  "sources": r["sources_label"]}
         if r["checkable"]:
             checked.append(t("narrative.quality_line", lang, mark="✔" if r["agrees"] else "✘", **fields))
         else:
             approx.append(t("narrative.quality_approx_line", lang, **fields))
     over = [t("narrative.quality_over_line", lang, region=r["region_label"], figure=figure_of(r).text(lang),
-              kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"]) for _, r in q["over_100"].iterrows()]
-    undated = [t("narrative.quality_undated_line", lang, title=f'<cite class="verbatim">{escape(r["title_label"])}</cite>',
-                 date=r["date_label"])
+              kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"],
+              sources=r["sources_label"]) for _, r in q["over_100"].iterrows()]
+    undated = [t("narrative.quality_undated_line", lang, title=cited_title(r, lang), date=r["date_label"])
                for _, r in q["undated_sources"].iterrows()]
     heads = ("checked", "approx", "over", "undated")
     return "\n\n".join(f"**{t(f'narrative.quality_heads_{h}', lang)}**\n\n" + "\n".join(body)
                        for h, body in zip(heads, (checked, approx, over, undated)) if body)
 
 
-def profile_title(df: pd.DataFrame, region_name: str, lang: str) -> str:
-    """Counts stated figures as the sources' figures and derived ones apart."""
+def profile_title(df: pd.DataFrame, region_name: str, lang: str, unit: str | None = None) -> str:
+    """Counts stated figures as the sources' figures and derived ones apart (said only when there are any);
+    with ``unit``, the chart of that unit's counts says so (each chart's title is its own)."""
     stated = df[df["kind"] == "stated"]
-    return t("narrative.profile_title", lang, region=region_name, stated=len(stated),
-             sources=stated["source_id"].nunique(), derived=int((df["kind"] == "derived").sum()))
+    derived = int((df["kind"] == "derived").sum())
+    region = region_name if unit is None else t("narrative.profile_unit", lang, region=region_name, unit=unit)
+    key = "narrative.profile_title" if derived else "narrative.profile_title_stated"
+    return t(key, lang, region=region, stated=len(stated), sources=stated["source_id"].nunique(), derived=derived)
 
 
 def date_span(df: pd.DataFrame, lang: str) -> str:

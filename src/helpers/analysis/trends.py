@@ -14,9 +14,9 @@ from helpers.analysis import queries
 from helpers.analysis.charts import PALETTE, TOOLTIP_QUOTE, WIDTH, finish
 from helpers.analysis.figures import Table, label
 from helpers.analysis.labels import FACT_ANCHOR
-from helpers.analysis.narrative import Figure, dated, direction, figure_of
+from helpers.analysis.narrative import MIN_VALUES, Figure, dated, direction, figure_of, one_per_figure
 from helpers.analysis.params import Report
-from helpers.i18n import Lang, t, unit, word
+from helpers.i18n import Lang, join, t, unit, word
 
 DENOMINATORS = ["ktp_required", "ktp_recorded"]
 RECORDING = "ktp_recording_pct"
@@ -129,27 +129,50 @@ def kabupaten_kota_dates(report: Report, province: str, metric: str = RECORDING)
     return local, df[df["region_code"] == province].sort_values("as_of")
 
 
+def _date_keys(df: pd.DataFrame) -> list[str]:
+    """What makes two figures "of the same date": the date as a reader sees it (``Des 2012`` and ``2012,
+    tanggal disimpulkan`` both end on 31 Dec 2012 but are not the same date), else the date itself."""
+    return ["as_of", "as_of_label"] if "as_of_label" in df else ["as_of"]
+
+
 def dates_with(local: pd.DataFrame, at_least: int = 2) -> pd.DataFrame:
-    """Per date: how many kabupaten/kota have a figure, the lowest and highest."""
+    """Per date (:func:`_date_keys`): how many kabupaten/kota have a figure, the lowest and highest."""
+    keys = _date_keys(local)
     if local.empty:
-        return pd.DataFrame(columns=["as_of", "n", "low", "high"])
-    g = local.groupby("as_of").agg(n=("region_code", "nunique"), low=("value", "min"), high=("value", "max"),
-                                  precision=("as_of_precision", "first")).reset_index()
+        return pd.DataFrame(columns=[*keys, "n", "low", "high"])
+    g = local.groupby(keys).agg(n=("region_code", "nunique"), low=("value", "min"), high=("value", "max"),
+                                precision=("as_of_precision", "first")).reset_index()
     return g[g["n"] >= at_least]
 
 
+def _at(local: pd.DataFrame, date: pd.Series) -> pd.DataFrame:
+    """The rows of ``local`` at one date of :func:`dates_with`."""
+    mask = pd.Series(True, index=local.index)
+    for key in _date_keys(local):
+        mask &= local[key] == date[key]
+    return local[mask]
+
+
 def kabupaten_kota_title(local: pd.DataFrame, province_name: str, lang: Lang) -> str:
-    if dates_with(local).empty:
+    """The kabupaten/kota drawn and the dates they are compared at (those with two or more, coloured)."""
+    shared = dates_with(local)
+    if shared.empty:
         return t("trends.kk_none_title", lang, province=province_name)
-    return t("trends.kk_title", lang, province=province_name, n=local["region_code"].nunique(),
-             dates=local["as_of"].nunique())
+    return t("trends.kk_title", lang, province=province_name, n=local["region_code"].nunique(), dates=len(shared))
 
 
 def _date_line(at: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang) -> str:
-    low, high = at.loc[at["value"].idxmin()], at.loc[at["value"].idxmax()]
+    """One date's kabupaten/kota: lowest and highest named only over three or more (MIN_VALUES); two are
+    just given side by side."""
     prov = province_rows[province_rows["as_of"] == at["as_of"].iloc[0]]
     ref = "" if prov.empty else t("trends.kk_province_ref", lang, figure=figure_of(prov.iloc[0]).text(lang))
-    return t("trends.kk_date_line", lang, date=figure_of(low).when(lang), n=at["region_code"].nunique(),
+    when = figure_of(at.iloc[0]).when(lang)
+    if at["region_code"].nunique() < MIN_VALUES:
+        once = one_per_figure(at.sort_values("region_name"), ["region_code", "value", "qualifier"], lang)
+        items = [f"{r['region_name']} {figure_of(r).text(lang)}" for _, r in once.iterrows()]
+        return t("trends.kk_date_few", lang, date=when, items=join(items, lang), province=ref)
+    low, high = at.loc[at["value"].idxmin()], at.loc[at["value"].idxmax()]
+    return t("trends.kk_date_line", lang, date=when, n=at["region_code"].nunique(),
              low_region=low["region_name"], low=figure_of(low).text(lang), high_region=high["region_name"],
              high=figure_of(high).text(lang), province=ref)
 
@@ -159,7 +182,7 @@ def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: 
     kabupaten/kota with figures at two or more dates, first and last."""
     if local.empty:
         return t("trends.kk_none", lang)
-    lines = [_date_line(local[local["as_of"] == d], province_rows, lang) for d in dates_with(local)["as_of"]]
+    lines = [_date_line(_at(local, d), province_rows, lang) for _, d in dates_with(local).iterrows()]
     text = t("trends.kk_dates_head", lang) + "\n\n" + ("\n".join(lines) or t("trends.kk_no_shared_date", lang))
     moved = []
     for name, rows in local.groupby("region_name", sort=True):
@@ -173,21 +196,45 @@ def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: 
     return text
 
 
+#: Viridis from dark (newest) to a light green that still reads on white (oldest), for the compared dates.
+SEQUENTIAL = ["#440154", "#3b528b", "#21918c", "#5ec962", "#a8db34"]
+#: Points at a date with a single kabupaten/kota: grey, not compared.
+OTHER_DATES = "#a0a0a0"
+
+
+def sequential(k: int) -> list[str]:
+    """``k`` colours along :data:`SEQUENTIAL`, oldest (light) first."""
+    anchors = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in reversed(SEQUENTIAL)]
+    out = []
+    for j in range(k):
+        pos = 0.0 if k == 1 else j * (len(anchors) - 1) / (k - 1)
+        i = min(int(pos), len(anchors) - 2)
+        a, b, w = anchors[i], anchors[i + 1], pos - i
+        out.append("#" + "".join(f"{round(x + (y - x) * w):02x}" for x, y in zip(a, b)))
+    return out
+
+
 def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang, title: str,
                          subtitle: str) -> alt.TopLevelMixin:
-    """One row per kabupaten/kota (the province first): a point per date, coloured by date from light
-    (oldest) to dark (newest), joined by a line, so both the ranking at a date and each one's change show."""
+    """One row per kabupaten/kota (the province first): a point per date, joined by a line, so both the
+    ranking at a date and each one's change show.  Only dates with two or more kabupaten/kota are coloured
+    (light = oldest, dark = newest); a figure at any other date is grey."""
     both = pd.concat([province_rows, local], ignore_index=True)
     order = list(dict.fromkeys([*province_rows["region_name"], *sorted(local["region_name"])]))
-    dates = both.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
+    shared = set(zip(*(dates_with(local)[k] for k in ("as_of", "as_of_label"))))
+    other = t("trends.kk_other_dates", lang)
+    compared = [(a, lab) in shared for a, lab in zip(both["as_of"], both["as_of_label"])]
+    both = both.assign(date_key=[lab if c else other for c, lab in zip(compared, both["as_of_label"])])
+    dates = both[compared].sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     y = alt.Y("region_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=12))
     tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
            alt.Tooltip("kind_label:N", title=word("kind", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
            alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
-    color = alt.Color("as_of_label:N", title=word("date", lang), sort=dates,
-                      scale=alt.Scale(scheme="viridis", reverse=True))
-    line = alt.Chart(both).mark_line(color="#bbb", strokeWidth=1.5).encode(x=x, y=y, detail="region_name:N",
+    domain = dates + ([other] if (both["date_key"] == other).any() else [])
+    color = alt.Color("date_key:N", title=word("date", lang), sort=domain,
+                      scale=alt.Scale(domain=domain, range=[*sequential(len(dates)), OTHER_DATES][:len(domain)]))
+    line = alt.Chart(both).mark_line(color="#ccc", strokeWidth=1.5).encode(x=x, y=y, detail="region_name:N",
                                                                            order="as_of:T")
     points = alt.Chart(both).mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x, y=y, color=color, shape=alt.Shape("kind_label:N", title=word("kind", lang)), tooltip=tip)
@@ -215,15 +262,18 @@ def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> Table:
 def profile_note(report: Report, region: str) -> str:
     """What a profile of ``region`` rests on; for a region with no figures, where figures are instead."""
     con = report.con
-    own = con.execute("SELECT count(*), count(DISTINCT source_id) FROM facts WHERE region_code = ?", [region]).fetchone()
+    own = con.execute("""SELECT count(*) FILTER (kind = 'stated'), count(DISTINCT source_id) FILTER (kind = 'stated'),
+                                count(*) FILTER (kind = 'derived') FROM facts WHERE region_code = ?""", [region]).fetchone()
     children = con.execute("""SELECT r.name, count(*) FROM facts f JOIN regions r USING (region_code)
-                              WHERE r.parent_code = ? GROUP BY r.name ORDER BY 2 DESC, 1""", [region]).fetchall()
+                              WHERE r.parent_code = ? AND f.kind = 'stated' GROUP BY r.name ORDER BY 2 DESC, 1""",
+                           [region]).fetchall()
     name = report.region_names[region]
     lang = report.lang
     assert own is not None
     below = ", ".join(t("trends.count_item", lang, region=n, n=c) for n, c in children)
-    if own[0]:
+    if own[0] or own[2]:  # the sources' own figures, and those derived from their counts, counted apart
         text = t("trends.profile_own", lang, region=name, n=own[0], sources=own[1])
+        text += " " + t("trends.profile_derived", lang, n=own[2]) if own[2] else ""
         return text + (" " + t("trends.profile_children", lang, items=below) if below else "")
     with_figures = con.execute("""SELECT r.name FROM facts f JOIN regions r USING (region_code)
                                   WHERE r.region_code <> '00' GROUP BY r.name ORDER BY r.name""").fetchall()

@@ -53,7 +53,7 @@ KERNEL_STARTS = ("fork", "spawn")
 RUNNER_VERSION = "1"
 NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 RUN_FIELDS = ("name", "notebook", "parameters", "grid")
-TOP_FIELDS = ("defaults", "runs")
+TOP_FIELDS = ("defaults", "runs", "slides")
 RESERVED = {"snapshot": "the runner sets it; choose the snapshot with --snapshot"}
 #: Grid value sources (``grid: {region: {kabupaten_kota_of: "64"}}``): a source name -> a function from the
 #: value written to the list of values (raising ValueError with a message); the runner builds them from
@@ -208,6 +208,14 @@ class ReportConfig:
     defaults: dict[str, Any]
     default_lines: dict[str, int]
     runs: list[RunSpec]
+    #: ``slides:``, run names in the order their charts go into the decks (the runs not named follow, in the
+    #: order of ``runs:``); empty: the order of ``runs:``.
+    slides: list[str] = field(default_factory=list)
+
+    def slide_order(self) -> list[str]:
+        """Every run name, in the order of the decks."""
+        named = [n for n in self.slides if any(r.name == n for r in self.runs)]
+        return named + [r.name for r in self.runs if r.name not in named]
 
 
 def _line(node: yaml.Node) -> int:
@@ -266,6 +274,24 @@ class _ConfigReader:
             self.problem(fields[key][1], key, f"must be text, not {value!r}")
             return None, _line(fields[key][1])
         return value, _line(fields[key][1])
+
+    def slides(self, node: yaml.Node, names: set[str]) -> list[str]:
+        """``slides:``: a list of run names (after grid expansion), each once."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, "slides", "must be a list of run names (`- region-comparison` items)")
+            return []
+        out: list[str] = []
+        for item in node.value:
+            name = self.loader.construct_object(item)
+            if not isinstance(name, str):
+                self.problem(item, "slides", f"{name!r} is not a run name")
+            elif name in out:
+                self.problem(item, "slides", f"{name!r} is listed twice")
+            elif name not in names:
+                self.problem(item, "slides", f"{name!r} is not a run of `runs:`")
+            else:
+                out.append(name)
+        return out
 
     def notebook(self, path: str, line: int) -> None:
         target = (self.project.root / path).resolve()
@@ -411,8 +437,9 @@ def load_config(project: Project, path: Path | None = None, sources: GridSources
             reader.problem(spec.line, "name", f"{spec.name!r} is used twice (also on line {first.line}); "
                                               "every run needs its own output name")
         seen.setdefault(spec.name.lower(), spec)
+    slides = reader.slides(top["slides"][1], {spec.name for spec in runs}) if "slides" in top else []
     if reader.problems:
         raise ValidationFailed(reader.problems)
-    return ReportConfig(path, label, defaults, default_lines, runs)
+    return ReportConfig(path, label, defaults, default_lines, runs, slides)
 
 

@@ -139,13 +139,13 @@ def export_run(project_root: Path, notebook: Path) -> list[Path]:
 
 
 def in_config_order(project: Project, runs: list[Run]) -> list[Run]:
-    """``runs`` in the order of ``reports.yaml`` (a deck follows the batch as written); runs it does not
-    list (or when it cannot be read) come after, by name."""
+    """``runs`` in the order of the decks: its ``slides:`` list, else the order of ``runs:`` in
+    ``reports.yaml``; runs it does not list (or when it cannot be read) come after, by name."""
     from helpers.batch.config import load_config
     from helpers.problems import ValidationFailed
 
     try:
-        order = {spec.name: i for i, spec in enumerate(load_config(project).runs)}
+        order = {name: i for i, name in enumerate(load_config(project).slide_order())}
     except (FileNotFoundError, ValidationFailed):
         order = {}
     def spec_name(run: Run) -> str:  # a run in another language writes <name>.<lang>.ipynb

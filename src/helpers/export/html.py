@@ -27,7 +27,15 @@ from typing import Any
 import nbformat
 
 from helpers.analysis.charts import vegalite_version
-from helpers.analysis.labels import date_inferred, date_text, value_text
+from helpers.analysis.figures import formula_text
+from helpers.analysis.labels import (
+    date_inferred,
+    date_text,
+    publisher_name,
+    source_date,
+    source_title_parts,
+    value_text,
+)
 from helpers.export.model import (
     CHARTS_DIR,
     INDEX,
@@ -35,7 +43,6 @@ from helpers.export.model import (
     Chart,
     Run,
     format_timestamp,
-    source_line,
     text,
 )
 from helpers.export.render import render_svg
@@ -138,10 +145,19 @@ def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
         if source is None:
             items.append(f"<li><code>{escape(sid)}</code></li>")
             continue
-        title, publisher, date = source_line(source, lang)
-        items.append(f'<li><cite class="verbatim">{escape(title)}</cite> — <span class="verbatim">{escape(publisher)}'
-                     f"</span> · {escape(date)}</li>")
+        items.append(f"<li>{source_html(source, lang)}</li>")
     return "\n".join(items)
+
+
+def source_html(source: dict[str, Any], lang: str) -> str:
+    """A source as a page cites it: only its own words (title, publisher) marked ``class="verbatim"``; a
+    curator's remark, "untitled source" or "publisher not recorded" said in the page's language."""
+    title, remark = source_title_parts(source, lang)
+    publisher = publisher_name(source)
+    head = "" if title is None else f'<cite class="verbatim">{escape(title)}</cite>'
+    head += (f" ({escape(remark)})" if head else escape(remark)) if remark else ""
+    who = f'<span class="verbatim">{escape(publisher)}</span>' if publisher else escape(text("no_publisher", lang))
+    return f"{head} — {who} · {escape(source_date(source, lang))}"
 
 
 def _head(title: str, lang: str) -> str:
@@ -247,7 +263,8 @@ def facts_section(batch: Batch, fact_ids: list[str], lang: str, target_ids: list
 def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
     f = batch.facts[fact_id]
     inferred = date_inferred(f.get("note")) or any(date_inferred(batch.facts.get(i, {}).get("note")) for i in _inputs(f))
-    value = value_text(f["value"], f["unit"], int(f["decimals"]) if f["kind"] == "stated" else max(int(f["decimals"]), 2),
+    exact_derived = f["kind"] == "derived" and f["qualifier"] == "exact"  # an approximate sum keeps its inputs' precision
+    value = value_text(f["value"], f["unit"], max(int(f["decimals"]), 2) if exact_derived else int(f["decimals"]),
                        f["qualifier"], lang)
     kind = text("fact_derived" if f["kind"] == "derived" else "fact_stated", lang)
     if inferred:
@@ -255,9 +272,12 @@ def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
     parts = [f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
              f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"]
     inputs = _inputs(f)
-    if inputs:
-        links = ", ".join(f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs)
-        parts.append(f"{escape(text('fact_inputs', lang))} {links}")
+    if inputs:  # in the shape of the formula (÷, ×, −), each input named and linked; never a metric id
+        linked = {str(batch.facts[i]["metric"]): f'{escape(str(batch.facts[i]["label_" + lang]))} '
+                  f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs if i in batch.facts}
+        shown = (formula_text(str(f["formula"]), linked, lang) if isinstance(f.get("formula"), str) and f["formula"]
+                 else ", ".join(linked.values()))
+        parts.append(f"{escape(text('fact_inputs', lang))} {shown}")
     if f["kind"] == "stated" and isinstance(f.get("quote"), str):
         parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
     return _item(f"fact-{fact_id}", parts + _source_part(batch, str(f["source_id"]), lang))
@@ -278,9 +298,7 @@ def _source_part(batch: Batch, source_id: str, lang: str) -> list[str]:
     source = batch.source(source_id)
     if source is None:
         return []
-    title, publisher, date = source_line(source, lang)
-    return [f'{escape(text("fact_source", lang))}: <cite class="verbatim">{escape(title)}</cite> — '
-            f'<span class="verbatim">{escape(publisher)}</span> · {escape(date)}']
+    return [f'{escape(text("fact_source", lang))}: {source_html(source, lang)}']
 
 
 def _item(anchor: str, parts: list[str]) -> str:

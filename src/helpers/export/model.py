@@ -6,7 +6,8 @@ For every executed notebook of the batch (``*.failed.ipynb``, hidden and tempora
 * ``charts/<name>--<chart_id>.png|svg|pdf``: each chart rendered offline by vl-convert from its
   Vega-Lite spec, with the fonts shipped in ``helpers/fonts`` (PNG at scale 2, for slides);
 * ``slides.pptx`` (``slides-en.pptx`` for the runs in English): one 16:9 deck per language of the
-  batch, a slide per chart (:mod:`helpers.export_slides`);
+  batch, a slide per chart, in the order of ``reports.yaml``'s ``slides:`` list, else of its ``runs:``
+  (:mod:`helpers.export.slides`, :func:`helpers.export.build.in_config_order`);
 * ``index.html``: every report, its parameters, its charts and decks, the snapshot id and build
   time, and the sources the snapshot was built from.
 
@@ -287,7 +288,7 @@ def _read_run(path: Path) -> Run:
 #: Every fact a page may link to (``#fact-<id>``), with what its entry at the end of the page shows.
 FACTS_SQL = """
     SELECT f.fact_id, f.kind, f.source_id, f.region_code, f.metric, f.value, f.decimals, f.unit, f.qualifier, f.as_of,
-           f.as_of_precision, f.quote, f.note, f.input_fact_ids, r.name AS region_name, m.label_id, m.label_en
+           f.as_of_precision, f.quote, f.note, f.input_fact_ids, f.formula, r.name AS region_name, m.label_id, m.label_en
     FROM facts f JOIN regions r USING (region_code) JOIN metrics m USING (metric)"""
 
 TARGETS_SQL = """
