@@ -74,3 +74,11 @@ def test_no_sentence_is_typed_into_the_code(module):
 
 def test_both_languages_are_loaded():
     assert set(LANGS) == {"id", "en"}
+
+
+def test_a_label_inside_a_sentence_starts_in_lower_case_unless_it_is_an_acronym():
+    from helpers.i18n import t
+
+    assert t("narrative.no_figures", "id", metric="Cakupan perekaman KTP-el") == "Tidak ada angka cakupan perekaman KTP-el"
+    assert t("narrative.no_figures", "en", metric="KTP-el recording coverage") == "No KTP-el recording coverage figures"
+    assert t("narrative.no_figures", "id", metric="IKD") == "Tidak ada angka IKD"

@@ -71,8 +71,8 @@ def test_a_headline_comparing_different_dates_names_them_and_the_qualifier():
 def test_a_region_without_a_figure_is_named():
     latest = _latest([("Batam", 100.1, "exact", 2, "", date(2025, 1, 10))])
     text = n.comparison_text(latest, latest.iloc[0:0], "Perekaman", ["Kabupaten Bangka Tengah"], "id")
-    assert "Tidak ada angka Perekaman untuk Kabupaten Bangka Tengah dalam snapshot ini." in text
-    assert n.comparison_title(latest.iloc[0:0], "Recording", "en") == "No Recording figures"
+    assert "Tidak ada angka perekaman untuk Kabupaten Bangka Tengah dalam snapshot ini." in text
+    assert n.comparison_title(latest.iloc[0:0], "Recording", "en") == "No recording figures"
 
 
 def test_date_span_counts_undated_figures():

@@ -36,9 +36,19 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+class _Phrase(str):
+    """A text field of a catalogue entry. ``{name:mid}`` writes it as it reads inside a sentence: the first
+    letter in lower case ("Angka cakupan perekaman KTP-el"), unless it starts an acronym ("KTP-el", "IKD")."""
+
+    def __format__(self, spec: str) -> str:
+        if spec == "mid":
+            return self[:1].lower() + self[1:] if self[1:2].islower() else str(self)
+        return super().__format__(spec)
+
+
 def t(key: str, lang: str, **fields: object) -> str:
-    """The text ``key`` in ``lang``, its placeholders filled from ``fields``."""
-    return catalogue(lang)[key].format(**fields)
+    """The text ``key`` in ``lang``, its placeholders filled from ``fields`` (see :class:`_Phrase`)."""
+    return catalogue(lang)[key].format(**{k: _Phrase(v) if isinstance(v, str) else v for k, v in fields.items()})
 
 
 def has(key: str, lang: str) -> bool:
