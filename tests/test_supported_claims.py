@@ -81,7 +81,13 @@ def test_rise_is_said_only_without_a_fall_and_a_mixed_series_names_its_dip(items
         assert steps and all(s is not None and s <= 0 for s in steps) and any(s == -1 for s in steps)
     if trend(figures) == "mixed":
         dip = min((b for a, b in zip(points, points[1:]) if direction(a, b) == -1), key=lambda f: f.value)
+        peak = max((b for a, b in zip(points, points[1:]) if direction(a, b) == 1), key=lambda f: f.value)
         assert plain(dip.text(lang)) in text
+        between = text.split(":", 2)[-1]  # the part naming the dip and the peak, in the order they happened
+        first, second = (dip, peak) if points.index(dip) < points.index(peak) else (peak, dip)
+        assert between.index(first.when(lang)) < between.rindex(second.when(lang))
+    if any(w in text for w in {"id": ("tanpa penurunan", "tanpa kenaikan"), "en": ("no fall", "no rise")}[lang]):
+        assert len(points) >= 3  # "no fall in between" needs a figure in between
 
 
 @settings(max_examples=150, deadline=None)

@@ -125,6 +125,10 @@ def series_sentence(region: str, figures: Sequence[Figure], lang: str) -> str:
         dip, peak = min(after_fall, key=lambda f: f.value), max(after_rise, key=lambda f: f.value)
         fields |= {"dip": dip.text(lang), "dip_date": dip.when(lang), "peak": peak.text(lang),
                    "peak_date": peak.when(lang)}
+        if points.index(peak) < points.index(dip):  # dip and peak named in the order they happened
+            kind = "mixed_peak_first"
+    elif kind in ("rise", "fall") and len(points) == 2:  # nothing between the two to say "no fall" about
+        kind += "_two"
     return t(f"narrative.series_{kind}", lang, **fields)
 
 
