@@ -115,7 +115,7 @@ def series_sentence(region: str, figures: Sequence[Figure], lang: str) -> str:
     points = dated(figures)
     if not points:
         return ""
-    kind = trend(points)
+    kind: str = trend(points)
     first, last = points[0], points[-1]
     fields: dict[str, str] = {"region": region, "first": first.text(lang), "first_date": first.when(lang),
                               "last": last.text(lang), "last_date": last.when(lang)}
