@@ -118,6 +118,11 @@ def test_about_105_is_not_105_00():
     assert "105,00" not in value_text(105, "percent", 0, "approx", "id")
 
 
+def test_a_whole_count_shows_no_decimals_even_when_derived_with_two():
+    assert value_text(1429.0, "cards", 2, "exact", "id") == "1.429"
+    assert value_text(2.5, "persons", 1, "exact", "en") == "2.5"  # a count the source wrote with a decimal keeps it
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), values, qualifiers, st.integers(0, 2), st.integers(0, 900)),
                 min_size=1, max_size=8), LANGS)

@@ -33,6 +33,8 @@ def as_date(value: Any) -> date | None:
 def value_text(value: float, unit: str, decimals: int, qualifier: str, lang: str) -> str:
     """``99,54 %``, ``sekitar 98 %``, ``lebih dari 105 %``, ``926.654``: the decimals the source gave,
     the qualifier always carried (a no-break space keeps it on the figure's line)."""
+    if unit != "percent" and float(value).is_integer():
+        decimals = 0  # a count: 1.429, never 1.429,00 (a count derived from counts has no decimals of its own)
     number = format_percent(value, lang, decimals) if unit == "percent" else format_number(value, lang, decimals)
     return number if qualifier in ("exact", "", None) else f"{word(qualifier, lang)}{NBSP}{number}"
 
