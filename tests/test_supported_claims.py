@@ -291,3 +291,12 @@ def test_a_date_is_the_date_a_reader_sees_so_title_legend_and_lines_agree():
                                                      source_label="s", quote="q"), local.iloc[0:0], "id", "t", "")
     legend = chart.to_dict()["layer"][1]["encoding"]["color"]["scale"]["domain"]
     assert legend == ["2012, tanggal disimpulkan", n.t("trends.kk_other_dates", "id")]
+
+
+def test_a_region_s_level_is_said_only_where_its_name_does_not_say_it():
+    from helpers.analysis.figures import region_with_level
+
+    assert region_with_level("Kota Batam", "kota") == "Kota Batam"
+    assert region_with_level("Kota Batam", "city") == "Kota Batam (city)"
+    assert region_with_level("Provinsi Kalimantan Timur", "provinsi") == "Provinsi Kalimantan Timur"
+    assert region_with_level("Kotawaringin Barat", "kota") == "Kotawaringin Barat (kota)"

@@ -34,6 +34,11 @@ EXTREME_METRICS = ["ktp_recording_pct", "first_time_voter_recording_pct", "kia_o
 LABEL_COLUMNS = ("region_label", "as_of_label", "value_label", "source_label", "metric_label", "level_label")
 
 
+def region_with_level(name: str, level_label: str) -> str:
+    """``Kota Batam (city)``; ``Kota Batam`` alone where the name already says its level (``kota``)."""
+    return name if name.lower().startswith(level_label.lower() + " ") else f"{name} ({level_label})"
+
+
 def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
     """Add display columns: region with its level, as-of date (inferred dates say so), value with its
     qualifier, source and its date, metric label."""
@@ -45,7 +50,7 @@ def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
         return out
     notes = out["note"] if "note" in out else [None] * len(out)
     out["level_label"] = [level(v, lang) for v in out["region_level"]]
-    out["region_label"] = [f"{n} ({lv})" for n, lv in zip(out["region_name"], out["level_label"])]
+    out["region_label"] = [region_with_level(n, lv) for n, lv in zip(out["region_name"], out["level_label"])]
     out["as_of_label"] = [date_text(a, p, lang, date_inferred(n))
                           for a, p, n in zip(out["as_of"], out["as_of_precision"], notes)]
     out["value_label"] = [value_text(v, u, int(d), q, lang) for v, u, d, q in

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.i18n import NBSP, format_date, format_number, format_percent, word
+from helpers.i18n import NBSP, format_date, format_number, format_percent, t, word
 from helpers.raw.dates import parse_period
 
 #: A fact whose ``note`` says its date is inferred (the sentence itself has no date): ``Date inferred: ...``.
@@ -66,7 +66,7 @@ def _get(row: pd.Series | dict[str, Any], key: str) -> Any:
 
 def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
     """A source's date as honestly as it is known: ``21 Jun 2024``, ``Feb 2025``,
-    ``terbit ≥ 8 Nov 2024``, ``tanpa tanggal (sebelum akhir 2015, perkiraan)``.
+    ``terbit ≥ 8 Nov 2024``, ``tanpa tanggal, perkiraan sebelum akhir 2015``.
     Works on rows of sources (``published_on``) and of facts (``source_published_on``)."""
     published, precision = _get(row, "published_on"), _get(row, "published_precision")
     if published:
@@ -75,7 +75,7 @@ def source_date(row: pd.Series | dict[str, Any], lang: str) -> str:
         return f"{word('published', lang)} ≥ {format_date(as_date(_get(row, 'published_not_before')), 'day', lang)}"
     if _get(row, "published_not_after"):
         year = as_date(_get(row, "published_not_after")).year  # type: ignore[union-attr]
-        return f"{word('undated', lang)} ({word('before_end_of', lang)} {year}, {word('estimate', lang)})"
+        return t("word.undated_before", lang, year=year)  # no brackets: callers put it in brackets
     return word("undated", lang)
 
 
