@@ -109,3 +109,17 @@ def run_ktpel(project_root: Path | Project, *args: str, timeout: float = 120) ->
     root = project_root.root if isinstance(project_root, Project) else project_root
     return subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(root), *args],
                           capture_output=True, text=True, timeout=timeout)
+
+
+def _load_screenshot_tool():
+    """``tools/screenshot.py`` as a module: the browser tests open pages the way it does (offline Chromium)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ktpel_screenshot", ROOT / "tools" / "screenshot.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+screenshot_tool = _load_screenshot_tool()

@@ -4,7 +4,6 @@ headless Chromium with the network cut off."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
@@ -27,6 +26,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 import helpers.atomic as atomic
 import helpers.export.build as export
 import helpers.export.render as render
+from conftest import screenshot_tool
 from helpers.export.model import load_batch
 from helpers.export.slides import slide_spec
 from helpers.project import Project
@@ -43,15 +43,6 @@ RUNS = {
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
 
 
-def _load_screenshot_tool():
-    spec = importlib.util.spec_from_file_location("ktpel_screenshot", ROOT / "tools" / "screenshot.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
-screenshot_tool = _load_screenshot_tool()
 
 
 def _papermill(project: Project, sid: str, name: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_core.paths import jupyter_runtime_dir
 
-from conftest import run_ktpel
+from conftest import run_ktpel, screenshot_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -148,24 +148,13 @@ def offline_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = screenshot_tool.launch(p)
         yield browser
         browser.close()
 
 
 def open_offline(browser, url: str, blocked: list[str]):
-    origin = url.split("/lab/")[0] + "/"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-    def route(r) -> None:
-        if r.request.url.startswith(origin):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
+    page = screenshot_tool.offline_page(browser, blocked, 1400, 1000, allowed=url.split("/lab/")[0] + "/")
     page.set_default_timeout(180_000)
     page.goto(url, wait_until="domcontentloaded")
     return page
@@ -293,24 +282,14 @@ def test_the_region_picker_works_in_the_exported_page_offline(tmp_path, offline_
     assert "<script" not in next(page_path.parent.glob("region-comparison.html")).read_text(encoding="utf-8")
     blocked: list[str] = []
     errors: list[str] = []
-    context = offline_browser.new_context(viewport={"width": 1200, "height": 900})
-
-    def route(r) -> None:
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
+    page = screenshot_tool.offline_page(offline_browser, blocked)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(page_path.as_uri(), wait_until="load")
     page.wait_for_selector(".ktpel-vega .vega-bindings select", timeout=60_000)
     assert_picker_changes_marks(page, ".ktpel-vega")
     assert blocked == [] and errors == [], (blocked, errors)
-    context.close()
+    page.context.close()
 
 
 # --------------------------------------------------------------------------- notebooks are the source

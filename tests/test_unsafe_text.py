@@ -6,7 +6,6 @@ fonts are exported again."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -16,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT, copy_raw_layer, run_ktpel
+from conftest import ROOT, copy_raw_layer, run_ktpel, screenshot_tool
 from helpers.batch.config import check_name
 from helpers.export.stamp import STAMP, read_stamp, stale_reports
 
@@ -128,18 +127,10 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-def _screenshot_tool():
-    spec = importlib.util.spec_from_file_location("ktpel_screenshot", ROOT / "tools" / "screenshot.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_chromium_shows_the_attacks_as_text(batch) -> None:
     from playwright.sync_api import sync_playwright
 
-    tool = _screenshot_tool()
+    tool = screenshot_tool
     with sync_playwright() as p:
         browser = tool.launch(p)
         try:

@@ -28,12 +28,14 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
 
 
-def offline_page(browser: Any, blocked: list[str], width: int = 1200, height: int = 900) -> Any:
-    """A page whose every non-``file://`` request is aborted and recorded in ``blocked``."""
+def offline_page(browser: Any, blocked: list[str], width: int = 1200, height: int = 900,
+                 allowed: str = "file://") -> Any:
+    """A page whose every request not starting with ``allowed`` (local files; or a local server's origin)
+    is aborted and recorded in ``blocked``."""
     context = browser.new_context(viewport={"width": width, "height": height})
 
     def route(r: Any) -> None:
-        if r.request.url.startswith("file://"):
+        if r.request.url.startswith(allowed):
             r.continue_()
         else:
             blocked.append(r.request.url)
