@@ -24,7 +24,7 @@ region = "Kota Batam"  # the region the picker starts with
 # for your own Altair charts too.
 from IPython.display import Markdown, display
 
-from helpers.analysis import charts, explore, narrative
+from helpers.analysis import charts, explore
 from helpers.analysis.params import open_report
 
 report = open_report(snapshot=snapshot, lang=lang, metric=metric)
@@ -52,5 +52,5 @@ explore.table(report.con.execute("""
 # value, date, source and quote.
 series, targets = explore.series(report, report.metric)
 chart = charts.region_picker(series, report.lang, series["metric_label"].iloc[0],
-                             narrative.date_span(series, report.lang), region=region)
+                             explore.picker_subtitle(series, report.lang), region=region)
 charts.show(chart)

@@ -230,3 +230,11 @@ def test_the_explore_tables_speak_the_page_s_language(project: Project, lang: st
     assert "ANTARA" in publishers and "from ANTARA" not in publishers and "author" not in publishers
     big = explore.table(pd.DataFrame({"figures": [1294548]}), lang).frame.iloc[0, 0]
     assert big == ("1.294.548" if lang == "id" else "1,294,548")
+
+
+def test_a_long_title_wraps_within_the_chart_instead_of_widening_it(made):
+    long = "Cakupan perekaman KTP-el: Kabupaten Bangka Tengah arah tidak pasti; Kota Batam naik; Provinsi Kalimantan Timur naik-turun"
+    spec = charts.for_display(made["over_time"].properties(title=long)).to_dict()
+    lines = spec["title"]["text"]
+    assert len(lines) == 2 and " ".join(lines) == long and all(len(line) <= charts.TITLE_CHARS for line in lines)
+    assert spec["usermeta"]["ktpel"]["title"] == long  # pages and slides still say it in one piece

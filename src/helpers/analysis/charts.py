@@ -325,6 +325,15 @@ def _sources(spec: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
+#: Characters of a title line: a long finding wraps within the chart's width instead of widening the image.
+TITLE_CHARS = 72
+
+
+def title_lines(title: str) -> list[str]:
+    """A chart's title as the lines it is drawn in (at most :data:`TITLE_CHARS` characters each)."""
+    return textwrap.wrap(title, TITLE_CHARS) or [title]
+
+
 def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """``chart`` as shown: its finding as title, its sources as a footer below, and ``usermeta.ktpel``
     (chart id, title, subtitle, footer, sources, language) for the exports.  A chart without a
@@ -339,7 +348,7 @@ def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     spec = chart.to_dict()
     meta = {"ktpel": {"chart_id": _chart_id(spec), "title": title, "subtitle": subtitle, "footer": foot,
                       "sources": _sources(spec), "lang": lang}}
-    return alt.vconcat(inner, title=alt.TitleParams(title, subtitle=subtitle), usermeta=meta)  # type: ignore[arg-type]  # any top-level chart
+    return alt.vconcat(inner, title=alt.TitleParams(title_lines(title), subtitle=subtitle), usermeta=meta)  # type: ignore[arg-type]  # any top-level chart
 
 
 def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:

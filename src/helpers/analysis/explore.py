@@ -12,6 +12,7 @@ import pandas as pd
 
 from helpers.analysis import figures
 from helpers.analysis.labels import publisher_name
+from helpers.analysis.narrative import date_span
 from helpers.analysis.params import Report
 from helpers.i18n import format_number, level, t, unit
 
@@ -87,3 +88,9 @@ def table(df: pd.DataFrame, lang: str) -> figures.Table:
     shown = pd.DataFrame({t(f"column.{c}", lang): [_cell(c, v, lang) for v in df[c]] for c in df.columns})
     shown.index = pd.RangeIndex(1, len(shown) + 1)
     return figures.Table(shown, list(df.columns), [[None] * len(df.columns) for _ in range(len(df))])
+
+
+def picker_subtitle(series: pd.DataFrame, lang: str) -> str:
+    """The region picker's subtitle: its dates (and undated figures) are those of all regions, not only
+    of the region on show, and it says so."""
+    return t("explore.all_regions", lang, span=date_span(series, lang))

@@ -19,6 +19,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
+from helpers.analysis.charts import title_lines
 from helpers.export.model import Batch, Chart, Run, source_line, text
 from helpers.export.render import render_png, render_svg
 
@@ -88,7 +89,8 @@ def without_titles(spec: Any, texts: set[str]) -> Any:
 
 def slide_spec(chart: Chart) -> dict[str, Any]:
     """The chart for a slide: without the title, subtitle and footer the slide already shows as text."""
-    return without_titles(chart.spec, {chart.title, *chart.subtitle, chart.footer, *textwrap.wrap(chart.footer, 100)})
+    return without_titles(chart.spec, {chart.title, *title_lines(chart.title), *chart.subtitle, chart.footer,
+                                       *textwrap.wrap(chart.footer, 100)})
 
 
 def slide_png(chart: Chart) -> bytes:
