@@ -34,7 +34,6 @@ test: data lint
 # settings in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
-	$(BIN)/ruff format --check src tests tools bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

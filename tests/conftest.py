@@ -54,26 +54,20 @@ def write_probe_notebook(path: Path) -> None:
     <the kernel's transport>``; ``raise`` raises ValueError; ``kill`` kills its own kernel; ``sleep`` writes its
     kernel's pid to ``kernel.pid`` (in its cwd) and sleeps, so that a run is in progress while a test acts."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata.update(
-        kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-        language_info={"name": "python"},
-    )
+    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
+                       language_info={"name": "python"})
     params = nbformat.v4.new_code_cell('snapshot = "latest"\nmode = "ok"')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell(
-            "import json, os, signal, time\n"
-            "if mode == 'raise':\n    raise ValueError('probe asked to fail')\n"
-            "if mode == 'kill':\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-            "if mode == 'sleep':\n"
-            "    with open('kernel.pid.tmp', 'w') as fh:\n        fh.write(str(os.getpid()))\n"
-            "    os.replace('kernel.pid.tmp', 'kernel.pid')\n"
-            "    time.sleep(600)\n"
-            "from ipykernel.connect import get_connection_info\n"
-            "print('probe', mode, 'transport', json.loads(get_connection_info())['transport'])"
-        ),
-    ]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import json, os, signal, time\n"
+        "if mode == 'raise':\n    raise ValueError('probe asked to fail')\n"
+        "if mode == 'kill':\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "if mode == 'sleep':\n"
+        "    with open('kernel.pid.tmp', 'w') as fh:\n        fh.write(str(os.getpid()))\n"
+        "    os.replace('kernel.pid.tmp', 'kernel.pid')\n"
+        "    time.sleep(600)\n"
+        "from ipykernel.connect import get_connection_info\n"
+        "print('probe', mode, 'transport', json.loads(get_connection_info())['transport'])")]
     nbformat.write(nb, path)
 
 
@@ -98,10 +92,8 @@ def report_workspace(dest: Path, *, seed: bool = False, notebooks: bool = True, 
 def probe_workspace(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., SimpleNamespace]:
     """``probe_workspace(name, seed=False, notebooks=True)``: a new :func:`report_workspace` with the probe
     notebook, in a temporary folder named after ``name`` (call it from a module-scoped fixture)."""
-
     def make(name: str, *, seed: bool = False, notebooks: bool = True) -> SimpleNamespace:
         return report_workspace(tmp_path_factory.mktemp(name) / "ws", seed=seed, notebooks=notebooks, probe=True)
-
     return make
 
 
@@ -115,12 +107,8 @@ def cells_run(notebook: str) -> int:
 def run_ktpel(project_root: Path | Project, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``ktpel --project ROOT ARGS...`` in a subprocess (text, stdout and stderr captured)."""
     root = project_root.root if isinstance(project_root, Project) else project_root
-    return subprocess.run(
-        [sys.executable, "-m", "helpers.cli", "--project", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(root), *args],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def _load_screenshot_tool():

@@ -17,12 +17,10 @@ from helpers.project import Project
 from helpers.raw import bulk
 from helpers.snapshot import build, connect, read_catalog, synth
 
-GOOD = (
-    "region_code,metric,as_of,value\n"
-    "64.01,population,2024-01-31,1000\n"
-    "64.01,ktp_recording_pct,2024-01-31,95.5\n"
-    "64.02,population,2024-01-31,2000\n"
-)
+GOOD = ("region_code,metric,as_of,value\n"
+        "64.01,population,2024-01-31,1000\n"
+        "64.01,ktp_recording_pct,2024-01-31,95.5\n"
+        "64.02,population,2024-01-31,2000\n")
 BAD = "data/raw/bulk/x.csv"
 
 
@@ -34,7 +32,6 @@ def write_bulk(project: Project, data: bytes | str, name: str = "x.csv") -> Path
 
 
 # --- a 100,000-row synthetic table --------------------------------------------------------------------------
-
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
@@ -56,12 +53,8 @@ def test_synthetic_table_builds_with_its_counts(synthetic: tuple[Project, str], 
     project, sid = synthetic
     [entry] = read_catalog(project)
     assert entry["snapshot_id"] == sid and entry["counts"]["bulk"] == 100_000
-    assert con.execute("SELECT count(*), min(line), max(line), count(DISTINCT file) FROM bulk_facts").fetchone() == (
-        100_000,
-        2,
-        100_001,
-        1,
-    )
+    assert con.execute("SELECT count(*), min(line), max(line), count(DISTINCT file) FROM bulk_facts").fetchone() == \
+        (100_000, 2, 100_001, 1)
     counts = dict(con.execute("SELECT origin || '/' || kind, count(*) FROM observations GROUP BY ALL").fetchall())
     facts = con.execute("SELECT count(*) FROM facts").fetchone()[0]  # type: ignore[index]
     assert counts["bulk/stated"] == 100_000 and counts["fact/stated"] + counts["fact/derived"] == facts
@@ -73,10 +66,8 @@ def test_synthetic_table_builds_with_its_counts(synthetic: tuple[Project, str], 
 def test_bulk_rows_keep_their_file_line(synthetic: tuple[Project, str], con: duckdb.DuckDBPyConnection) -> None:
     lines = (synthetic[0].raw / "bulk" / "synthetic.csv").read_text(encoding="utf-8").splitlines()
     for line in (2, 777, 54_321, 100_001):
-        row = con.execute(
-            "SELECT region_code, metric, strftime(as_of, '%Y-%m-%d'), value, file FROM bulk_facts WHERE line = ?",
-            [line],
-        ).fetchone()
+        row = con.execute("SELECT region_code, metric, strftime(as_of, '%Y-%m-%d'), value, file FROM bulk_facts "
+                          "WHERE line = ?", [line]).fetchone()
         assert row is not None and row[4] == "data/raw/bulk/synthetic.csv"
         code, metric, as_of, value = lines[line - 1].split(",")
         assert row[:3] == (code, metric, as_of) and row[3] == pytest.approx(float(value))
@@ -113,17 +104,13 @@ def test_synth_is_deterministic_and_writes_parquet(tmp_path: Path) -> None:
 
 # --- accepted and refused bulk files ------------------------------------------------------------------------
 
-
 def test_bom_and_crlf_are_accepted(project_copy: Project) -> None:
     write_bulk(project_copy, b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
     result = run_ktpel(project_copy, "build")
     assert result.returncode == 0, result.stderr
     with connect(project_copy) as con:
-        assert con.execute("SELECT line, value FROM bulk_facts ORDER BY line").fetchall() == [
-            (2, 1000.0),
-            (3, 95.5),
-            (4, 2000.0),
-        ]
+        assert con.execute("SELECT line, value FROM bulk_facts ORDER BY line").fetchall() == \
+            [(2, 1000.0), (3, 95.5), (4, 2000.0)]
 
 
 def parquet(sql: str) -> Callable[[Project], None]:
@@ -131,7 +118,6 @@ def parquet(sql: str) -> Callable[[Project], None]:
         path = project.raw / "bulk" / "x.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
         duckdb.connect().execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
-
     return make
 
 
@@ -140,85 +126,40 @@ def csv_with(text: str | bytes) -> Callable[[Project], None]:
 
 
 BAD_CASES = [
-    pytest.param(
-        csv_with(GOOD.replace("95.5", "abc")), BAD, 3, "value", "'abc' is not a number", id="value-not-a-number"
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("2024-01-31,1000", "2024-13-01,1000")), BAD, 2, "as_of", "is not a date", id="bad-date"
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("64.02", "64.99")), BAD, 4, "region_code", "unknown region '64.99'", id="unknown-region"
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("64.02,population", "64.02,populace")),
-        BAD,
-        4,
-        "metric",
-        "unknown metric 'populace'",
-        id="unknown-metric",
-    ),
-    pytest.param(
-        csv_with("region_code,metric,as_of\n64.01,population,2024-01-31\n"),
-        BAD,
-        1,
-        "header",
-        "missing column(s): value",
-        id="missing-column",
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("value\n", "value,note\n")),
-        BAD,
-        1,
-        "header",
-        "unknown column(s): note",
-        id="extra-column",
-    ),
+    pytest.param(csv_with(GOOD.replace("95.5", "abc")), BAD, 3, "value", "'abc' is not a number", id="value-not-a-number"),
+    pytest.param(csv_with(GOOD.replace("2024-01-31,1000", "2024-13-01,1000")), BAD, 2, "as_of", "is not a date",
+                 id="bad-date"),
+    pytest.param(csv_with(GOOD.replace("64.02", "64.99")), BAD, 4, "region_code", "unknown region '64.99'",
+                 id="unknown-region"),
+    pytest.param(csv_with(GOOD.replace("64.02,population", "64.02,populace")), BAD, 4, "metric",
+                 "unknown metric 'populace'", id="unknown-metric"),
+    pytest.param(csv_with("region_code,metric,as_of\n64.01,population,2024-01-31\n"), BAD, 1, "header",
+                 "missing column(s): value", id="missing-column"),
+    pytest.param(csv_with(GOOD.replace("value\n", "value,note\n")), BAD, 1, "header", "unknown column(s): note",
+                 id="extra-column"),
     pytest.param(csv_with(""), BAD, 1, "file", "file is empty", id="empty-file"),
-    pytest.param(
-        csv_with(GOOD.replace("ktp_recording_pct", "ktp_recording_pct\xe9").encode("latin-1")),
-        BAD,
-        3,
-        "encoding",
-        "not UTF-8",
-        id="latin-1",
-    ),
+    pytest.param(csv_with(GOOD.replace("ktp_recording_pct", "ktp_recording_pct\xe9").encode("latin-1")), BAD, 3,
+                 "encoding", "not UTF-8", id="latin-1"),
     pytest.param(csv_with(GOOD.replace("2000", "-2000")), BAD, 4, "value", "negative", id="negative"),
     pytest.param(csv_with(GOOD.replace("95.5", "250")), BAD, 3, "value", "out of range", id="percent-over-200"),
-    pytest.param(
-        csv_with(GOOD + "64.01,population,2024-01-31,1001\n"), BAD, 5, "metric", "duplicate row", id="duplicate-row"
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("2024-01-31,1000", "2999-01-31,1000")), BAD, 2, "as_of", "in the future", id="future-date"
-    ),
-    pytest.param(
-        csv_with(GOOD.replace("2000", "2.000,5")), BAD, 4, "row", "5 fields, expected 4", id="indonesian-number"
-    ),
-    pytest.param(
-        parquet("SELECT '64.01' AS region_code, 'population' AS metric, DATE '2024-01-31' AS as_of, '1000' AS value"),
-        "data/raw/bulk/x.parquet",
-        1,
-        "value",
-        "the Parquet column is VARCHAR",
-        id="parquet-wrong-type",
-    ),
-    pytest.param(
-        parquet(
-            "SELECT * FROM (VALUES ('64.01', 'population', DATE '2024-01-31', 1.0), "
-            "('64.77', 'population', DATE '2024-01-31', 2.0)) t(region_code, metric, as_of, value)"
-        ),
-        "data/raw/bulk/x.parquet",
-        2,
-        "region_code",
-        "unknown region '64.77'",
-        id="parquet-unknown-region",
-    ),
+    pytest.param(csv_with(GOOD + "64.01,population,2024-01-31,1001\n"), BAD, 5, "metric", "duplicate row",
+                 id="duplicate-row"),
+    pytest.param(csv_with(GOOD.replace("2024-01-31,1000", "2999-01-31,1000")), BAD, 2, "as_of", "in the future",
+                 id="future-date"),
+    pytest.param(csv_with(GOOD.replace("2000", "2.000,5")), BAD, 4, "row", "5 fields, expected 4",
+                 id="indonesian-number"),
+    pytest.param(parquet("SELECT '64.01' AS region_code, 'population' AS metric, DATE '2024-01-31' AS as_of, "
+                         "'1000' AS value"), "data/raw/bulk/x.parquet", 1, "value", "the Parquet column is VARCHAR",
+                 id="parquet-wrong-type"),
+    pytest.param(parquet("SELECT * FROM (VALUES ('64.01', 'population', DATE '2024-01-31', 1.0), "
+                         "('64.77', 'population', DATE '2024-01-31', 2.0)) t(region_code, metric, as_of, value)"),
+                 "data/raw/bulk/x.parquet", 2, "region_code", "unknown region '64.77'", id="parquet-unknown-region"),
 ]
 
 
 @pytest.mark.parametrize("make, file, line, field, message", BAD_CASES)
-def test_bad_bulk_file_is_refused(
-    project_copy: Project, make: Callable[[Project], None], file: str, line: int, field: str, message: str
-) -> None:
+def test_bad_bulk_file_is_refused(project_copy: Project, make: Callable[[Project], None], file: str, line: int,
+                                  field: str, message: str) -> None:
     old = build(project_copy).snapshot_id
     catalog = project_copy.catalog_path.read_bytes()
     make(project_copy)
@@ -284,12 +225,8 @@ def test_duplicate_keys_are_found_by_both_proofs(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(bulk, "MAX_KEY_BITS", max_bits)
     con = duckdb.connect()
     con.execute(bulk.BULK_SCHEMA)
-    rows = [
-        (r, m, f"2024-{month:02d}-01")
-        for r in ("64", "64.71", "21.71")
-        for m in ("population", "ktp_recorded")
-        for month in range(1, 13)
-    ]
+    rows = [(r, m, f"2024-{month:02d}-01") for r in ("64", "64.71", "21.71") for m in ("population", "ktp_recorded")
+            for month in range(1, 13)]
     con.executemany("INSERT INTO bulk_rows VALUES (?, ?, ?::DATE, 1, 0)", rows)
     assert bulk._keys_are_unique(con)
     con.execute("INSERT INTO bulk_rows VALUES (NULL, 'population', DATE '2024-01-01', 1, 0)")  # a key with a hole
@@ -298,9 +235,7 @@ def test_duplicate_keys_are_found_by_both_proofs(monkeypatch: pytest.MonkeyPatch
     assert not bulk._keys_are_unique(con)
 
 
-def test_input_hash_uses_a_fast_digest_only_for_large_files(
-    project_copy: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_input_hash_uses_a_fast_digest_only_for_large_files(project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     from helpers.snapshot import store as snapshot
 
     before = snapshot.input_hash(project_copy)

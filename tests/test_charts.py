@@ -41,17 +41,15 @@ def helper_charts(project: Project, lang: str = "id", regions: list[str] | None 
     spread, _, sources = figures.kabupaten_kota_spread(report)
     spread_targets = figures.targets_for(report, [])
     everything, _ = explore.series(report, "ktp_recording_pct")
-    return {
-        "region_comparison": charts.region_comparison(latest, targets, lang, "t", "s"),
-        "over_time": charts.over_time(series, series_targets, lang, "t", "s"),
-        "province_extremes": charts.province_extremes(extremes, extreme_targets, lang, "t", "s"),
-        "progress": charts.progress(progress, progress_targets, lang, "t", "s"),
-        "stated_vs_derived": charts.stated_vs_derived(quality, lang, "t", "s"),
-        "profile": profiles.profile(profile, lang, "t", "s"),
-        "profile_counts": profiles.profile_counts(profile[profile["unit"] != "percent"], lang, "t", "s"),
-        "spread": charts.spread(spread, spread_targets, sources, lang, "t", "s"),
-        "region_picker": charts.region_picker(everything, lang, "t", "s"),
-    }
+    return {"region_comparison": charts.region_comparison(latest, targets, lang, "t", "s"),
+            "over_time": charts.over_time(series, series_targets, lang, "t", "s"),
+            "province_extremes": charts.province_extremes(extremes, extreme_targets, lang, "t", "s"),
+            "progress": charts.progress(progress, progress_targets, lang, "t", "s"),
+            "stated_vs_derived": charts.stated_vs_derived(quality, lang, "t", "s"),
+            "profile": profiles.profile(profile, lang, "t", "s"),
+            "profile_counts": profiles.profile_counts(profile[profile["unit"] != "percent"], lang, "t", "s"),
+            "spread": charts.spread(spread, spread_targets, sources, lang, "t", "s"),
+            "region_picker": charts.region_picker(everything, lang, "t", "s")}
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +143,7 @@ def test_the_theme_gives_one_s_own_chart_the_same_look_and_the_indonesian_number
 
 
 def test_a_region_keeps_its_colour_in_every_chart_whatever_else_is_plotted(project, made):
-    alone = helper_charts(
-        project, regions=["Kota Batam", "Provinsi Kalimantan Timur"]
-    )  # IKD/KIA needs a region with figures
+    alone = helper_charts(project, regions=["Kota Batam", "Provinsi Kalimantan Timur"])  # IKD/KIA needs a region with figures
     for charts_set in (made, alone):
         for name, chart in charts_set.items():
             for row in rows(chart.to_dict()):
@@ -165,9 +161,7 @@ def test_a_region_keeps_its_colour_in_every_chart_whatever_else_is_plotted(proje
 
 def test_region_colours_are_colour_blind_safe_and_the_focus_regions_distinct():
     tol_muted = {"#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499"}
-    codes = [
-        line.split(",")[0] for line in (Path(__file__).parents[1] / "data/raw/regions.csv").read_text().splitlines()[1:]
-    ]
+    codes = [line.split(",")[0] for line in (Path(__file__).parents[1] / "data/raw/regions.csv").read_text().splitlines()[1:]]
     assert {theme.region_color(c) for c in codes} <= tol_muted
     focus = list(theme.FOCUS_COLORS.values())
     assert len(set(focus)) == len(focus)
@@ -180,26 +174,21 @@ def test_stated_derived_approximate_and_undated_have_one_encoding_in_every_chart
             enc = layer.get("encoding", {})
             for channel, index in (("fillOpacity", 0), ("strokeDash", 1)):
                 if channel in enc:
-                    assert enc[channel]["scale"] == {
-                        "domain": STATUS_DOMAIN["id"],
-                        "range": [theme.STATUS_STYLE[s][index] for s in theme.STATUSES],
-                    }, name
+                    assert enc[channel]["scale"] == {"domain": STATUS_DOMAIN["id"],
+                                                     "range": [theme.STATUS_STYLE[s][index] for s in theme.STATUSES]}, name
                     seen.add(name)
     assert seen >= {"region_comparison", "over_time", "province_extremes", "progress", "profile", "profile_counts"}
     assert len({(fill, tuple(dash)) for fill, dash in theme.STATUS_STYLE.values()}) == 4  # four distinct looks
 
 
-@pytest.mark.parametrize(
-    ("row", "status"),
-    [
-        ({"kind": "stated", "qualifier": "exact", "as_of_precision": "day"}, "stated"),
-        ({"kind": "derived", "qualifier": "exact", "as_of_precision": "month"}, "derived"),
-        ({"kind": "stated", "qualifier": "approx", "as_of_precision": "day"}, "approximate"),
-        ({"kind": "stated", "qualifier": "more_than", "as_of_precision": "year"}, "approximate"),
-        ({"kind": "stated", "qualifier": "exact", "as_of_precision": "unknown"}, "undated"),
-        ({"kind": "stated", "qualifier": "exact", "as_of_precision": "day", "undated": True}, "undated"),
-    ],
-)
+@pytest.mark.parametrize(("row", "status"), [
+    ({"kind": "stated", "qualifier": "exact", "as_of_precision": "day"}, "stated"),
+    ({"kind": "derived", "qualifier": "exact", "as_of_precision": "month"}, "derived"),
+    ({"kind": "stated", "qualifier": "approx", "as_of_precision": "day"}, "approximate"),
+    ({"kind": "stated", "qualifier": "more_than", "as_of_precision": "year"}, "approximate"),
+    ({"kind": "stated", "qualifier": "exact", "as_of_precision": "unknown"}, "undated"),
+    ({"kind": "stated", "qualifier": "exact", "as_of_precision": "day", "undated": True}, "undated"),
+])
 def test_status_of_a_figure(row, status):
     assert theme.status_of(row) == status
 

@@ -21,15 +21,9 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[st
     """A package at ``tmp_path/helpers`` (modules, a subpackage, an asset, a __pycache__) and the list of the
     files read from disk by the cache, call after call."""
     root = tmp_path / "helpers"
-    for name, text in {
-        "__init__.py": "",
-        "cli.py": "x = 1\n",
-        "raw/__init__.py": "",
-        "raw/facts.py": "y = 2\n",
-        "assets/page.css": "body {}\n",
-        "raw/__pycache__/facts.cpython-311.pyc": "junk",
-        "notes.txt": "not code",
-    }.items():
+    for name, text in {"__init__.py": "", "cli.py": "x = 1\n", "raw/__init__.py": "", "raw/facts.py": "y = 2\n",
+                       "assets/page.css": "body {}\n", "raw/__pycache__/facts.cpython-311.pyc": "junk",
+                       "notes.txt": "not code"}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     reads: list[str] = []
@@ -55,7 +49,8 @@ def _same_size_edit(path: Path, text: str) -> None:
 
 
 def test_the_files_are_the_modules_and_assets_without_caches(tree):
-    assert codehash.package_files() == ["__init__.py", "cli.py", "raw/__init__.py", "raw/facts.py", "assets/page.css"]
+    assert codehash.package_files() == ["__init__.py", "cli.py", "raw/__init__.py", "raw/facts.py",
+                                        "assets/page.css"]
     assert codehash.package_files(["raw"]) == ["raw/__init__.py", "raw/facts.py"]
 
 

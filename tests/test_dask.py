@@ -43,26 +43,15 @@ runs:
 def _killer(dest: Path) -> None:
     """A notebook whose kernel kills its parent, the Dask worker running it."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata.update(
-        kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-        language_info={"name": "python"},
-    )
+    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
+                       language_info={"name": "python"})
     nb.cells = [nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")]
     nbformat.write(nb, dest)
 
 
 def _task(ws: SimpleNamespace, name: str, notebook: str, output_dir: str = "scratch") -> RunTask:
-    return RunTask(
-        name=name,
-        notebook=ws.root / notebook,
-        output_dir=ws.root / output_dir,
-        parameters={},
-        cwd=ws.root,
-        env={},
-        kernel_name="python3",
-        input_label=notebook,
-        output_dir_label=output_dir,
-    )
+    return RunTask(name=name, notebook=ws.root / notebook, output_dir=ws.root / output_dir, parameters={},
+                   cwd=ws.root, env={}, kernel_name="python3", input_label=notebook, output_dir_label=output_dir)
 
 
 def _broken_copy(source: Path, dest: Path) -> None:
@@ -93,14 +82,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 def test_a_batch_runs_on_dask_workers_with_progress_and_a_failure_of_its_own(ws, cluster):
     lines: list[str] = []
     with DaskExecutor(jobs=2, scheduler=cluster) as executor:
-        results = run_batch(
-            ws.project,
-            config=ws.root / "dask.yaml",
-            only=["region-comparison", "profile-batam", "broken"],
-            executor=executor,
-            kernel_reuse=False,
-            echo=lines.append,
-        )  # three runs, three kernel starts
+        results = run_batch(ws.project, config=ws.root / "dask.yaml",
+                            only=["region-comparison", "profile-batam", "broken"], executor=executor,
+                            kernel_reuse=False, echo=lines.append)  # three runs, three kernel starts
         semaphores = cluster.scheduler.extensions["semaphores"]
         assert semaphores.max_leases[executor._slot_name] == 2  # the launch window: min(jobs, 2)
         assert semaphores.metrics["acquire_total"][executor._slot_name] == 3  # every kernel start took it
@@ -145,16 +129,9 @@ def test_a_lost_worker_fails_its_run_and_the_batch_goes_on(ws, cluster):
     events: list[tuple] = []
     try:
         with DaskExecutor(jobs=2, scheduler=cluster) as executor:
-            outcomes = {
-                o.name: o
-                for o in executor.run(
-                    [
-                        _task(ws, "killer", "notebooks/97_kill_worker.ipynb"),
-                        _task(ws, "fine", "notebooks/98_broken.ipynb"),
-                    ],
-                    events.append,
-                )
-            }
+            outcomes = {o.name: o for o in executor.run(
+                [_task(ws, "killer", "notebooks/97_kill_worker.ipynb"),
+                 _task(ws, "fine", "notebooks/98_broken.ipynb")], events.append)}
     finally:
         cluster.scheduler.allowed_failures = allowed
     assert not outcomes["killer"].ok and outcomes["killer"].output is None
@@ -202,19 +179,8 @@ def test_cli_dask_needs_a_reachable_scheduler(ws, monkeypatch):
 
 
 def test_cli_runs_on_a_scheduler_address(ws, cluster):
-    done = run_ktpel(
-        ws.root,
-        "report",
-        "--executor",
-        "dask",
-        "--scheduler",
-        cluster.scheduler_address,
-        "--only",
-        "profile-batam",
-        "--force",
-        "--no-export",
-        timeout=120,
-    )
+    done = run_ktpel(ws.root, "report", "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                     "--only", "profile-batam", "--force", "--no-export", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     cells = cells_run("06_region_profile.ipynb")
     assert f"profile-batam: {cells}/{cells} cells" in done.stdout and "1 ok, 0 failed, 0 up to date" in done.stdout

@@ -13,32 +13,12 @@ from helpers.raw.records import Fact, Target
 from helpers.snapshot.derive import compare, derive, tolerance_of
 
 
-def fact(
-    metric: str,
-    value: str,
-    *,
-    unit: str = "persons",
-    qualifier: str = "exact",
-    as_of: str = "2024-06-13",
-    source: str = "s1",
-    region: str = "64",
-) -> Fact:
+def fact(metric: str, value: str, *, unit: str = "persons", qualifier: str = "exact", as_of: str = "2024-06-13",
+         source: str = "s1", region: str = "64") -> Fact:
     decimals = len(value.split(".")[1]) if "." in value else 0
     precision = {10: "day", 7: "month", 4: "year"}.get(len(as_of), "unknown")
-    return Fact(
-        source,
-        region,
-        metric,
-        Decimal(value),
-        decimals,
-        unit,
-        qualifier,
-        parse_period(as_of, precision),
-        as_of,
-        f"quote {value}",
-        "",
-        2,
-    )
+    return Fact(source, region, metric, Decimal(value), decimals, unit, qualifier, parse_period(as_of, precision),
+                as_of, f"quote {value}", "", 2)
 
 
 def derived_values(facts: list[Fact], targets: list[Target] | None = None) -> dict[tuple[str, str], Decimal]:
@@ -46,11 +26,8 @@ def derived_values(facts: list[Fact], targets: list[Target] | None = None) -> di
 
 
 def test_coverage_from_counts_and_its_disagreement_with_the_stated_figure() -> None:
-    facts = [
-        fact("ktp_recorded", "926654"),
-        fact("ktp_required", "905737"),
-        fact("ktp_recording_pct", "100.10", unit="percent"),
-    ]
+    facts = [fact("ktp_recorded", "926654"), fact("ktp_required", "905737"),
+             fact("ktp_recording_pct", "100.10", unit="percent")]
     derived = derive(facts, [])
     [coverage] = [d for d in derived if d.fact.metric == "ktp_recording_pct"]
     assert round(coverage.fact.value, 2) == Decimal("102.31")
@@ -60,12 +37,8 @@ def test_coverage_from_counts_and_its_disagreement_with_the_stated_figure() -> N
 
 
 def test_one_derivation_per_metric_even_when_several_rules_apply() -> None:
-    facts = [
-        fact("ktp_recorded", "120455"),
-        fact("ktp_required", "122032"),
-        fact("ktp_unrecorded", "1577"),
-        fact("ktp_unrecorded_pct", "1.29", unit="percent"),
-    ]
+    facts = [fact("ktp_recorded", "120455"), fact("ktp_required", "122032"), fact("ktp_unrecorded", "1577"),
+             fact("ktp_unrecorded_pct", "1.29", unit="percent")]
     coverage = [d for d in derive(facts, []) if d.fact.metric == "ktp_recording_pct"]
     assert len(coverage) == 1 and coverage[0].formula.startswith("ktp_recorded /")
 
@@ -78,14 +51,9 @@ def test_coverage_from_unrecorded_counts_and_shares() -> None:
 
 
 def test_nothing_is_derived_across_sources_regions_or_from_bounds() -> None:
-    facts = [
-        fact("ktp_recorded", "100", source="a"),
-        fact("ktp_required", "200", source="b"),
-        fact("ktp_recorded", "100", region="64.71"),
-        fact("ktp_required", "200", region="64.72"),
-        fact("ktp_recorded", "100", source="c", qualifier="more_than"),
-        fact("ktp_required", "200", source="c"),
-    ]
+    facts = [fact("ktp_recorded", "100", source="a"), fact("ktp_required", "200", source="b"),
+             fact("ktp_recorded", "100", region="64.71"), fact("ktp_required", "200", region="64.72"),
+             fact("ktp_recorded", "100", source="c", qualifier="more_than"), fact("ktp_required", "200", source="c")]
     assert derive(facts, []) == []
 
 
@@ -96,11 +64,8 @@ def test_a_zero_denominator_derives_nothing() -> None:
 
 def test_ambiguous_inputs_derive_nothing() -> None:
     """Two recorded counts from one source and region: which one the percentage uses is unknown."""
-    facts = [
-        fact("ktp_recorded", "100", as_of="2024-06"),
-        fact("ktp_recorded", "150", as_of="2024-10"),
-        fact("ktp_required", "200"),
-    ]
+    facts = [fact("ktp_recorded", "100", as_of="2024-06"), fact("ktp_recorded", "150", as_of="2024-10"),
+             fact("ktp_required", "200")]
     assert derive(facts, []) == []
 
 

@@ -26,9 +26,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip = _requirements(project["dependencies"] + project["optional-dependencies"]["dev"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = _requirements(
-        [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python=", "pip"))]
-    )
+    conda = _requirements([d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python=", "pip"))])
     conda = {CONDA_TO_PIP.get(name, name): version for name, version in conda.items()}
     assert conda == pip
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))

@@ -44,28 +44,17 @@ RUNS = {
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
 
 
+
+
 def _papermill(project: Project, sid: str, name: str) -> None:
     notebook, parameters = RUNS[name]
-    args = [
-        sys.executable,
-        "-m",
-        "papermill",
-        str(project.notebooks_dir / f"{notebook}.ipynb"),
-        str(project.reports_dir / sid / f"{name}.ipynb"),
-        "-p",
-        "snapshot",
-        sid,
-        "--cwd",
-        str(project.notebooks_dir),
-        "-k",
-        "python3",
-        "--no-progress-bar",
-    ]
+    args = [sys.executable, "-m", "papermill", str(project.notebooks_dir / f"{notebook}.ipynb"),
+            str(project.reports_dir / sid / f"{name}.ipynb"), "-p", "snapshot", sid, "--cwd",
+            str(project.notebooks_dir), "-k", "python3", "--no-progress-bar"]
     for key, value in parameters.items():
         args += ["-p", key, value]
-    done = subprocess.run(
-        args, env={**os.environ, "KTPEL_PROJECT": str(project.root)}, capture_output=True, text=True, timeout=180
-    )
+    done = subprocess.run(args, env={**os.environ, "KTPEL_PROJECT": str(project.root)}, capture_output=True,
+                          text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -94,16 +83,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     from helpers.analysis.labels import source_title
 
     titles = {lang: [source_title({"title": t}, lang) for t in sources] for lang in ("id", "en")}
-    return SimpleNamespace(
-        project=project,
-        sid=sid,
-        dir=directory,
-        result=result,
-        batch=loaded,
-        sources=sources,
-        titles=titles,
-        created_at=created_at,
-    )
+    return SimpleNamespace(project=project, sid=sid, dir=directory, result=result, batch=loaded,
+                           sources=sources, titles=titles, created_at=created_at)
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +98,8 @@ def browser():
 
 
 def _files(directory: Path) -> dict[Path, tuple[bytes, int]]:
-    return {
-        p: (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.suffix in (".html", ".png", ".svg", ".pdf", ".pptx")
-    }
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(directory.rglob("*"))
+            if p.is_file() and p.suffix in (".html", ".png", ".svg", ".pdf", ".pptx")}
 
 
 def _leftovers(directory: Path) -> list[Path]:
@@ -178,10 +156,8 @@ def test_pages_render_offline_in_chromium(batch, browser):
         if page_path.name != "index.html":
             run = next(r for r in batch.batch.runs if r.name == page_path.stem)
             marks = page.eval_on_selector_all(
-                "svg.marks",
-                'els => els.map(e => [e.querySelectorAll(\'g[class*="mark-"] path, '
-                'g[class*="mark-"] rect, g[class*="mark-"] line\').length, e.getBoundingClientRect().width])',
-            )
+                "svg.marks", "els => els.map(e => [e.querySelectorAll('g[class*=\"mark-\"] path, "
+                "g[class*=\"mark-\"] rect, g[class*=\"mark-\"] line').length, e.getBoundingClientRect().width])")
             assert len(marks) >= len(run.charts), page_path.name
             for count, width in marks:
                 assert count > 0 and width > 300, (page_path.name, count, width)
@@ -303,53 +279,26 @@ def test_failed_export_keeps_previous_files(batch, monkeypatch):
 
 def test_cli_export(batch):
     env = {**os.environ, "KTPEL_PROJECT": ""}
-    done = subprocess.run(
-        [
-            str(BIN / "ktpel"),
-            "--project",
-            str(batch.project.root),
-            "export",
-            "--snapshot",
-            batch.sid,
-            "--only",
-            "region-comparison",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    done = subprocess.run([str(BIN / "ktpel"), "--project", str(batch.project.root), "export", "--snapshot",
+                           batch.sid, "--only", "region-comparison"], capture_output=True, text=True, env=env,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert f"reports/{batch.sid}/region-comparison.html" in lines and f"reports/{batch.sid}/index.html" in lines
     assert f"reports/{batch.sid}/charts/region-comparison--region-comparison.png" in lines
     assert not any("kabupaten-kota.html" in line for line in lines)
     assert str(batch.project.root) not in done.stdout
-    done = subprocess.run(
-        [str(BIN / "ktpel"), "--project", str(batch.project.root), "export", "--only", "nope"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    done = subprocess.run([str(BIN / "ktpel"), "--project", str(batch.project.root), "export", "--only", "nope"],
+                          capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 2 and "available: data-quality-en, kabupaten-kota, region-comparison" in done.stderr
 
 
 def test_screenshot_tool(batch, tmp_path):
     out = tmp_path / "shot.png"
     # its own process: the module's browser fixture already runs Playwright's event loop in this one
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tools" / "screenshot.py"),
-            str(batch.dir / "region-comparison.html"),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"),
+                           str(batch.dir / "region-comparison.html"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "blocked" not in done.stderr
     assert out.stat().st_size < screenshot_tool.MAX_BYTES
@@ -374,22 +323,18 @@ def default_batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     for run in config["runs"]:
         if run["notebook"] not in seen:
             seen.add(run["notebook"])
-            twins.append(
-                {**run, "name": f"{run['name']}-en", "parameters": {**(run.get("parameters") or {}), "lang": "en"}}
-            )
+            twins.append({**run, "name": f"{run['name']}-en", "parameters": {**(run.get("parameters") or {}), "lang": "en"}})
     config["runs"] += twins
     (root / "reports.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = {**os.environ, "KTPEL_PROJECT": ""}
     for args in (["build"], ["report", "--jobs", "2"]):
-        done = subprocess.run(
-            [str(BIN / "ktpel"), "--project", str(root), *args], capture_output=True, text=True, env=env, timeout=900
-        )
+        done = subprocess.run([str(BIN / "ktpel"), "--project", str(root), *args], capture_output=True, text=True,
+                              env=env, timeout=900)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     project = Project(root)
     sid = sorted(p.name for p in project.reports_dir.iterdir() if p.is_dir())[0]
-    return SimpleNamespace(
-        project=project, sid=sid, dir=project.reports_dir / sid, config=config, batch=load_batch(project, sid)
-    )
+    return SimpleNamespace(project=project, sid=sid, dir=project.reports_dir / sid, config=config,
+                           batch=load_batch(project, sid))
 
 
 def _vocabulary(project: Project, sid: str, lang: str) -> set[str]:
@@ -401,10 +346,8 @@ def _vocabulary(project: Project, sid: str, lang: str) -> set[str]:
     for template in catalogue(lang).values():
         words |= _words(re.sub(r"\{[^}]*\}", " ", template))
     con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
-    rows = con.execute(
-        f"SELECT name FROM regions UNION ALL SELECT label_{lang} FROM metrics "
-        "UNION ALL SELECT publisher FROM sources WHERE publisher IS NOT NULL"
-    ).fetchall()
+    rows = con.execute(f"SELECT name FROM regions UNION ALL SELECT label_{lang} FROM metrics "
+                       "UNION ALL SELECT publisher FROM sources WHERE publisher IS NOT NULL").fetchall()
     con.close()
     for (value,) in rows:
         words |= _words(str(value))
@@ -456,9 +399,7 @@ def foreign_words(texts: list[str], vocabulary: set[str]) -> list[str]:
 def test_language_rule_catches_a_sentence_in_the_other_language(default_batch):
     vocabulary = _vocabulary(default_batch.project, default_batch.sid, "id")
     assert foreign_words(["The latest like-for-like figure"], vocabulary) != []
-    assert (
-        foreign_words(["Angka terakhir tiap wilayah: terendah Kota Batam, sekitar 98 % (Nov 2022)"], vocabulary) == []
-    )
+    assert foreign_words(["Angka terakhir tiap wilayah: terendah Kota Batam, sekitar 98 % (Nov 2022)"], vocabulary) == []
 
 
 def test_every_page_speaks_its_language_only(default_batch, browser):
@@ -472,9 +413,8 @@ def test_every_page_speaks_its_language_only(default_batch, browser):
         page.goto((default_batch.dir / f"{run.name}.html").as_uri(), wait_until="load")
         texts = page.evaluate(VERBATIM_JS)
         page.context.close()
-        other = foreign_words([t for t, in_svg in texts if not in_svg], vocab[run.lang]) + foreign_words(
-            [t for t, in_svg in texts if in_svg], vocab[run.lang] | titles
-        )
+        other = (foreign_words([t for t, in_svg in texts if not in_svg], vocab[run.lang])
+                 + foreign_words([t for t, in_svg in texts if in_svg], vocab[run.lang] | titles))
         if other:
             problems[run.name] = other
     assert problems == {}
@@ -503,18 +443,15 @@ def test_every_number_in_narrative_and_tables_links_to_a_listed_fact(default_bat
           return out;
         }""")
         fixed = set(catalogue(run.lang).values())  # the catalogue's own wording ("di atas 100 %") is not data
-        bad = [
-            t
-            for t in unlinked
-            if NUMBER.search(t) and not re.fullmatch(r"\s*[\d.,]+\s*", t) and not any(t.strip() in f for f in fixed)
-        ]
+        bad = [t for t in unlinked if NUMBER.search(t) and not re.fullmatch(r"\s*[\d.,]+\s*", t)
+               and not any(t.strip() in f for f in fixed)]
         assert bad == [], (run.name, bad[:5])
         anchors = page.eval_on_selector_all('a[href^="#fact-"], a[href^="#target-"]', "as => as.map(a => a.hash)")
         for anchor in set(anchors):
             entry = page.locator(f"li{anchor}")
             assert entry.count() == 1, (run.name, anchor)
             text = entry.inner_text()
-            assert "Kutipan" in text or "Quote" in text or "dihitung" in text or "derived" in text, (run.name, text)
+            assert ("Kutipan" in text or "Quote" in text or "dihitung" in text or "derived" in text), (run.name, text)
         page.context.close()
 
 

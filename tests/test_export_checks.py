@@ -56,7 +56,7 @@ def repeated_ticks(svg: str) -> list[list[str]]:
 
 def _rgb(colour: str) -> tuple[int, int, int] | None:
     m = re.fullmatch(r"#([0-9a-fA-F]{6})", colour.strip())
-    return tuple(int(m[1][i : i + 2], 16) for i in (0, 2, 4)) if m else None  # type: ignore[return-value]
+    return tuple(int(m[1][i:i + 2], 16) for i in (0, 2, 4)) if m else None  # type: ignore[return-value]
 
 
 def _lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
@@ -65,11 +65,8 @@ def _lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     r, g, b = (lin(c) for c in rgb)
-    x, y, z = (
-        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
-        0.2126 * r + 0.7152 * g + 0.0722 * b,
-        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
-    )
+    x, y, z = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b, \
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
 
     def f(t: float) -> float:
         return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
@@ -102,7 +99,7 @@ def close_legend_colours(svg: str) -> list[tuple[str, str, str, str]]:
                 look = (p.get("d"), p.get("stroke-dasharray"), p.get("fill-opacity"), p.get("opacity"))
                 entries.append((label, fill, look))
         for i, (la, fa, ka) in enumerate(entries):
-            for lb, fb, kb in entries[i + 1 :]:
+            for lb, fb, kb in entries[i + 1:]:
                 if ka == kb and colour_distance(fa, fb) < MIN_LEGEND_DELTA_E:
                     out.append((la, fa, lb, fb))
     return out
@@ -113,14 +110,8 @@ def repeated_texts(svg: str) -> list[str]:
     root = ET.fromstring(svg)
     seen: dict[tuple[str, str | None], int] = {}
     for group in _groups(root, "mark-text"):
-        if _classes(group) & {
-            "role-axis-label",
-            "role-axis-title",
-            "role-legend-label",
-            "role-legend-title",
-            "role-title-text",
-            "role-title-subtitle",
-        }:
+        if _classes(group) & {"role-axis-label", "role-axis-title", "role-legend-label", "role-legend-title",
+                              "role-title-text", "role-title-subtitle"}:
             continue
         for text in group.iter(f"{SVG}text"):
             key = ("".join(text.itertext()), text.get("transform"))
@@ -142,25 +133,16 @@ def _svg(chart: alt.TopLevelMixin) -> str:
 
 
 def test_the_checks_catch_repeated_ticks_close_colours_twice_drawn_text_and_repeated_lines():
-    ticks = (
-        alt.Chart(alt.Data(values=[{"x": 0}, {"x": 2}]))
-        .mark_point()
-        .encode(x=alt.X("x:Q", axis=alt.Axis(format=".0f", values=[0, 0.5, 1, 1.5, 2], labelOverlap=False)))
-    )
+    ticks = alt.Chart(alt.Data(values=[{"x": 0}, {"x": 2}])).mark_point().encode(
+        x=alt.X("x:Q", axis=alt.Axis(format=".0f", values=[0, 0.5, 1, 1.5, 2], labelOverlap=False)))
     assert repeated_ticks(_svg(ticks))
-    close = (
-        alt.Chart(alt.Data(values=[{"x": 0, "c": "a"}, {"x": 1, "c": "b"}]))
-        .mark_point(filled=True)
-        .encode(x="x:Q", color=alt.Color("c:N", scale=alt.Scale(range=["#3b528b", "#3a548c"])))
-    )
+    close = alt.Chart(alt.Data(values=[{"x": 0, "c": "a"}, {"x": 1, "c": "b"}])).mark_point(filled=True).encode(
+        x="x:Q", color=alt.Color("c:N", scale=alt.Scale(range=["#3b528b", "#3a548c"])))
     assert close_legend_colours(_svg(close))
     apart = close.encode(color=alt.Color("c:N", scale=alt.Scale(range=["#3b528b", "#a8db34"])))
     assert not close_legend_colours(_svg(apart))
-    twice = (
-        alt.Chart(alt.Data(values=[{"x": 1, "t": "98 %"}, {"x": 1, "t": "98 %"}]))
-        .mark_text()
-        .encode(x="x:Q", text="t:N")
-    )
+    twice = alt.Chart(alt.Data(values=[{"x": 1, "t": "98 %"}, {"x": 1, "t": "98 %"}])).mark_text().encode(
+        x="x:Q", text="t:N")
     assert repeated_texts(_svg(twice))
     assert repeated_lines("- a: 1\n- b: 2\n- a: 1") == ["- a: 1"]
 
@@ -182,40 +164,24 @@ def notebook_charts(project: Project, lang: str) -> dict[str, tuple[alt.TopLevel
     made: dict[str, tuple[alt.TopLevelMixin, str]] = {}
     latest, totals, targets = figures.region_comparison(report)
     name = figures.metric_label(report, figures.RECORDING)
-    made["region-comparison"] = (
-        charts.region_comparison(
-            latest,
-            targets,
-            lang,
-            narrative.comparison_title(latest, name, lang),
-            narrative.comparison_subtitle(latest, lang),
-        ),
-        narrative.comparison_text(latest, totals, name, [], lang),
-    )
+    made["region-comparison"] = (charts.region_comparison(latest, targets, lang, narrative.comparison_title(
+        latest, name, lang), narrative.comparison_subtitle(latest, lang)),
+        narrative.comparison_text(latest, totals, name, [], lang))
     series, s_targets = figures.coverage_over_time(report)
-    made["coverage-over-time"] = (
-        charts.over_time(
-            series, s_targets, lang, narrative.over_time_title(series, name, lang), narrative.date_span(series, lang)
-        ),
-        narrative.over_time_text(series, name, [], lang),
-    )
+    made["coverage-over-time"] = (charts.over_time(series, s_targets, lang, narrative.over_time_title(series, name, lang),
+                                                   narrative.date_span(series, lang)),
+                                  narrative.over_time_text(series, name, [], lang))
     extremes, e_targets = figures.province_extremes(kaltim, "64")
-    made["kabupaten-kota"] = (
-        charts.province_extremes(extremes, e_targets, lang, "t", ""),
-        narrative.extremes_text(extremes, lang),
-    )
+    made["kabupaten-kota"] = (charts.province_extremes(extremes, e_targets, lang, "t", ""),
+                              narrative.extremes_text(extremes, lang))
     progress, p_targets = figures.progress_against_targets(report, ["ikd_activation_pct", "kia_ownership_pct"])
-    made["ikd-kia"] = (
-        charts.progress(progress, p_targets, lang, narrative.progress_title(progress, lang), ""),
-        narrative.progress_text(progress, "IKD/KIA", [], lang),
-    )
+    made["ikd-kia"] = (charts.progress(progress, p_targets, lang, narrative.progress_title(progress, lang), ""),
+                       narrative.progress_text(progress, "IKD/KIA", [], lang))
     quality = figures.data_quality(report)
     checked = quality["consistency"]
     percent = checked[checked["checkable"] & (checked["unit"] == "percent")]
-    made["data-quality"] = (
-        charts.stated_vs_derived(percent, lang, narrative.quality_title(checked, lang), ""),
-        narrative.quality_text(quality, lang),
-    )
+    made["data-quality"] = (charts.stated_vs_derived(percent, lang, narrative.quality_title(checked, lang), ""),
+                            narrative.quality_text(quality, lang))
     for region in ("21.71", "64", "19.04", "64.08"):
         one = open_report(regions=[region], lang=lang, project=project)
         profile = figures.region_profile(one, region)
@@ -226,10 +192,8 @@ def notebook_charts(project: Project, lang: str) -> dict[str, tuple[alt.TopLevel
     counts = trends.denominators(report)
     made["denominators"] = (trends.denominators_chart(counts, lang, "t", ""), trends.denominators_text(counts, lang))
     local, province_rows = trends.kabupaten_kota_dates(kaltim, "64")
-    made["kabupaten-kota-over-time"] = (
-        trends.kabupaten_kota_chart(local, province_rows, lang, "t", ""),
-        trends.kabupaten_kota_text(local, province_rows, lang),
-    )
+    made["kabupaten-kota-over-time"] = (trends.kabupaten_kota_chart(local, province_rows, lang, "t", ""),
+                                        trends.kabupaten_kota_text(local, province_rows, lang))
     return made
 
 
@@ -243,12 +207,8 @@ def made(request: pytest.FixtureRequest, project: Project) -> dict[str, tuple[st
 
 
 def test_no_subtitle_repeats_what_its_title_says(made):
-    repeated = {
-        name: (meta["title"], sub)
-        for name, (_, _, meta) in made.items()
-        for sub in meta["subtitle"]
-        if sub and sub in meta["title"]
-    }
+    repeated = {name: (meta["title"], sub) for name, (_, _, meta) in made.items()
+                for sub in meta["subtitle"] if sub and sub in meta["title"]}
     assert repeated == {}
 
 
@@ -290,62 +250,39 @@ RUNS = """runs:
 
 def _run(name: str, lang: str = "id", titles: tuple[str, ...] = ()) -> Run:
     run = Run(name, Path(f"{name}.ipynb"), None, {}, {}, lang, f"Report {name}", None)  # type: ignore[arg-type]
-    run.charts = [
-        Chart(name, i, f"c{i}", f"{name}--c{i}", {}, None, {"title": t}, (i, 0)) for i, t in enumerate(titles)
-    ]
+    run.charts = [Chart(name, i, f"c{i}", f"{name}--c{i}", {}, None, {"title": t}, (i, 0)) for i, t in enumerate(titles)]
     return run
 
 
 def test_decks_follow_runs_then_an_optional_slides_list(tmp_path):
-    runs = [
-        _run("profile-batam"),
-        _run("region-comparison"),
-        _run("coverage-over-time"),
-        _run("region-comparison.en", "en"),
-    ]
+    runs = [_run("profile-batam"), _run("region-comparison"), _run("coverage-over-time"), _run("region-comparison.en", "en")]
     plain = _config_project(tmp_path / "a", RUNS)
     assert [r.name for r in in_config_order(plain, runs)] == [
-        "coverage-over-time",
-        "region-comparison",
-        "region-comparison.en",
-        "profile-batam",
-    ]
+        "coverage-over-time", "region-comparison", "region-comparison.en", "profile-batam"]
     ordered = _config_project(tmp_path / "b", RUNS + "slides:\n  - region-comparison\n  - profile-batam\n")
     assert load_config(ordered).slide_order() == ["region-comparison", "profile-batam", "coverage-over-time"]
     assert [r.name for r in in_config_order(ordered, runs)] == [
-        "region-comparison",
-        "region-comparison.en",
-        "profile-batam",
-        "coverage-over-time",
-    ]
+        "region-comparison", "region-comparison.en", "profile-batam", "coverage-over-time"]
 
 
-@pytest.mark.parametrize(
-    ("slides", "message"),
-    [
-        ("slides:\n  - nope\n", "'nope' is not a run of `runs:`"),
-        ("slides:\n  - profile-batam\n  - profile-batam\n", "'profile-batam' is listed twice"),
-        ("slides: profile-batam\n", "must be a list of run names"),
-    ],
-)
+@pytest.mark.parametrize(("slides", "message"), [
+    ("slides:\n  - nope\n", "'nope' is not a run of `runs:`"),
+    ("slides:\n  - profile-batam\n  - profile-batam\n", "'profile-batam' is listed twice"),
+    ("slides: profile-batam\n", "must be a list of run names"),
+])
 def test_a_wrong_slides_list_is_refused_with_its_line(tmp_path, slides, message):
     project = _config_project(tmp_path, RUNS + slides)
     with pytest.raises(ValidationFailed) as caught:
         load_config(project)
     problems = [str(p) for p in caught.value.problems]
     first = len(RUNS.splitlines()) + 1  # the line of `slides:`
-    assert any(
-        re.match(r"reports\.yaml:(\d+): slides: ", p) and int(p.split(":")[1]) >= first and message in p
-        for p in problems
-    ), problems
+    assert any(re.match(r"reports\.yaml:(\d+): slides: ", p) and int(p.split(":")[1]) >= first and message in p
+               for p in problems), problems
 
 
 def test_slide_titles_are_unique_in_a_deck():
-    runs = [
-        _run("profile-a", titles=("Kota Batam: 9 angka", "Jumlah")),
-        _run("profile-b", titles=("Jumlah",)),
-        _run("profile-c", titles=("Jumlah", "Jumlah")),
-    ]
+    runs = [_run("profile-a", titles=("Kota Batam: 9 angka", "Jumlah")), _run("profile-b", titles=("Jumlah",)),
+            _run("profile-c", titles=("Jumlah", "Jumlah"))]
     titles = list(unique_titles(runs).values())
     assert len(titles) == len(set(titles)) == 5
 
@@ -358,11 +295,6 @@ def test_a_slide_image_repeats_no_text_of_the_slide(project):
     meta = spec["usermeta"]["ktpel"]
     drawn = charts.to_svg(slide_spec(Chart("r", 0, meta["chart_id"], "r--c", spec, None, meta, (0, 0))))
     shown = {"".join(t.itertext()) for t in ET.fromstring(drawn).iter(f"{SVG}text")}
-    on_slide = {
-        meta["title"],
-        *charts.title_lines(meta["title"]),
-        *meta["subtitle"],
-        meta["footer"],
-        *textwrap.wrap(meta["footer"], 100),
-    }
+    on_slide = {meta["title"], *charts.title_lines(meta["title"]), *meta["subtitle"], meta["footer"],
+                *textwrap.wrap(meta["footer"], 100)}
     assert shown and not shown & on_slide, shown & on_slide

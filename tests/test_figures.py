@@ -10,16 +10,9 @@ from helpers.analysis.figures import table
 
 
 def test_table_localises_headers_marks_missing_values_and_links_numbers_to_facts():
-    df = pd.DataFrame(
-        {
-            "region_label": ["Kota Batam", "Kabupaten Bangka Tengah"],
-            "value_label": ["100,10 %", "98 %"],
-            "fact_id": ["f1", None],
-            "derived_label": ["102,31 %", math.nan],
-            "hidden": [1, 2],
-            "quote": ["a", "b"],
-        }
-    )
+    df = pd.DataFrame({"region_label": ["Kota Batam", "Kabupaten Bangka Tengah"], "value_label": ["100,10 %", "98 %"],
+                       "fact_id": ["f1", None], "derived_label": ["102,31 %", math.nan], "hidden": [1, 2],
+                       "quote": ["a", "b"]})
     shown = table(df, ["region_label", "value_label", "derived_label", "quote"], "id")
     assert list(shown.frame.columns) == ["Wilayah", "Nilai", "Dihitung dari angka sumber", "Kutipan"]
     assert shown.frame.iloc[1, 2] == "–" and shown.frame.iloc[0, 2] == "102,31 %"
@@ -36,15 +29,10 @@ def test_a_target_applies_to_its_own_year_only_and_says_when_its_year_is_estimat
 
     from helpers.analysis.figures import attach_targets, used_targets
 
-    targets = pd.DataFrame(
-        {"metric": ["m", "m"], "year": [2022, 2024], "year_is_estimate": [True, False], "value": [100.0, 30.0]}
-    )
-    rows = pd.DataFrame(
-        {
-            "metric": ["m", "m", "m", "x"],
-            "as_of": [date(2022, 11, 22), date(2024, 10, 31), date(2025, 1, 10), date(2024, 1, 1)],
-        }
-    )
+    targets = pd.DataFrame({"metric": ["m", "m"], "year": [2022, 2024], "year_is_estimate": [True, False],
+                            "value": [100.0, 30.0]})
+    rows = pd.DataFrame({"metric": ["m", "m", "m", "x"],
+                         "as_of": [date(2022, 11, 22), date(2024, 10, 31), date(2025, 1, 10), date(2024, 1, 1)]})
     out = attach_targets(rows, targets, "id")
     assert out["target"].tolist()[:2] == [100.0, 30.0] and out["target"].iloc[2:].isna().all()
     assert out["target_label"].iloc[0] == "target 2022 (perkiraan): 100\u00a0%"

@@ -36,10 +36,8 @@ print(json.dumps(seen))
 
 def _notebook(path: Path, *cells: str) -> Path:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata.update(
-        kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-        language_info={"name": "python"},
-    )
+    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
+                       language_info={"name": "python"})
     nbformat.write(nb, path)
     return path
 
@@ -47,19 +45,9 @@ def _notebook(path: Path, *cells: str) -> Path:
 def _run(tmp: Path, notebook: Path, name: str, kernel_start: str, events: list | None = None, **env: str):
     out = tmp / "out"
     out.mkdir(exist_ok=True)
-    task = RunTask(
-        name=name,
-        notebook=notebook,
-        output_dir=out,
-        parameters={},
-        cwd=notebook.parent,
-        env={"KTPEL_PROJECT": str(tmp), **env},
-        kernel_name="python3",
-        input_label=notebook.name,
-        output_dir_label="out",
-        kernel_start=kernel_start,
-        start_timeout=60,
-    )
+    task = RunTask(name=name, notebook=notebook, output_dir=out, parameters={}, cwd=notebook.parent,
+                   env={"KTPEL_PROJECT": str(tmp), **env}, kernel_name="python3", input_label=notebook.name,
+                   output_dir_label="out", kernel_start=kernel_start, start_timeout=60)
     return nbengine.execute_task(task, (events if events is not None else []).append)
 
 
@@ -96,11 +84,8 @@ def test_a_forked_kernel_sees_what_a_spawned_one_sees(tmp_path):
 def test_forked_kernels_share_the_imports_the_zygote_made(tmp_path):
     """A forked kernel finds pandas, Altair, DuckDB and the helpers already imported (the zygote's work), a
     spawned one does not; which kernel ran is a state of the kernel, not a time."""
-    notebook = _notebook(
-        tmp_path / "imports.ipynb",
-        "import sys\nprint('pandas' in sys.modules)",
-        "import helpers.analysis.charts, pandas, altair, duckdb",
-    )
+    notebook = _notebook(tmp_path / "imports.ipynb", "import sys\nprint('pandas' in sys.modules)",
+                         "import helpers.analysis.charts, pandas, altair, duckdb")
     for mode in ("spawn", "fork"):
         outcome = _run(tmp_path, notebook, f"imports-{mode}", mode)
         assert outcome.ok, outcome.error
@@ -111,23 +96,19 @@ def test_forked_kernels_share_the_imports_the_zygote_made(tmp_path):
 def test_the_zygote_forks_with_no_thread_but_jemallocs_and_kernels_have_none_of_it(tmp_path):
     """The only thread beside the zygote's main thread is jemalloc's background thread (pyarrow); a forked
     kernel does not have it (fork copies the calling thread only), and speaks IPC, not TCP."""
-    notebook = _notebook(
-        tmp_path / "threads.ipynb",
-        "import json, os\nfrom ipykernel.connect import get_connection_info\n"
-        "tids = os.listdir(f'/proc/{os.getpid()}/task')\n"
-        "names = [open(f'/proc/{os.getpid()}/task/{t}/comm').read().strip() for t in tids]\n"
-        "print(json.dumps({'jemalloc': 'jemalloc_bg_thd' in names, "
-        "'transport': json.loads(get_connection_info())['transport']}))",
-    )
+    notebook = _notebook(tmp_path / "threads.ipynb",
+                         "import json, os\nfrom ipykernel.connect import get_connection_info\n"
+                         "tids = os.listdir(f'/proc/{os.getpid()}/task')\n"
+                         "names = [open(f'/proc/{os.getpid()}/task/{t}/comm').read().strip() for t in tids]\n"
+                         "print(json.dumps({'jemalloc': 'jemalloc_bg_thd' in names, "
+                         "'transport': json.loads(get_connection_info())['transport']}))")
     outcome = _run(tmp_path, notebook, "threads", "fork")
     assert outcome.ok, outcome.error
     assert _printed(outcome.output) == {"jemalloc": False, "transport": "ipc"}
     z = forkkernel.zygote()
     assert forkkernel.foreign_threads(z.process.pid) == []
-    assert "jemalloc_bg_thd" in {
-        Path(f"/proc/{z.process.pid}/task/{t}/comm").read_text().strip()
-        for t in os.listdir(f"/proc/{z.process.pid}/task")
-    }
+    assert "jemalloc_bg_thd" in {Path(f"/proc/{z.process.pid}/task/{t}/comm").read_text().strip()
+                                 for t in os.listdir(f"/proc/{z.process.pid}/task")}
 
 
 def _forked(outcome) -> bool:
@@ -168,10 +149,8 @@ def _gone(pid: int, within: float = 15.0) -> bool:
 
 
 def test_the_zygote_ends_when_its_worker_is_killed():
-    code = (
-        "import time\nfrom helpers.batch import kernels as forkkernel\nz = forkkernel.zygote()\nz._await_ready()\n"
-        "print(z.process.pid, flush=True)\ntime.sleep(120)"
-    )
+    code = ("import time\nfrom helpers.batch import kernels as forkkernel\nz = forkkernel.zygote()\nz._await_ready()\n"
+            "print(z.process.pid, flush=True)\ntime.sleep(120)")
     worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         zygote_pid = int(worker.stdout.readline())
@@ -191,7 +170,6 @@ def test_an_unknown_kernel_start_is_refused(tmp_path):
 
 
 # --- a forked start that fails falls back to a spawned kernel, and says so -------------------------
-
 
 def _fallbacks(events: list) -> list[str]:
     return [event[2] for event in events if event[0] == "fallback"]
@@ -249,12 +227,8 @@ def test_a_forked_kernel_is_signalled_through_its_pidfd_only(tmp_path):
     notebook = _notebook(tmp_path / "probe.ipynb", PRELOADED)
     assert _run(tmp_path, notebook, "warm", "fork").ok
     z = forkkernel.zygote()
-    kernel = z.fork(
-        [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "nothing.json")],
-        str(tmp_path),
-        dict(os.environ),
-        None,
-    )
+    kernel = z.fork([sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "nothing.json")],
+                    str(tmp_path), dict(os.environ), None)
     assert kernel.poll() is None and _stat_ppid(kernel.pid) == z.process.pid
     kernel.kill()
     assert kernel.wait(timeout=60) == -1 and kernel.poll() == -1
@@ -284,8 +258,7 @@ def test_the_fork_provisioner_is_a_jupyter_client_entry_point():
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
     assert declared["jupyter_client.kernel_provisioners"] == {
-        nbengine.FORK_PROVISIONER: "helpers.batch.kernels:ForkProvisioner"
-    }
+        nbengine.FORK_PROVISIONER: "helpers.batch.kernels:ForkProvisioner"}
     spec = nbengine.ThisPythonKernelSpecManager(fork=True).get_kernel_spec("python3")
     assert spec.metadata["kernel_provisioner"]["provisioner_name"] == nbengine.FORK_PROVISIONER
     made = KernelProvisionerFactory.instance().create_provisioner_instance("k", spec, parent=None)

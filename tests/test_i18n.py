@@ -42,17 +42,10 @@ def test_numbers_and_dates_follow_each_language():
 
 
 #: Modules that write what a reader sees: every sentence must come from the catalogue.
-TEXT_MODULES = [
-    "src/helpers/analysis/narrative.py",
-    "src/helpers/analysis/figures.py",
-    "src/helpers/analysis/labels.py",
-    "src/helpers/analysis/trends.py",
-    "src/helpers/analysis/profiles.py",
-    "src/helpers/analysis/charts.py",
-    "src/helpers/analysis/params.py::Report",
-    "src/helpers/export/html.py",
-    "src/helpers/export/slides.py",
-]
+TEXT_MODULES = ["src/helpers/analysis/narrative.py", "src/helpers/analysis/figures.py", "src/helpers/analysis/labels.py",
+                "src/helpers/analysis/trends.py", "src/helpers/analysis/profiles.py", "src/helpers/analysis/charts.py",
+                "src/helpers/analysis/params.py::Report",
+                "src/helpers/export/html.py", "src/helpers/export/slides.py"]
 
 
 @pytest.mark.parametrize("module", TEXT_MODULES)
@@ -64,14 +57,9 @@ def test_no_sentence_is_typed_into_the_code(module):
     tree: ast.AST = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     if name:
         tree = next(n for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == name)
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
     offenders = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
@@ -91,8 +79,6 @@ def test_both_languages_are_loaded():
 def test_a_label_inside_a_sentence_starts_in_lower_case_unless_it_is_an_acronym():
     from helpers.i18n import t
 
-    assert (
-        t("narrative.no_figures", "id", metric="Cakupan perekaman KTP-el") == "Tidak ada angka cakupan perekaman KTP-el"
-    )
+    assert t("narrative.no_figures", "id", metric="Cakupan perekaman KTP-el") == "Tidak ada angka cakupan perekaman KTP-el"
     assert t("narrative.no_figures", "en", metric="KTP-el recording coverage") == "No KTP-el recording coverage figures"
     assert t("narrative.no_figures", "id", metric="IKD") == "Tidak ada angka IKD"

@@ -34,9 +34,8 @@ def free_port() -> int:
 
 
 def get(url: str, token: str, data: bytes | None = None) -> object:
-    req = urllib.request.Request(
-        url, data=data, headers={"Authorization": f"token {token}"}, method="POST" if data is not None else "GET"
-    )
+    req = urllib.request.Request(url, data=data, headers={"Authorization": f"token {token}"},
+                                 method="POST" if data is not None else "GET")
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
@@ -45,14 +44,8 @@ def test_make_lab_serves_notebooks_with_a_kernel_that_imports_helpers():
     port, token = free_port(), "ktpel-test-token"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} --ServerApp.port_retries=0"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.Popen(
-        ["make", "-s", "lab", f"LAB_ARGS={args}"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -82,11 +75,8 @@ def test_make_lab_serves_notebooks_with_a_kernel_that_imports_helpers():
         client.start_channels()
         try:
             client.wait_for_ready(timeout=60)
-            reply = client.execute_interactive(
-                "import helpers.analysis.params, helpers.analysis.charts; print(helpers.analysis.params.__name__)",
-                timeout=60,
-                output_hook=lambda msg: printed.append(msg),
-            )
+            reply = client.execute_interactive("import helpers.analysis.params, helpers.analysis.charts; print(helpers.analysis.params.__name__)",
+                                               timeout=60, output_hook=lambda msg: printed.append(msg))
         finally:
             client.stop_channels()
         assert reply["content"]["status"] == "ok", reply["content"]
@@ -115,12 +105,8 @@ DRAWN = """els => els.map(el => {
 
 def vega_outputs(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return sum(
-        1
-        for cell in nb["cells"]
-        for out in cell.get("outputs", [])
-        if "application/vnd.vegalite.v5+json" in out.get("data", {})
-    )
+    return sum(1 for cell in nb["cells"] for out in cell.get("outputs", [])
+               if "application/vnd.vegalite.v5+json" in out.get("data", {}))
 
 
 @contextmanager
@@ -128,27 +114,16 @@ def lab_server(tmp: Path, *extra: str, lab_dir: Path | None = None) -> Iterator[
     """``make lab`` (on ``lab_dir``) with a fresh Jupyter data directory (no notebook is trusted there);
     yields its URL."""
     port, token = free_port(), "ktpel-test-token"
-    args = " ".join(
-        [
-            f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}",
-            "--ServerApp.port_retries=0",
-            *extra,
-        ]
-    )
+    args = " ".join([f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}",
+                     "--ServerApp.port_retries=0", *extra])
     # kernels talk over IPC sockets in the runtime directory: keep its path short (a socket path has ~107 bytes)
     runtime = tempfile.mkdtemp(prefix="lab-", dir="/tmp")
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": runtime,
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "KTPEL_PROJECT": str(ROOT),
-    }
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTER_RUNTIME_DIR": runtime,
+           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "KTPEL_PROJECT": str(ROOT)}
     make = ["make", "-s", "lab", f"LAB_ARGS={args}"] + ([f"LAB_DIR={lab_dir}"] if lab_dir else [])
-    proc = subprocess.Popen(
-        make, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen(make, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -188,11 +163,8 @@ def open_offline(browser, url: str, blocked: list[str]):
 def drawn_charts(page, expected: int) -> list[int]:
     """Wait (generously) until ``expected`` charts are drawn in the open notebook; their ink per chart."""
     page.wait_for_function(f"document.querySelectorAll('.jp-OutputArea-output .vega-embed').length >= {expected}")
-    page.wait_for_function(
-        f"({DRAWN})(Array.from(document.querySelectorAll('.jp-OutputArea-output .vega-embed')))"
-        f".filter(n => n > 0).length >= {expected}",
-        polling=500,
-    )
+    page.wait_for_function(f"({DRAWN})(Array.from(document.querySelectorAll('.jp-OutputArea-output .vega-embed')))"
+                           f".filter(n => n > 0).length >= {expected}", polling=500)
     return page.eval_on_selector_all(".jp-OutputArea-output .vega-embed", DRAWN)
 
 
@@ -224,10 +196,8 @@ def assert_picker_changes_marks(page, chart_selector: str) -> None:
     select = chart.locator(".vega-bindings select")
     options = select.evaluate("s => Array.from(s.options).map(o => o.value)")
     assert len(options) >= 3, options
-    marks = (
-        "el => { const c = el.querySelector('canvas'); if (c) return c.toDataURL(); "
-        "return Array.from(el.querySelectorAll('svg [class*=mark-] path')).map(p => p.getAttribute('d')).join('|'); }"
-    )
+    marks = ("el => { const c = el.querySelector('canvas'); if (c) return c.toDataURL(); "
+             "return Array.from(el.querySelectorAll('svg [class*=mark-] path')).map(p => p.getAttribute('d')).join('|'); }")
     before = chart.evaluate(marks)
     changed = 0
     for option in [o for o in options if o != select.input_value()][:2]:
@@ -247,23 +217,18 @@ def test_after_run_all_the_charts_are_interactive_with_the_quote_in_the_tooltip(
         blocked: list[str] = []
         page = open_offline(offline_browser, url.format(name=path.name), blocked)
         drawn_charts(page, 1)
-        page.wait_for_function(
-            "window.jupyterapp && window.jupyterapp.shell.currentWidget"
-            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-        )
+        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session")
         page.evaluate("""async () => {
             const panel = window.jupyterapp.shell.currentWidget;
             await panel.sessionContext.ready;
             await window.jupyterapp.commands.execute('notebook:run-all-cells');
         }""")
-        page.wait_for_function(
-            """() => {
+        page.wait_for_function("""() => {
             const p = window.jupyterapp.shell.currentWidget;
             return p.content.widgets.every(c => c.model.type !== 'code' || (c.model.executionCount || 0) > 0)
                 && p.sessionContext.session.kernel.status === 'idle';
-        }""",
-            polling=1000,
-        )
+        }""", polling=1000)
         ink = drawn_charts(page, 1)
         assert ink and ink[0] > 0
         # hover the bars until Vega's tooltip shows the source's quote
@@ -290,27 +255,11 @@ def assert_lab_saves_the_paired_script(url: str, directory: Path) -> None:
     """A notebook saved through the Lab server gets its percent script beside it (jupytext's contents manager)."""
     base, token = url.split("/lab/")[0], url.split("token=")[1]
     name = "zz_pairing_check"
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "source": "print('saved in Lab')",
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-            }
-        ],
-        "metadata": {},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    nb = {"cells": [{"cell_type": "code", "source": "print('saved in Lab')", "metadata": {}, "outputs": [],
+                     "execution_count": None}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     body = json.dumps({"type": "notebook", "format": "json", "content": nb}).encode()
-    req = urllib.request.Request(
-        f"{base}/api/contents/{name}.ipynb",
-        data=body,
-        method="PUT",
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-    )
+    req = urllib.request.Request(f"{base}/api/contents/{name}.ipynb", data=body, method="PUT",
+                                 headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         assert resp.status in (200, 201)
     assert "# %%\nprint('saved in Lab')" in (directory / f"{name}.py").read_text(encoding="utf-8")
@@ -323,9 +272,7 @@ def test_the_region_picker_works_in_the_exported_page_offline(tmp_path, offline_
     shutil.copytree(ROOT / "notebooks", tmp_path / "ws" / "notebooks")
     (tmp_path / "ws" / "reports.yaml").write_text(
         "runs:\n  - name: explore\n    notebook: notebooks/00_explore.ipynb\n"
-        "  - name: region-comparison\n    notebook: notebooks/01_region_comparison.ipynb\n",
-        encoding="utf-8",
-    )
+        "  - name: region-comparison\n    notebook: notebooks/01_region_comparison.ipynb\n", encoding="utf-8")
     assert run_ktpel(tmp_path / "ws", "build").returncode == 0
     done = run_ktpel(tmp_path / "ws", "report", "--jobs", "1", timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -392,21 +339,8 @@ def test_a_cell_added_in_jupyterlab_survives_make_notebooks(tmp_path):
     later = path.with_suffix(".py").stat().st_mtime + 5
     os.utime(path, (later, later))  # saved after the script, as a save in JupyterLab without jupytext would be
     prefix = Path(sys.prefix)
-    done = subprocess.run(
-        [
-            "make",
-            "-s",
-            "notebooks",
-            f"VENV={prefix}",
-            "-o",
-            str(prefix / ".installed-stamp"),
-            f"NOTEBOOKS=notebooks/{name}.ipynb",
-        ],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = subprocess.run(["make", "-s", "notebooks", f"VENV={prefix}", "-o", str(prefix / ".installed-stamp"),
+                           f"NOTEBOOKS=notebooks/{name}.ipynb"], cwd=ws, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     after = nbformat.read(path, as_version=4)
     assert [c.source for c in after.cells[-2:]] == ["## Catatan analis", 'print("analyst was here", len(spread))']

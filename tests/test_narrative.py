@@ -53,40 +53,19 @@ def test_a_figure_repeated_by_a_second_source_counts_once():
 
 
 def _latest(rows: list[tuple[str, float, str, int, str, date]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "region_name": r,
-                "region_label": r,
-                "value": v,
-                "qualifier": q,
-                "decimals": d,
-                "unit": "percent",
-                "as_of": a,
-                "as_of_precision": "day",
-                "fact_id": f"f{i}",
-                "derived_value": None,
-            }
-            for i, (r, v, q, d, _, a) in enumerate(rows)
-        ]
-    )
+    return pd.DataFrame([{"region_name": r, "region_label": r, "value": v, "qualifier": q, "decimals": d, "unit": "percent",
+                          "as_of": a, "as_of_precision": "day", "fact_id": f"f{i}", "derived_value": None}
+                         for i, (r, v, q, d, _, a) in enumerate(rows)])
 
 
 def test_a_headline_comparing_different_dates_names_them_and_the_qualifier():
-    latest = _latest(
-        [
-            ("Bangka Tengah", 98, "approx", 0, "", date(2022, 11, 22)),
-            ("Batam", 100.1, "exact", 2, "", date(2025, 1, 10)),
-        ]
-    )
+    latest = _latest([("Bangka Tengah", 98, "approx", 0, "", date(2022, 11, 22)),
+                      ("Batam", 100.1, "exact", 2, "", date(2025, 1, 10))])
     title = n.comparison_title(latest, "Perekaman", "id")
     assert "22 Nov 2022" in title and "10 Jan 2025" in title and f"sekitar{NBSP}98{NBSP}%" in title
     assert "Semua" not in title and "≥" not in title
     same = _latest([("A", 98.5, "exact", 2, "", date(2024, 6, 13)), ("B", 99.5, "exact", 2, "", date(2024, 6, 13))])
-    assert (
-        n.comparison_title(same, "Recording", "en")
-        == f"Recording as of 13 Jun 2024: lowest was A, {format_percent(98.5, 'en')}"
-    )
+    assert n.comparison_title(same, "Recording", "en") == f"Recording as of 13 Jun 2024: lowest was A, {format_percent(98.5, 'en')}"
 
 
 def test_a_region_without_a_figure_is_named():
@@ -103,9 +82,7 @@ def test_date_span_counts_undated_figures():
 
 def test_profile_title_counts_stated_and_derived_apart():
     df = pd.DataFrame({"kind": ["stated"] * 9 + ["derived"] * 2, "source_id": ["a"] * 5 + ["b"] * 6})
-    assert (
-        n.profile_title(df, "Kota Batam", "en") == "Kota Batam: 9 figures from 2 sources, 2 derived from their counts"
-    )
+    assert n.profile_title(df, "Kota Batam", "en") == "Kota Batam: 9 figures from 2 sources, 2 derived from their counts"
 
 
 def test_spread_draws_nothing_and_says_why_when_no_province_is_complete():
@@ -118,9 +95,8 @@ def test_spread_draws_nothing_and_says_why_when_no_province_is_complete():
 # --------------------------------------------------------------------------- property tests
 
 values = st.floats(min_value=0, max_value=150, allow_nan=False).map(lambda v: round(v, 2))
-series_st = st.lists(
-    st.tuples(values, st.sampled_from(["exact", "exact", "approx"]), st.integers(0, 2)), min_size=1, max_size=8
-)
+series_st = st.lists(st.tuples(values, st.sampled_from(["exact", "exact", "approx"]), st.integers(0, 2)),
+                     min_size=1, max_size=8)
 
 
 def _build(items: list[tuple[float, str, int]]) -> list[Figure]:
@@ -140,9 +116,7 @@ def test_rise_only_without_a_fall_and_fall_only_without_a_rise(items, lang):
     if fall_word in text:
         assert all(b <= a for a, b in zip(vals, vals[1:])) and all(s is not None and s <= 0 for s in steps)
     if trend(figures) == "mixed":  # neither word; the dip (the lowest point after a fall) is named
-        dip = min(
-            (b for a, b in zip(dated(figures), dated(figures)[1:]) if direction(a, b) == -1), key=lambda f: f.value
-        )
+        dip = min((b for a, b in zip(dated(figures), dated(figures)[1:]) if direction(a, b) == -1), key=lambda f: f.value)
         assert plain(dip.text(lang)) in text and rise_word not in text and fall_word not in text
 
 
@@ -155,38 +129,22 @@ def test_every_approximate_figure_in_a_sentence_carries_its_qualifier(items, lan
     for f in figures:
         number = format_percent(f.value, lang, f.decimals)
         for m in re.finditer(re.escape(number), text):
-            before = text[max(0, m.start() - len(word) - 1) : m.start()]
+            before = text[max(0, m.start() - len(word) - 1):m.start()]
             boundary = m.start() == 0 or not text[m.start() - 1].isdigit() and text[m.start() - 1] not in ",."
             if not boundary:
                 continue
-            exact_twin = any(
-                g.qualifier == "exact" and format_percent(g.value, lang, g.decimals) == number for g in figures
-            )
+            exact_twin = any(g.qualifier == "exact" and format_percent(g.value, lang, g.decimals) == number for g in figures)
             if f.qualifier == "approx" and not exact_twin:
                 assert before == f"{word}{NBSP}", (text, number)
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), values, st.integers(0, 3000)), min_size=1, max_size=9),
-    st.sampled_from(["id", "en"]),
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), values, st.integers(0, 3000)), min_size=1, max_size=9),
+       st.sampled_from(["id", "en"]))
 def test_over_time_joins_only_figures_of_the_same_region(rows, lang):
-    df = pd.DataFrame(
-        [
-            {
-                "region_name": r,
-                "value": v,
-                "qualifier": "exact",
-                "decimals": 2,
-                "unit": "percent",
-                "as_of": date(2015, 1, 1) + timedelta(days=d),
-                "as_of_precision": "day",
-                "fact_id": f"{r}{i}",
-            }
-            for i, (r, v, d) in enumerate(rows)
-        ]
-    )
+    df = pd.DataFrame([{"region_name": r, "value": v, "qualifier": "exact", "decimals": 2, "unit": "percent",
+                        "as_of": date(2015, 1, 1) + timedelta(days=d), "as_of_precision": "day", "fact_id": f"{r}{i}"}
+                       for i, (r, v, d) in enumerate(rows)])
     for paragraph in n.over_time_text(df, "M", [], lang).split("\n\n"):
         region = paragraph.split(":")[0]
         ids = set(re.findall(r"#fact-([ABC])\d+", paragraph))
@@ -194,30 +152,12 @@ def test_over_time_joins_only_figures_of_the_same_region(rows, lang):
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B"]), values, st.sampled_from(["exact", "approx"]), st.integers(0, 2000)),
-        min_size=1,
-        max_size=6,
-    )
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), values, st.sampled_from(["exact", "approx"]),
+                          st.integers(0, 2000)), min_size=1, max_size=6))
 def test_a_headline_over_different_dates_names_the_dates(rows):
-    df = pd.DataFrame(
-        [
-            {
-                "region_name": r,
-                "region_label": r,
-                "value": v,
-                "qualifier": q,
-                "decimals": 2,
-                "unit": "percent",
-                "as_of": date(2018, 1, 1) + timedelta(days=d),
-                "as_of_precision": "day",
-                "fact_id": f"f{i}",
-            }
-            for i, (r, v, q, d) in enumerate(rows)
-        ]
-    )
+    df = pd.DataFrame([{"region_name": r, "region_label": r, "value": v, "qualifier": q, "decimals": 2, "unit": "percent",
+                        "as_of": date(2018, 1, 1) + timedelta(days=d), "as_of_precision": "day", "fact_id": f"f{i}"}
+                       for i, (r, v, q, d) in enumerate(rows)])
     latest = df.sort_values("as_of").groupby("region_name").tail(1)
     title = n.comparison_title(latest, "M", "id")
     figs = [n.figure_of(r) for _, r in latest.iterrows()]

@@ -47,15 +47,12 @@ def seed_ws(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     return SimpleNamespace(project=project, sid=build(project).snapshot_id)
 
 
-@pytest.mark.parametrize(
-    "source, first, count",
-    [
-        ('{kabupaten_kota_of: "64"}', "profile-64.01", 10),
-        ("{kabupaten_kota_of: Kaltim}", "profile-64.01", 10),
-        ("{kabupaten_kota_of: [64, Kepri]}", "profile-64.01", 17),
-        ("{kabupaten_kota_of: all}", "profile-11.01", 514),
-    ],
-)
+@pytest.mark.parametrize("source, first, count", [
+    ('{kabupaten_kota_of: "64"}', "profile-64.01", 10),
+    ("{kabupaten_kota_of: Kaltim}", "profile-64.01", 10),
+    ("{kabupaten_kota_of: [64, Kepri]}", "profile-64.01", 17),
+    ("{kabupaten_kota_of: all}", "profile-11.01", 514),
+])
 def test_a_grid_lists_the_kabupaten_kota_of_a_province_or_the_country(seed_ws, source, first, count):
     project = seed_ws.project
     config = load_config(project, _config(project, source), grid_sources(project, seed_ws.sid))
@@ -66,14 +63,11 @@ def test_a_grid_lists_the_kabupaten_kota_of_a_province_or_the_country(seed_ws, s
         assert names[-3:] == ["profile-64.71", "profile-64.72", "profile-64.74"]  # kota after kabupaten, by code
 
 
-@pytest.mark.parametrize(
-    "source, message",
-    [
-        ('{kabupaten_kota_of: "21.71"}', "is 21.71 Kota Batam, not a province"),
-        ("{kabupaten_kota_of: Atlantis}", "is not a region code, name or alias"),
-        ('{regions_of: "64"}', "unknown grid source; valid sources: kabupaten_kota_of"),
-    ],
-)
+@pytest.mark.parametrize("source, message", [
+    ('{kabupaten_kota_of: "21.71"}', "is 21.71 Kota Batam, not a province"),
+    ("{kabupaten_kota_of: Atlantis}", "is not a region code, name or alias"),
+    ('{regions_of: "64"}', "unknown grid source; valid sources: kabupaten_kota_of"),
+])
 def test_a_bad_grid_source_is_refused_with_line_and_field(seed_ws, source, message):
     project = seed_ws.project
     with pytest.raises(ValidationFailed) as info:
@@ -88,7 +82,6 @@ def test_without_a_snapshot_a_grid_source_is_refused(seed_ws):
 
 
 # --- 17 profiles on a bulk table, on both executors ------------------------------------------------------
-
 
 def _outputs(path: Path) -> list[tuple[str, list]]:
     nb = nbformat.read(path, as_version=4)
@@ -108,13 +101,10 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
     source = "{kabupaten_kota_of: [64, Kepri]}"
 
     results = run_batch(local, config=_config(local, source), jobs=2, after=EXPORT_RUN, echo=lambda line: None)
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c,
-        DaskExecutor(jobs=2, scheduler=c) as executor,
-    ):
-        remote_results = run_batch(
-            remote, config=_config(remote, source), executor=executor, after=EXPORT_RUN, echo=lambda line: None
-        )
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c, \
+            DaskExecutor(jobs=2, scheduler=c) as executor:
+        remote_results = run_batch(remote, config=_config(remote, source), executor=executor, after=EXPORT_RUN,
+                                   echo=lambda line: None)
     assert len(results) == 17 and len(remote_results) == 17
     for result in results + remote_results:
         assert result.status == "ok" and result.exported, result
@@ -131,14 +121,12 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
         stem = page.removesuffix(".html")
         mine = {c.split("--", 1)[1] for c in charts if c.startswith(f"charts/{stem}--")}
         assert {f"region-profile.{ext}" for ext in ("pdf", "png", "svg")} <= mine, page
-        assert {k.rsplit(".", 1)[0] for k in mine if k.endswith(".svg")} == {
-            k.rsplit(".", 1)[0] for k in mine if k.endswith(".png")
-        }, page
+        assert {k.rsplit(".", 1)[0] for k in mine if k.endswith(".svg")} == {k.rsplit(".", 1)[0] for k in mine
+                                                                            if k.endswith(".png")}, page
     assert all(f"{c.split('--', 1)[0].removeprefix('charts/')}.html" in pages for c in charts)  # no stray chart
     by_workers = {name: (a / name).read_bytes() for name in pages + charts}
     assert by_workers.keys() == {p.name for p in b.glob("*.html")} | {
-        p.relative_to(b).as_posix() for p in (b / "charts").iterdir()
-    }
+        p.relative_to(b).as_posix() for p in (b / "charts").iterdir()}
     export_batch(local, sid)  # everything again, in this process: the same files
     for name, data in by_workers.items():
         if name.endswith(".pdf"):  # vl-convert's PDFs differ from one rendering to the next (font subset tags)
@@ -157,12 +145,8 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch)
     project, sid, out = made.project, made.sid, made.out
 
     def outputs() -> dict[str, list]:
-        return {
-            p.name: [
-                (c.source, c.get("execution_count"), c.get("outputs", [])) for c in nbformat.read(p, as_version=4).cells
-            ]
-            for p in sorted(out.glob("*.ipynb"))
-        }
+        return {p.name: [(c.source, c.get("execution_count"), c.get("outputs", []))
+                         for c in nbformat.read(p, as_version=4).cells] for p in sorted(out.glob("*.ipynb"))}
 
     fresh = run_batch(project, jobs=1, kernel_reuse=False, echo=lambda line: None)
     assert len(fresh) >= 9 and all(r.status == "ok" for r in fresh)
@@ -180,19 +164,11 @@ def test_reused_kernels_give_the_outputs_of_fresh_kernels(tmp_path, monkeypatch)
     monkeypatch.setattr(build_module, "DECK_CHARTS_MAX", 3)
     monkeypatch.setattr(html_module, "GROUP_MIN_RUNS", 5)
     export_batch(project, sid)
-    assert sorted(p.name for p in out.glob("*.pptx")) == [
-        "slides-19.pptx",
-        "slides-21.pptx",
-        "slides-64.pptx",
-        "slides.pptx",
-    ]
+    assert sorted(p.name for p in out.glob("*.pptx")) == ["slides-19.pptx", "slides-21.pptx", "slides-64.pptx",
+                                                          "slides.pptx"]
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert (
-        index.index('id="provinsi-19"')
-        < index.index("profile-bangka-tengah.html")
-        < index.index('id="provinsi-21"')
-        < index.index("profile-batam.html")
-    )
+    assert index.index('id="provinsi-19"') < index.index("profile-bangka-tengah.html") < index.index(
+        'id="provinsi-21"') < index.index("profile-batam.html")
     assert index.index("region-comparison.html") < index.index('id="provinsi-19"')  # no kabupaten/kota: first
     kepri = Presentation(out / "slides-21.pptx").slides  # the index counts the deck's chart slides
     charts = sum(any(shape.shape_type == MSO_SHAPE_TYPE.PICTURE for shape in slide.shapes) for slide in kepri)

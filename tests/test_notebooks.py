@@ -30,14 +30,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str, s
     facts = root / "data" / "raw" / "facts.csv"
     original = facts.read_text(encoding="utf-8")
     # The older snapshot lacks Kaltim's October 2024 figures.
-    facts.write_text(
-        "".join(
-            line
-            for line in original.splitlines(keepends=True)
-            if not line.startswith(("kaltim-2024-11-ikd-award,", "kaltim-2024-11-wartaekonomi,"))
-        ),
-        encoding="utf-8",
-    )
+    facts.write_text("".join(line for line in original.splitlines(keepends=True)
+                             if not line.startswith(("kaltim-2024-11-ikd-award,", "kaltim-2024-11-wartaekonomi,"))),
+                     encoding="utf-8")
     older = build(project).snapshot_id
     facts.write_text(original, encoding="utf-8")
     latest = build(project).snapshot_id
@@ -45,31 +40,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str, s
     return project, older, latest
 
 
-def run(
-    project: Project, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **parameters: object
-) -> nbformat.NotebookNode:
+def run(project: Project, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **parameters: object) -> nbformat.NotebookNode:
     monkeypatch.setenv("KTPEL_PROJECT", str(project.root))
     out = tmp_path / f"{name}.out.ipynb"
-    pm.execute_notebook(
-        str(project.root / "notebooks" / f"{name}.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(project.root / "notebooks"),
-    )
+    pm.execute_notebook(str(project.root / "notebooks" / f"{name}.ipynb"), str(out), parameters=parameters,
+                        kernel_name="python3", progress_bar=False, cwd=str(project.root / "notebooks"))
     return nbformat.read(out, as_version=4)
 
 
 def chart_specs(nb: nbformat.NotebookNode) -> list[dict]:
-    return [
-        data[key]
-        for cell in nb.cells
-        for o in cell.get("outputs", [])
-        for data in [o.get("data", {})]
-        for key in data
-        if key.startswith("application/vnd.vegalite")
-    ]
+    return [data[key] for cell in nb.cells for o in cell.get("outputs", []) for data in [o.get("data", {})]
+            for key in data if key.startswith("application/vnd.vegalite")]
 
 
 def text_of(nb: nbformat.NotebookNode) -> str:
@@ -81,9 +62,7 @@ def test_each_notebook_in_english(workspace, name, tmp_path, monkeypatch):
     project, _, latest = workspace
     nb = run(project, name, tmp_path, monkeypatch, lang="en")
     specs = chart_specs(nb)
-    if (
-        name == "07_kabupaten_kota_spread"
-    ):  # no province has every kabupaten/kota at one date: nothing drawn, and said why
+    if name == "07_kabupaten_kota_spread":  # no province has every kabupaten/kota at one date: nothing drawn, and said why
         assert specs == [] and "Not drawn" in text_of(nb)
         return
     if name == "06_region_profile":  # percentages, then one chart of counts per unit, each its own id
@@ -96,12 +75,7 @@ def test_each_notebook_in_english(workspace, name, tmp_path, monkeypatch):
         meta = spec["usermeta"]["ktpel"]
         assert meta["lang"] == "en" and meta["footer"].startswith("Sources: ")
         assert spec["config"]["locale"]["number"]["decimal"] == "."
-    svg = [
-        o["data"]["image/svg+xml"]
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if "image/svg+xml" in o.get("data", {})
-    ]
+    svg = [o["data"]["image/svg+xml"] for c in nb.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
     assert svg and "Sources:" in svg[0]
 
 
@@ -132,22 +106,14 @@ def test_older_snapshot_and_until(workspace, tmp_path, monkeypatch):
     assert "98,75\u00a0%" in text_of(nb) and "99,54\u00a0%" not in text_of(nb)
 
 
-@pytest.mark.parametrize(
-    ("name", "parameters", "expected"),
-    [
-        (
-            "01_region_comparison",
-            {"regions": ["Atlantis"]},
-            ["region 'Atlantis'", "is not a region code, name or alias"],
-        ),
-        ("02_coverage_over_time", {"metric": "coverage"}, ["metric 'coverage'", "Valid choices", "ktp_recording_pct"]),
-        ("06_region_profile", {"lang": "fr"}, ["lang 'fr'", "Valid choices: id, en"]),
-        ("04_ikd_kia", {"snapshot": "deadbeef"}, ["snapshot 'deadbeef' not found", "Valid choices: latest"]),
-        ("03_kabupaten_kota", {"until": "tomorrow"}, ["until 'tomorrow' is not a date"]),
-        ("01_region_comparison", {"regions": ["'; DROP TABLE facts; --"]}, ["is not a region"]),
-    ],
-    ids=["region", "metric", "lang", "snapshot", "until", "sql-injection"],
-)
+@pytest.mark.parametrize(("name", "parameters", "expected"), [
+    ("01_region_comparison", {"regions": ["Atlantis"]}, ["region 'Atlantis'", "is not a region code, name or alias"]),
+    ("02_coverage_over_time", {"metric": "coverage"}, ["metric 'coverage'", "Valid choices", "ktp_recording_pct"]),
+    ("06_region_profile", {"lang": "fr"}, ["lang 'fr'", "Valid choices: id, en"]),
+    ("04_ikd_kia", {"snapshot": "deadbeef"}, ["snapshot 'deadbeef' not found", "Valid choices: latest"]),
+    ("03_kabupaten_kota", {"until": "tomorrow"}, ["until 'tomorrow' is not a date"]),
+    ("01_region_comparison", {"regions": ["'; DROP TABLE facts; --"]}, ["is not a region"]),
+], ids=["region", "metric", "lang", "snapshot", "until", "sql-injection"])
 def test_bad_parameter_is_refused_with_choices(workspace, name, parameters, expected, tmp_path, monkeypatch):
     project, _, latest = workspace
     with pytest.raises(pm.PapermillExecutionError) as info:

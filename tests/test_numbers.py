@@ -20,28 +20,24 @@ from helpers.raw.numbers import (
 
 # --- parsing -----------------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "text, value, decimals, is_percent",
-    [
-        pytest.param("926.654", Decimal("926654"), 0, False, id="thousands-dots"),
-        pytest.param("1.294.548 jiwa", Decimal("1294548"), 0, False, id="millions-dots"),
-        pytest.param("100,10 persen", Decimal("100.10"), 2, True, id="decimal-comma-persen"),
-        pytest.param("99,98 persen", Decimal("99.98"), 2, True, id="decimal-comma-persen-2"),
-        pytest.param("99,54 %", Decimal("99.54"), 2, True, id="percent-sign"),
-        pytest.param("2,2 juta", Decimal("2200000"), 1, False, id="scale-juta"),
-        pytest.param("3 ribu", Decimal("3000"), 0, False, id="scale-ribu"),
-        pytest.param("12 kecamatan", Decimal("12"), 0, False, id="plain-integer"),
-        pytest.param("masing-masing dua unit", Decimal("2"), 0, False, id="word-dua"),
-        pytest.param("hanya tiga yang meraih", Decimal("3"), 0, False, id="word-tiga"),
-        pytest.param("sekitar lima persen", Decimal("5"), 0, True, id="word-persen"),
-        pytest.param("dua puluh lima persen", Decimal("25"), 0, True, id="words-tens-persen"),
-        pytest.param("satu juta jiwa", Decimal("1000000"), 0, False, id="words-scale"),
-        pytest.param("tiga belas kecamatan", Decimal("13"), 0, False, id="words-teens"),
-        pytest.param("seratus dua puluh tiga ribu orang", Decimal("123000"), 0, False, id="words-hundreds-thousands"),
-        pytest.param("lima ratus ribu keping", Decimal("500000"), 0, False, id="words-hundreds-scale"),
-    ],
-)
+@pytest.mark.parametrize("text, value, decimals, is_percent", [
+    pytest.param("926.654", Decimal("926654"), 0, False, id="thousands-dots"),
+    pytest.param("1.294.548 jiwa", Decimal("1294548"), 0, False, id="millions-dots"),
+    pytest.param("100,10 persen", Decimal("100.10"), 2, True, id="decimal-comma-persen"),
+    pytest.param("99,98 persen", Decimal("99.98"), 2, True, id="decimal-comma-persen-2"),
+    pytest.param("99,54 %", Decimal("99.54"), 2, True, id="percent-sign"),
+    pytest.param("2,2 juta", Decimal("2200000"), 1, False, id="scale-juta"),
+    pytest.param("3 ribu", Decimal("3000"), 0, False, id="scale-ribu"),
+    pytest.param("12 kecamatan", Decimal("12"), 0, False, id="plain-integer"),
+    pytest.param("masing-masing dua unit", Decimal("2"), 0, False, id="word-dua"),
+    pytest.param("hanya tiga yang meraih", Decimal("3"), 0, False, id="word-tiga"),
+    pytest.param("sekitar lima persen", Decimal("5"), 0, True, id="word-persen"),
+    pytest.param("dua puluh lima persen", Decimal("25"), 0, True, id="words-tens-persen"),
+    pytest.param("satu juta jiwa", Decimal("1000000"), 0, False, id="words-scale"),
+    pytest.param("tiga belas kecamatan", Decimal("13"), 0, False, id="words-teens"),
+    pytest.param("seratus dua puluh tiga ribu orang", Decimal("123000"), 0, False, id="words-hundreds-thousands"),
+    pytest.param("lima ratus ribu keping", Decimal("500000"), 0, False, id="words-hundreds-scale"),
+])
 def test_parse_number(text: str, value: Decimal, decimals: int, is_percent: bool) -> None:
     assert parse_number(text) == value
     [mention] = find_numbers(text)
@@ -65,15 +61,12 @@ def test_parse_number_wants_exactly_one_number(text: str) -> None:
         parse_number(text)
 
 
-@pytest.mark.parametrize(
-    "numeral, reason",
-    [
-        pytest.param("1.234,5,6", "more than one decimal comma", id="two-decimal-commas"),
-        pytest.param("99.54", "English decimal point", id="english-decimal-point"),
-        pytest.param("1,294,548", "uses ',' to group thousands", id="english-thousands"),
-        pytest.param("1.23.456", "is not an Indonesian numeral", id="bad-grouping"),
-    ],
-)
+@pytest.mark.parametrize("numeral, reason", [
+    pytest.param("1.234,5,6", "more than one decimal comma", id="two-decimal-commas"),
+    pytest.param("99.54", "English decimal point", id="english-decimal-point"),
+    pytest.param("1,294,548", "uses ',' to group thousands", id="english-thousands"),
+    pytest.param("1.23.456", "is not an Indonesian numeral", id="bad-grouping"),
+])
 def test_malformed_numerals_are_refused_clearly(numeral: str, reason: str) -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_numeral(numeral)
@@ -86,22 +79,18 @@ def test_malformed_numerals_are_refused_clearly(numeral: str, reason: str) -> No
 
 # --- formatting --------------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "call, expected",
-    [
-        pytest.param(lambda: format_number(1294548), "1.294.548", id="number-id"),
-        pytest.param(lambda: format_number(1294548, "en"), "1,294,548", id="number-en"),
-        pytest.param(lambda: format_number(Decimal("926654"), "id"), "926.654", id="number-id-decimal"),
-        pytest.param(lambda: format_number(2.2, "id", 1), "2,2", id="number-id-one-decimal"),
-        pytest.param(lambda: format_number(0), "0", id="zero"),
-        pytest.param(lambda: format_percent(99.54), "99,54 %", id="percent-id"),
-        pytest.param(lambda: format_percent(99.54, "en"), "99.54%", id="percent-en"),
-        pytest.param(lambda: format_percent(Decimal("100.10")), "100,10 %", id="percent-id-trailing-zero"),
-        pytest.param(lambda: format_percent(102.3146, "id", 2), "102,31 %", id="percent-id-rounded"),
-        pytest.param(lambda: format_percent(1234.5, "en", 1), "1,234.5%", id="percent-en-grouped"),
-    ],
-)
+@pytest.mark.parametrize("call, expected", [
+    pytest.param(lambda: format_number(1294548), "1.294.548", id="number-id"),
+    pytest.param(lambda: format_number(1294548, "en"), "1,294,548", id="number-en"),
+    pytest.param(lambda: format_number(Decimal("926654"), "id"), "926.654", id="number-id-decimal"),
+    pytest.param(lambda: format_number(2.2, "id", 1), "2,2", id="number-id-one-decimal"),
+    pytest.param(lambda: format_number(0), "0", id="zero"),
+    pytest.param(lambda: format_percent(99.54), "99,54 %", id="percent-id"),
+    pytest.param(lambda: format_percent(99.54, "en"), "99.54%", id="percent-en"),
+    pytest.param(lambda: format_percent(Decimal("100.10")), "100,10 %", id="percent-id-trailing-zero"),
+    pytest.param(lambda: format_percent(102.3146, "id", 2), "102,31 %", id="percent-id-rounded"),
+    pytest.param(lambda: format_percent(1234.5, "en", 1), "1,234.5%", id="percent-en-grouped"),
+])
 def test_formatting(call, expected: str) -> None:
     assert call() == expected
 
@@ -110,11 +99,8 @@ def test_formatting(call, expected: str) -> None:
 
 DECIMALS = st.integers(min_value=0, max_value=4)
 # digits of non-negative numbers up to 10^18, with many small ones and the edge cases
-MAGNITUDES = st.one_of(
-    st.integers(min_value=0, max_value=10**18),
-    st.integers(min_value=0, max_value=2000),
-    st.sampled_from([0, 1, 999, 1000, 999_999, 1_000_000, 10**15]),
-)
+MAGNITUDES = st.one_of(st.integers(min_value=0, max_value=10**18), st.integers(min_value=0, max_value=2000),
+                       st.sampled_from([0, 1, 999, 1000, 999_999, 1_000_000, 10**15]))
 
 
 def _decimal(digits: int, decimals: int) -> Decimal:
@@ -189,4 +175,4 @@ def test_find_numbers_returns_or_refuses_cleanly(text: str) -> None:
         found = find_numbers(text)
     except NumberFormatError:
         return
-    assert all(text[m.start : m.end] == m.text for m in found)
+    assert all(text[m.start:m.end] == m.text for m in found)

@@ -44,43 +44,24 @@ def refusal(index: RegionIndex, value: object) -> str:
 
 # --- the resolver -----------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("given", "code"),
-    [
-        ("Kaltim", "64"),
-        ("Kepri", "21"),
-        ("Babel", "19"),
-        ("Bateng", "19.04"),
-        ("PPU", "64.09"),
-        ("Kukar", "64.02"),
-        ("Batam", "21.71"),
-        ("Kota Batam", "21.71"),
-        ("  kota   BATAM ", "21.71"),
-        ("Kalimantan Timur", "64"),
-        ("21.71", "21.71"),
-        ("64", "64"),
-        (64.71, "64.71"),
-        (21.71, "21.71"),
-        (64, "64"),
-        (19.04, "19.04"),
-        (12.1, "12.10"),  # Papermill reads -p region 12.10 as 12.1; Kemendagri has 12.10 (Labuhanbatu)
-    ],
-)
+@pytest.mark.parametrize(("given", "code"), [
+    ("Kaltim", "64"), ("Kepri", "21"), ("Babel", "19"), ("Bateng", "19.04"), ("PPU", "64.09"), ("Kukar", "64.02"),
+    ("Batam", "21.71"), ("Kota Batam", "21.71"), ("  kota   BATAM ", "21.71"), ("Kalimantan Timur", "64"),
+    ("21.71", "21.71"), ("64", "64"),
+    (64.71, "64.71"), (21.71, "21.71"), (64, "64"), (19.04, "19.04"),
+    (12.1, "12.10"),  # Papermill reads -p region 12.10 as 12.1; Kemendagri has 12.10 (Labuhanbatu)
+])
 def test_codes_names_aliases_and_numbers(ws, given, code):
     assert ws.index.resolve_all(given) == [code]
 
 
-@pytest.mark.parametrize(
-    ("given", "codes"),
-    [
-        ('["Batam","64"]', ["21.71", "64"]),  # what `-p regions '["Batam","64"]'` passes: one string
-        ("Batam,64", ["21.71", "64"]),
-        ("Kaltim, Bateng", ["64", "19.04"]),
-        ("[Batam, 64.71]", ["21.71", "64.71"]),
-        (["Kaltim", 21.71, "Kota Batam"], ["64", "21.71"]),
-    ],
-)
+@pytest.mark.parametrize(("given", "codes"), [
+    ('["Batam","64"]', ["21.71", "64"]),  # what `-p regions '["Batam","64"]'` passes: one string
+    ("Batam,64", ["21.71", "64"]),
+    ("Kaltim, Bateng", ["64", "19.04"]),
+    ("[Batam, 64.71]", ["21.71", "64.71"]),
+    (["Kaltim", 21.71, "Kota Batam"], ["64", "21.71"]),
+])
 def test_list_parameters_in_every_form(ws, given, codes):
     assert ws.index.resolve_all(given) == codes
 
@@ -126,10 +107,8 @@ def test_injected_names_are_read_from_the_kernel_history():
     assert unknown_injected_names(history) == (["region"], ["snapshot", "lang", "regions"])
     with pytest.raises(ParameterError) as info:
         check_injected_names(history)
-    assert str(info.value) == (
-        "unknown parameter 'region': this notebook's parameters are snapshot, lang, regions "
-        "(did you mean 'regions' instead of 'region'?)"
-    )
+    assert str(info.value) == ("unknown parameter 'region': this notebook's parameters are snapshot, lang, regions "
+                               "(did you mean 'regions' instead of 'region'?)")
     assert unknown_injected_names(["", PARAMETERS_CELL, '# Parameters\nregions = "Batam,64"\n'])[0] == []
     assert unknown_injected_names(["", PARAMETERS_CELL, '# Parameters\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])[0] == []
     assert unknown_injected_names(["", PARAMETERS_CELL, "x = 1"]) == ([], [])  # JupyterLab, nbval: no injected cell
@@ -139,29 +118,20 @@ def test_injected_names_are_read_from_the_kernel_history():
 
 # --- the batch refuses bad values before running anything ------------------------------------------
 
-
 def _listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.rglob("*")) if directory.exists() else []
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (
-            ["--only", "profile-batam", "-p", "region=64.1"],
-            "-p region: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10",
-        ),
-        (["--only", "region-comparison", "-p", "regions=5"], "-p regions: region 5 (read as a number) is not a region"),
-        (
-            ["--only", "profile-batam", "-p", "region=Kutai"],
-            "Did you mean 64.02 Kabupaten Kutai Kartanegara, "
-            "64.07 Kabupaten Kutai Barat or 64.08 Kabupaten Kutai Timur?",
-        ),
-        (["--only", "profile-batam", "-p", "region=Samarind"], "Did you mean 64.72 Kota Samarinda?"),
-        (["--only", "profile-batam", "-p", "region=[Batam, Kaltim]"], "-p region: region takes one region, not a list"),
-        (["--only", "profile-batam", "-p", "lang=fr"], "-p lang: lang 'fr' is not supported. Valid choices: id, en"),
-    ],
-)
+@pytest.mark.parametrize(("args", "message"), [
+    (["--only", "profile-batam", "-p", "region=64.1"],
+     "-p region: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10"),
+    (["--only", "region-comparison", "-p", "regions=5"], "-p regions: region 5 (read as a number) is not a region"),
+    (["--only", "profile-batam", "-p", "region=Kutai"], "Did you mean 64.02 Kabupaten Kutai Kartanegara, "
+                                                        "64.07 Kabupaten Kutai Barat or 64.08 Kabupaten Kutai Timur?"),
+    (["--only", "profile-batam", "-p", "region=Samarind"], "Did you mean 64.72 Kota Samarinda?"),
+    (["--only", "profile-batam", "-p", "region=[Batam, Kaltim]"], "-p region: region takes one region, not a list"),
+    (["--only", "profile-batam", "-p", "lang=fr"], "-p lang: lang 'fr' is not supported. Valid choices: id, en"),
+])
 def test_bad_values_of_p_are_refused_before_running(ws, args, message):
     before = _listing(ws.out)
     done = run_ktpel(ws.root, "report", *args)
@@ -170,26 +140,17 @@ def test_bad_values_of_p_are_refused_before_running(ws, args, message):
     assert _listing(ws.out) == before
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("64.1", "parameters.region: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10; "),
-        (
-            "Kutai",
-            "parameters.region: region 'Kutai' is not a region code, name or alias of this snapshot. Did you mean",
-        ),
-        ("[21.71, 64]", "parameters.region: region takes one region, not a list"),
-    ],
-)
+@pytest.mark.parametrize(("value", "message"), [
+    ("64.1", "parameters.region: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10; "),
+    ("Kutai", "parameters.region: region 'Kutai' is not a region code, name or alias of this snapshot. Did you mean"),
+    ("[21.71, 64]", "parameters.region: region takes one region, not a list"),
+])
 def test_bad_values_in_reports_yaml_are_refused_with_their_line(ws, value, message):
     config = ws.root / "bad-region.yaml"
-    config.write_text(
-        "runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n"
-        "    parameters: {regions: [Batam, 64.71]}\n"
-        "  - name: p\n    notebook: notebooks/06_region_profile.ipynb\n"
-        f"    parameters:\n      region: {value}\n",
-        encoding="utf-8",
-    )
+    config.write_text("runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n"
+                      "    parameters: {regions: [Batam, 64.71]}\n"
+                      "  - name: p\n    notebook: notebooks/06_region_profile.ipynb\n"
+                      f"    parameters:\n      region: {value}\n", encoding="utf-8")
     before = _listing(ws.out)
     done = run_ktpel(ws.root, "report", "--config", str(config))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -199,57 +160,32 @@ def test_bad_values_in_reports_yaml_are_refused_with_their_line(ws, value, messa
 
 # --- hand runs with Papermill: one clear message, exit code 1 -------------------------------------
 
-
 def papermill(ws: SimpleNamespace, notebook: str, out: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     env.pop("KTPEL_PROJECT", None)  # found from the working directory, as for a user at the workspace root
-    return subprocess.run(
-        [str(BIN / "papermill"), f"notebooks/{notebook}.ipynb", out, "--no-progress-bar", *args],
-        cwd=ws.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return subprocess.run([str(BIN / "papermill"), f"notebooks/{notebook}.ipynb", out, "--no-progress-bar", *args],
+                          cwd=ws.root, env=env, capture_output=True, text=True, timeout=300)
 
 
 HAND_RUNS = {
-    "misspelt": (
-        "01_region_comparison",
-        ["-p", "region", "Batam"],
-        "ParameterError: unknown parameter 'region': this notebook's parameters are snapshot, lang, until, "
-        "regions (did you mean 'regions' instead of 'region'?)",
-    ),
-    "number": (
-        "06_region_profile",
-        ["-p", "region", "64.1"],
-        "ParameterError: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10; ",
-    ),
-    "ambiguous": (
-        "01_region_comparison",
-        ["-y", "regions: [Batam, Kutai]"],
-        "ParameterError: region 'Kutai' is not a region code, name or alias of this snapshot. Did you mean "
-        "64.02 Kabupaten Kutai Kartanegara, 64.07 Kabupaten Kutai Barat or 64.08 Kabupaten Kutai Timur?",
-    ),
-    "no-figure": (
-        "06_region_profile",
-        ["-p", "region", "Bintan", "-p", "lang", "en"],
-        "NoFigures: No figure at all for Kabupaten Bintan in snapshot ",
-    ),
+    "misspelt": ("01_region_comparison", ["-p", "region", "Batam"],
+                 "ParameterError: unknown parameter 'region': this notebook's parameters are snapshot, lang, until, "
+                 "regions (did you mean 'regions' instead of 'region'?)"),
+    "number": ("06_region_profile", ["-p", "region", "64.1"],
+               "ParameterError: region 64.1 (read as a number) is not a region: Kemendagri has no region 64.10; "),
+    "ambiguous": ("01_region_comparison", ["-y", "regions: [Batam, Kutai]"],
+                  "ParameterError: region 'Kutai' is not a region code, name or alias of this snapshot. Did you mean "
+                  "64.02 Kabupaten Kutai Kartanegara, 64.07 Kabupaten Kutai Barat or 64.08 Kabupaten Kutai Timur?"),
+    "no-figure": ("06_region_profile", ["-p", "region", "Bintan", "-p", "lang", "en"],
+                  "NoFigures: No figure at all for Kabupaten Bintan in snapshot "),
 }
 
 
 def test_hand_runs_stop_with_one_clear_message(ws):
     with ThreadPoolExecutor(2) as pool:
-        done = dict(
-            zip(
-                HAND_RUNS, pool.map(lambda k: papermill(ws, HAND_RUNS[k][0], f"{k}.ipynb", *HAND_RUNS[k][1]), HAND_RUNS)
-            )
-        )
+        done = dict(zip(HAND_RUNS, pool.map(lambda k: papermill(ws, HAND_RUNS[k][0], f"{k}.ipynb", *HAND_RUNS[k][1]),
+                                            HAND_RUNS)))
     for key, (_, _, message) in HAND_RUNS.items():
         assert done[key].returncode == 1, (key, done[key].stderr[-2000:])
         assert message in done[key].stderr, (key, done[key].stderr[-2000:])
@@ -263,18 +199,13 @@ def test_a_region_without_figures_is_named_in_the_output(ws):
     done = papermill(ws, "04_ikd_kia", "ikd.ipynb", "-p", "lang", "en")
     assert done.returncode == 0, done.stderr[-2000:]
     nb = nbformat.read(ws.root / "ikd.ipynb", as_version=4)
-    notes = [
-        o["data"]["text/markdown"]
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {}) and "No figure" in o["data"]["text/markdown"]
-    ]
+    notes = [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
+             if "text/markdown" in o.get("data", {}) and "No figure" in o["data"]["text/markdown"]]
     assert len(notes) == 1
     assert "for Kota Batam and Kabupaten Bangka Tengah" in notes[0] and "IKD" in notes[0]
 
 
 # --- output names per language; decks per language; stale exports removed --------------------------
-
 
 def _slides(path: Path) -> list[str]:
     return [s.shapes.title.text_frame.text if s.shapes.title else "" for s in Presentation(str(path)).slides]
@@ -282,11 +213,8 @@ def _slides(path: Path) -> list[str]:
 
 def test_languages_get_their_own_outputs_and_decks(ws):
     config = ws.root / "lang.yaml"  # a region given as a number, as YAML reads 64.71: run, exported, named
-    config.write_text(
-        "runs:\n  - name: profile-bpn\n    notebook: notebooks/06_region_profile.ipynb\n"
-        "    parameters: {region: 64.71}\n",
-        encoding="utf-8",
-    )
+    config.write_text("runs:\n  - name: profile-bpn\n    notebook: notebooks/06_region_profile.ipynb\n"
+                      "    parameters: {region: 64.71}\n", encoding="utf-8")
     first = run_ktpel(ws.root, "report", "--config", str(config), timeout=600)
     assert first.returncode == 0, first.stdout + first.stderr
     indonesian_nb = (ws.out / "profile-bpn.ipynb").read_bytes()

@@ -39,16 +39,11 @@ def ws(probe_workspace) -> SimpleNamespace:
         (made.root / f"{mode}.yaml").write_text(PROBE_CONFIG.replace("MODE", mode), encoding="utf-8")
     first = run_ktpel(made.root, "report", "--config", str(made.root / "ok.yaml"), "--no-export", timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
-    return SimpleNamespace(
-        root=made.root,
-        out=made.out,
-        good=(made.out / "probe.ipynb").read_bytes(),
-        pidfile=made.project.notebooks_dir / "kernel.pid",
-    )
+    return SimpleNamespace(root=made.root, out=made.out, good=(made.out / "probe.ipynb").read_bytes(),
+                           pidfile=made.project.notebooks_dir / "kernel.pid")
 
 
 # --- looking at processes (Linux /proc) --------------------------------------------------------
-
 
 def _stat(pid: int) -> list[str] | None:
     try:
@@ -86,25 +81,9 @@ def wait_for(condition: Callable[[], bool], what: str, within: float = PATIENCE)
 
 def _start_sleeping_batch(ws: SimpleNamespace, *extra: str) -> subprocess.Popen[str]:
     ws.pidfile.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpers.cli",
-            "--project",
-            str(ws.root),
-            "report",
-            "--config",
-            str(ws.root / "sleep.yaml"),
-            "--no-export",
-            "--force",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "--project", str(ws.root), "report", "--config",
+                             str(ws.root / "sleep.yaml"), "--no-export", "--force", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     wait_for(lambda: ws.pidfile.exists() or proc.poll() is not None, "the probe kernel is running")
     assert proc.poll() is None, proc.communicate()
     return proc
@@ -112,16 +91,12 @@ def _start_sleeping_batch(ws: SimpleNamespace, *extra: str) -> subprocess.Popen[
 
 # --- killing ktpel report ------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("how", "kernel_start", "code"),
-    [
-        ("SIGKILL", "fork", -signal.SIGKILL),
-        ("SIGTERM", "fork", 128 + signal.SIGTERM),
-        ("SIGINT to the group", "fork", 128 + signal.SIGINT),  # Ctrl-C in a terminal reaches every process of it
-        ("SIGTERM", "spawn", 128 + signal.SIGTERM),
-    ],
-)
+@pytest.mark.parametrize(("how", "kernel_start", "code"), [
+    ("SIGKILL", "fork", -signal.SIGKILL),
+    ("SIGTERM", "fork", 128 + signal.SIGTERM),
+    ("SIGINT to the group", "fork", 128 + signal.SIGINT),  # Ctrl-C in a terminal reaches every process of it
+    ("SIGTERM", "spawn", 128 + signal.SIGTERM),
+])
 def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, kernel_start, code):
     proc = _start_sleeping_batch(ws, "--kernel-start", kernel_start)
     kernel = int(ws.pidfile.read_text())
@@ -139,8 +114,7 @@ def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, ker
         name = how.split()[0]
         assert stderr.strip().splitlines() == [
             f"ktpel report: stopped by {name}; runs in progress were abandoned, previous outputs are kept "
-            "(run it again to finish)"
-        ], stderr
+            "(run it again to finish)"], stderr
         assert not list(ws.out.glob(".tmp-*"))  # its own temporary notebook is cleaned up
     assert (ws.out / "probe.ipynb").read_bytes() == ws.good  # the previous good output stays
     again = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), "--no-export", timeout=300)
@@ -153,23 +127,9 @@ def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, ker
 
 def test_a_second_report_waits_for_the_first_and_then_runs(ws):
     first = _start_sleeping_batch(ws)
-    second = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpers.cli",
-            "--project",
-            str(ws.root),
-            "report",
-            "--config",
-            str(ws.root / "ok.yaml"),
-            "--no-export",
-            "--force",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    second = subprocess.Popen([sys.executable, "-m", "helpers.cli", "--project", str(ws.root), "report",
+                               "--config", str(ws.root / "ok.yaml"), "--no-export", "--force"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = second.stdout.readline()  # type: ignore[union-attr]
     assert line.startswith("waiting for another `ktpel report` on reports/"), line
     assert second.poll() is None and first.poll() is None
@@ -194,29 +154,10 @@ def test_two_batches_at_once_start_every_kernel_over_ipc(ws, tmp_path):
     batches = []
     for root, start in ((ws.root, "fork"), (other.root, "spawn")):
         (root / "probes.yaml").write_text(PROBES, encoding="utf-8")
-        batches.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "helpers.cli",
-                    "--project",
-                    str(root),
-                    "report",
-                    "--config",
-                    str(root / "probes.yaml"),
-                    "--no-export",
-                    "--force",
-                    "-j",
-                    "2",
-                    "--kernel-start",
-                    start,
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        batches.append(subprocess.Popen(
+            [sys.executable, "-m", "helpers.cli", "--project", str(root), "report", "--config",
+             str(root / "probes.yaml"), "--no-export", "--force", "-j", "2", "--kernel-start", start],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for batch in batches:
         stdout, stderr = batch.communicate(timeout=600)
         assert batch.returncode == 0 and "4 ok, 0 failed" in stdout, stdout + stderr
@@ -235,28 +176,9 @@ def test_a_batch_whose_zygotes_fail_spawns_its_kernels_and_says_so_once(ws, tmp_
     (shadow / "vl_convert.py").write_text("raise ImportError('broken on purpose')\n")  # the zygote imports it
     (ws.root / "probes.yaml").write_text(PROBES, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpers.cli",
-            "--project",
-            str(ws.root),
-            "report",
-            "--config",
-            str(ws.root / "probes.yaml"),
-            "--no-export",
-            "--force",
-            "-j",
-            "2",
-            "--kernel-start",
-            "fork",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(ws.root), "report", "--config",
+                           str(ws.root / "probes.yaml"), "--no-export", "--force", "-j", "2", "--kernel-start",
+                           "fork"], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0 and "4 ok, 0 failed" in done.stdout, done.stdout + done.stderr
     said = [line for line in done.stdout.splitlines() if "forked kernel start failed" in line]
     assert len(said) == 1 and "the kernel zygote exited" in said[0], done.stdout
@@ -265,18 +187,14 @@ def test_a_batch_whose_zygotes_fail_spawns_its_kernels_and_says_so_once(ws, tmp_
 
 # --- limits on arguments ------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--start-timeout", "nan"], "argument --start-timeout: 'nan' is not a number of seconds above 0"),
-        (["--start-timeout", "-5"], "argument --start-timeout: '-5' is not a number of seconds above 0"),
-        (["--start-timeout", "0"], "argument --start-timeout: '0' is not a number"),
-        (["--start-timeout", "inf"], "argument --start-timeout: 'inf' is not a number"),
-        (["-j", "0"], "argument -j/--jobs: '0' is not a positive whole number"),
-        (["-j", "100000"], "argument -j/--jobs: '100000' is more than 256 notebooks at once"),
-    ],
-)
+@pytest.mark.parametrize(("args", "message"), [
+    (["--start-timeout", "nan"], "argument --start-timeout: 'nan' is not a number of seconds above 0"),
+    (["--start-timeout", "-5"], "argument --start-timeout: '-5' is not a number of seconds above 0"),
+    (["--start-timeout", "0"], "argument --start-timeout: '0' is not a number"),
+    (["--start-timeout", "inf"], "argument --start-timeout: 'inf' is not a number"),
+    (["-j", "0"], "argument -j/--jobs: '0' is not a positive whole number"),
+    (["-j", "100000"], "argument -j/--jobs: '100000' is more than 256 notebooks at once"),
+])
 def test_bad_report_arguments_are_refused(ws, args, message):
     done = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
@@ -296,11 +214,8 @@ BAD_LIMITS = [
     (_bomb() + "\nruns: [*a8]\n", "yaml", "expands to more than 100,000 values"),
     ("runs: " + "[" * 5000 + "]" * 5000 + "\n", "yaml", "is nested too deeply"),
     ("runs: &r [*r]\n", "yaml", "contains itself through an alias"),
-    (
-        GRID.format(name="p-{mode}-{x}", grid=f"{{mode: [{HUNDREDS}], x: [{HUNDREDS}]}}"),
-        "grid",
-        "makes 90,000 runs (300 x 300); a batch has at most 10,000",
-    ),
+    (GRID.format(name="p-{mode}-{x}", grid=f"{{mode: [{HUNDREDS}], x: [{HUNDREDS}]}}"),
+     "grid", "makes 90,000 runs (300 x 300); a batch has at most 10,000"),
     (GRID.format(name="p-{mode:>999999999}", grid="{mode: [a, b]}"), "name", "asks for a width over 99"),
     (GRID.format(name="p-{mode:{w}}-{w}", grid="{mode: [a], w: [999999999]}"), "name", "has a nested field"),
 ]
@@ -315,17 +230,12 @@ def test_oversized_configs_are_refused_quickly_and_clearly(ws, text, field, mess
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (
-            "[" + ", ".join(f"&a{i} [{', '.join([f'*a{i - 1}' if i else 'x'] * 10)}]" for i in range(7)) + "]",
-            "-p mode: the value expands to more than 100,000 values",
-        ),
-        ("[" * 5000, "-p mode: the value is nested too deeply"),
-        ("&a [*a]", "-p mode: the value contains itself through an alias"),
-    ],
-)
+@pytest.mark.parametrize(("value", "message"), [
+    ("[" + ", ".join(f"&a{i} [{', '.join([f'*a{i - 1}' if i else 'x'] * 10)}]" for i in range(7)) + "]",
+     "-p mode: the value expands to more than 100,000 values"),
+    ("[" * 5000, "-p mode: the value is nested too deeply"),
+    ("&a [*a]", "-p mode: the value contains itself through an alias"),
+])
 def test_oversized_parameters_are_refused_quickly_and_clearly(ws, value, message):
     done = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), "-p", f"mode={value}", timeout=60)
     assert done.returncode == 2 and message in done.stderr, done.stderr

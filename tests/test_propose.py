@@ -59,33 +59,15 @@ def seed_workspace(tmp_path: Path) -> Project:
 
 
 def snapshot_of(directory: Path) -> dict[str, str]:
-    return {
-        p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file()
-    }
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def add(
-    project: Project, article: Path, *extra: str, source_id: str = "kaltim-2022-05-antara"
-) -> subprocess.CompletedProcess[str]:
-    return run_ktpel(
-        project,
-        "propose",
-        str(article),
-        "--published",
-        "2022-05-20",
-        "--add",
-        "--source-id",
-        source_id,
-        "--title",
-        "Perekaman KTP-el di Kaltim mencapai 100,8 persen",
-        "--publisher",
-        "ANTARA Kalimantan Timur",
-        "--url",
-        "https://kaltim.antaranews.com/",
-        *extra,
-    )
+def add(project: Project, article: Path, *extra: str, source_id: str = "kaltim-2022-05-antara"
+        ) -> subprocess.CompletedProcess[str]:
+    return run_ktpel(project, "propose", str(article), "--published", "2022-05-20", "--add", "--source-id",
+                     source_id, "--title", "Perekaman KTP-el di Kaltim mencapai 100,8 persen",
+                     "--publisher", "ANTARA Kalimantan Timur", "--url", "https://kaltim.antaranews.com/", *extra)
 
 
 def review_rows(project: Project) -> list[dict[str, str]]:
@@ -102,11 +84,9 @@ def write_review(project: Project, rows: list[dict[str, str]]) -> None:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-
 def test_seed_recall_reaches_the_goal() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "propose_score.py")], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "propose_score.py")], capture_output=True, text=True,
+                         check=True).stdout
     found, total = map(int, re.search(r"recall (\d+)/(\d+)", out).groups())  # type: ignore[union-attr]
     assert found / total >= 0.9, out
 
@@ -177,15 +157,8 @@ def test_published_month_admits_dates_up_to_its_end() -> None:
 def test_a_date_after_publication_is_flagged(tmp_path: Path) -> None:
     """A publication date typed too early: the dates after it are named, and none becomes a figure's date."""
     copy_raw_layer(tmp_path / "ws")
-    result = run_ktpel(
-        tmp_path / "ws",
-        "propose",
-        str(SOURCES / "kaltim-2024-06-dkp3a.txt"),
-        "--published",
-        "2024-06-10",
-        "--format",
-        "csv",
-    )
+    result = run_ktpel(tmp_path / "ws", "propose", str(SOURCES / "kaltim-2024-06-dkp3a.txt"), "--published",
+                       "2024-06-10", "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert "note: '13 Juni 2024' is after the publication date 2024-06-10 (--published)" in result.stderr
     assert "correct --published" in result.stderr
@@ -208,9 +181,7 @@ def test_clock_times_are_not_figures() -> None:
         text = (SOURCES / name).read_text(encoding="utf-8")
         assert "WIB" in text
         candidates, notes = propose(text, day(published), regions, metrics)
-        assert not {"8", "800", "14", "1400", "7.30", "730", "30"} & {
-            c.value for c in candidates if c.unit != "percent"
-        }
+        assert not {"8", "800", "14", "1400", "7.30", "730", "30"} & {c.value for c in candidates if c.unit != "percent"}
         assert not [n for n in notes if "WIB" in n or "08.00" in n or "07.30" in n], notes
     text = "Di Kota Batam, Senin (10/6) pukul 10.30 Wita hingga jam 9 malam, sebanyak 1.500 warga telah merekam."
     candidates, notes = propose(text, day("2024-06-21"), regions, metrics)
@@ -222,10 +193,8 @@ def test_month_dates_aliases_and_groups() -> None:
     assert ("64", "ktp_recording_pct", "2024-10", "month") in find(got, "99.54")  # "Hingga Oktober 2024 ... di Kaltim"
     assert ("64", "ktp_required", "2024-10", "month") in find(got, "2860701")
     undated = read("kaltim-undated-mesin-cetak.txt", "unknown")
-    assert sorted(find(undated, "75")) == [
-        ("64.09", "birth_certificate_ownership_pct", "", "unknown"),
-        ("64.74", "birth_certificate_ownership_pct", "", "unknown"),
-    ]  # PPU dan Bontang
+    assert sorted(find(undated, "75")) == [("64.09", "birth_certificate_ownership_pct", "", "unknown"),
+                                           ("64.74", "birth_certificate_ownership_pct", "", "unknown")]  # PPU dan Bontang
     assert ("64", "printing_machines_handed_over", "", "unknown") in find(undated, "2")  # "dua unit"
 
 
@@ -276,7 +245,6 @@ def test_propose_prints_csv_and_changes_nothing(tmp_path: Path) -> None:
 
 # --- bad input -------------------------------------------------------------------------------------------
 
-
 def test_non_utf8_article_is_refused_with_its_line(tmp_path: Path) -> None:
     text = (SOURCES / "kaltim-2024-11-ikd-award.txt").read_text(encoding="utf-8")  # saved as Windows-1252
     article = tmp_path / "article.txt"
@@ -298,14 +266,11 @@ def test_empty_article_is_refused(tmp_path: Path) -> None:
     assert "article.txt:1: text: the file is empty" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("published", "message"),
-    [
-        ("2999-01-01", "--published: 2999-01-01 is in the future"),
-        ("2024-13-01", "--published: '2024-13-01' is not a real date"),
-        ("13/06/2024", "--published: '13/06/2024' is not a day date (write it as 2024-06-13)"),
-    ],
-)
+@pytest.mark.parametrize(("published", "message"), [
+    ("2999-01-01", "--published: 2999-01-01 is in the future"),
+    ("2024-13-01", "--published: '2024-13-01' is not a real date"),
+    ("13/06/2024", "--published: '13/06/2024' is not a day date (write it as 2024-06-13)"),
+])
 def test_bad_publication_date_is_refused(tmp_path: Path, published: str, message: str) -> None:
     copy_raw_layer(tmp_path / "ws")
     result = run_ktpel(tmp_path / "ws", "propose", str(NEW_ARTICLE), "--published", published)
@@ -347,7 +312,6 @@ def test_accept_refuses_a_quote_cut_from_a_longer_number(seed_workspace: Project
 
 # --- add and accept --------------------------------------------------------------------------------------
 
-
 def test_add_then_accept(seed_workspace: Project, tmp_path: Path) -> None:
     result = add(seed_workspace, tmp_path / "article.txt", "--excerpt")
     assert result.returncode == 0, result.stderr
@@ -386,9 +350,8 @@ def test_add_refuses_and_writes_nothing(seed_workspace: Project, tmp_path: Path)
     assert again.returncode == 2 and "proposals not yet accepted" in again.stderr
 
 
-def test_add_puts_back_what_it_wrote_when_a_write_fails(
-    seed_workspace: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_puts_back_what_it_wrote_when_a_write_fails(seed_workspace: Project, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot_of(seed_workspace.raw)
     real = atomic.write_bytes
     calls: list[Path] = []
@@ -401,17 +364,8 @@ def test_add_puts_back_what_it_wrote_when_a_write_fails(
 
     monkeypatch.setattr(atomic, "write_bytes", failing)
     with pytest.raises(OSError):
-        add_source(
-            seed_workspace,
-            tmp_path / "article.txt",
-            day("2022-05-20"),
-            "kaltim-2022-05-antara",
-            "T",
-            "P",
-            None,
-            False,
-            date(2026, 1, 1),
-        )
+        add_source(seed_workspace, tmp_path / "article.txt", day("2022-05-20"), "kaltim-2022-05-antara", "T", "P",
+                   None, False, date(2026, 1, 1))
     assert [p.name for p in calls][:3] == ["kaltim-2022-05-antara.txt", "sources.yaml", PROPOSED]
     assert snapshot_of(seed_workspace.raw) == before
 
@@ -435,10 +389,8 @@ def test_sources_yaml_url_and_excerpt_are_checked(tmp_path: Path) -> None:
     project = copy_raw_layer(tmp_path / "ws", seed=True)
     path = project.raw / "sources.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace("    language: id\n", "    language: id\n    url: ftp:/x\n    excerpt: maybe\n", 1),
-        encoding="utf-8",
-    )
+    path.write_text(text.replace("    language: id\n", "    language: id\n    url: ftp:/x\n    excerpt: maybe\n", 1),
+                    encoding="utf-8")
     result = run_ktpel(project, "check")
     assert result.returncode == 1
     assert re.search(r"sources\.yaml:\d+: url: 'ftp:/x' is not a web address", result.stderr)
@@ -455,38 +407,14 @@ def test_bom_crlf_and_fullwidth_digits_read_like_plain_text(tmp_path: Path) -> N
     result = run_ktpel(project, "propose", str(article), "--published", "2024-06-21", "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert {
-        "region_code": "64",
-        "metric": "ktp_recording_pct",
-        "value": "98.75",
-        "as_of": "2024-06-13",
-    }.items() <= next(r for r in rows if r["value"] == "98.75").items()
+    assert {"region_code": "64", "metric": "ktp_recording_pct", "value": "98.75", "as_of": "2024-06-13"}.items() <= \
+        next(r for r in rows if r["value"] == "98.75").items()
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            list("0123456789.,% \n()/-abcdeijkmnprstuyKBTPSJO")
-            + [
-                " persen",
-                " juta",
-                " ribu",
-                " Batam",
-                " Kaltim",
-                " wajib KTP",
-                " per 13 Juni 2024",
-                " (10/1)",
-                " sekitar",
-                " belum merekam",
-                " dua unit",
-                "\uff12",
-                "\u00a0",
-            ]
-        ),
-        max_size=60,
-    ).map("".join)
-)
+@given(st.lists(st.sampled_from(list("0123456789.,% \n()/-abcdeijkmnprstuyKBTPSJO") + [
+    " persen", " juta", " ribu", " Batam", " Kaltim", " wajib KTP", " per 13 Juni 2024", " (10/1)", " sekitar",
+    " belum merekam", " dua unit", "\uff12", "\u00a0"]), max_size=60).map("".join))
 def test_any_text_is_read_without_crashing(text: str) -> None:
     """Random numerals, dates and words: propose returns candidates whose quotes are the text's own words."""
     project = Project(ROOT)

@@ -37,7 +37,7 @@ def shell_blocks(text: str) -> list[tuple[bool, int, list[str]]]:
         if lines[index].strip() in ("```sh", "```bash", "```console"):
             previous = next((lines[i].strip() for i in range(index - 1, -1, -1) if lines[i].strip()), "")
             end = next(i for i in range(index + 1, len(lines)) if lines[i].strip().startswith("```"))
-            commands = [c for c in (_strip_comment(x) for x in lines[index + 1 : end]) if c]
+            commands = [c for c in (_strip_comment(x) for x in lines[index + 1:end]) if c]
             blocks.append((previous == RUN_MARK, index + 1, commands))
             index = end
         index += 1
@@ -56,9 +56,8 @@ def test_every_ktpel_and_papermill_line_is_run_or_a_synopsis():
         for command in commands:
             if not TOOL.search(f"{command} "):
                 continue
-            assert run or PLACEHOLDER.search(command), (
-                f"README.md:{line}: {command!r} is neither run by this test (mark its block {RUN_MARK}) nor a synopsis"
-            )
+            assert run or PLACEHOLDER.search(command), f"README.md:{line}: {command!r} is neither run by this " \
+                                                       f"test (mark its block {RUN_MARK}) nor a synopsis"
 
 
 @pytest.fixture(scope="module")
@@ -76,22 +75,18 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_readme_commands_run_as_written(workspace: Path):
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     env.pop("KTPEL_PROJECT", None)
     ran = []
     for run, line, commands in shell_blocks(README.read_text(encoding="utf-8")):
         for command in commands if run else []:
-            done = subprocess.run(
-                ["bash", "-c", command], cwd=workspace, env=env, capture_output=True, text=True, timeout=600
-            )
+            done = subprocess.run(["bash", "-c", command], cwd=workspace, env=env, capture_output=True, text=True,
+                                  timeout=600)
             assert done.returncode == 0, f"README.md:{line}: {command}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
             assert "Traceback" not in done.stderr, f"README.md:{line}: {command}\n{done.stderr[-3000:]}"
             ran.append(command)
-    assert any("papermill" in c and '\'["Batam","64"]\'' in c for c in ran)  # the list form of issue 11
+    assert any("papermill" in c and "'[\"Batam\",\"64\"]'" in c for c in ran)  # the list form of issue 11
     [batch] = [p for p in (workspace / "reports").iterdir() if p.is_dir()]
     assert (batch / "profile-batam.en.ipynb").is_file() and not (batch / "profile-batam.ipynb").exists()
     assert (batch / "slides-en.pptx").is_file() and not (batch / "slides.pptx").exists()
@@ -104,8 +99,8 @@ def test_readme_commands_run_as_written(workspace: Path):
 
 def test_add_a_source_checklist_names_every_field():
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("### Add a source") :]
-    section = section[: section.index("\n## ")]
+    section = text[text.index("### Add a source"):]
+    section = section[:section.index("\n## ")]
     rows = {m.group(1): m.group(0) for m in re.finditer(r"^\s*\|((?: ?`[a-z0-9_]+`,?)+) \|.*$", section, re.M)}
     by_field = {f.strip(" `"): row for names, row in rows.items() for f in names.split(",")}
     assert set(by_field) == set(FIELDS)

@@ -15,44 +15,44 @@ HEADER = ["code", "name", "level", "parent_code", "aliases", "note"]
 
 #: Kabupaten and kota per province in the decree: code -> (kabupaten, kota).
 EXPECTED_PER_PROVINCE = {
-    "11": (18, 5),  # Aceh
-    "12": (25, 8),  # Sumatera Utara
-    "13": (12, 7),  # Sumatera Barat
-    "14": (10, 2),  # Riau
-    "15": (9, 2),  # Jambi
-    "16": (13, 4),  # Sumatera Selatan
-    "17": (9, 1),  # Bengkulu
-    "18": (13, 2),  # Lampung
-    "19": (6, 1),  # Kepulauan Bangka Belitung
-    "21": (5, 2),  # Kepulauan Riau
-    "31": (1, 5),  # DKI Jakarta
-    "32": (18, 9),  # Jawa Barat
-    "33": (29, 6),  # Jawa Tengah
-    "34": (4, 1),  # DI Yogyakarta
-    "35": (29, 9),  # Jawa Timur
-    "36": (4, 4),  # Banten
-    "51": (8, 1),  # Bali
-    "52": (8, 2),  # Nusa Tenggara Barat
-    "53": (21, 1),  # Nusa Tenggara Timur
-    "61": (12, 2),  # Kalimantan Barat
-    "62": (13, 1),  # Kalimantan Tengah
-    "63": (11, 2),  # Kalimantan Selatan
-    "64": (7, 3),  # Kalimantan Timur
-    "65": (4, 1),  # Kalimantan Utara
-    "71": (11, 4),  # Sulawesi Utara
-    "72": (12, 1),  # Sulawesi Tengah
-    "73": (21, 3),  # Sulawesi Selatan
-    "74": (15, 2),  # Sulawesi Tenggara
-    "75": (5, 1),  # Gorontalo
-    "76": (6, 0),  # Sulawesi Barat
-    "81": (9, 2),  # Maluku
-    "82": (8, 2),  # Maluku Utara
-    "91": (8, 1),  # Papua
-    "92": (7, 0),  # Papua Barat
-    "93": (4, 0),  # Papua Selatan
-    "94": (8, 0),  # Papua Tengah
-    "95": (8, 0),  # Papua Pegunungan
-    "96": (5, 1),  # Papua Barat Daya
+    "11": (18, 5),   # Aceh
+    "12": (25, 8),   # Sumatera Utara
+    "13": (12, 7),   # Sumatera Barat
+    "14": (10, 2),   # Riau
+    "15": (9, 2),    # Jambi
+    "16": (13, 4),   # Sumatera Selatan
+    "17": (9, 1),    # Bengkulu
+    "18": (13, 2),   # Lampung
+    "19": (6, 1),    # Kepulauan Bangka Belitung
+    "21": (5, 2),    # Kepulauan Riau
+    "31": (1, 5),    # DKI Jakarta
+    "32": (18, 9),   # Jawa Barat
+    "33": (29, 6),   # Jawa Tengah
+    "34": (4, 1),    # DI Yogyakarta
+    "35": (29, 9),   # Jawa Timur
+    "36": (4, 4),    # Banten
+    "51": (8, 1),    # Bali
+    "52": (8, 2),    # Nusa Tenggara Barat
+    "53": (21, 1),   # Nusa Tenggara Timur
+    "61": (12, 2),   # Kalimantan Barat
+    "62": (13, 1),   # Kalimantan Tengah
+    "63": (11, 2),   # Kalimantan Selatan
+    "64": (7, 3),    # Kalimantan Timur
+    "65": (4, 1),    # Kalimantan Utara
+    "71": (11, 4),   # Sulawesi Utara
+    "72": (12, 1),   # Sulawesi Tengah
+    "73": (21, 3),   # Sulawesi Selatan
+    "74": (15, 2),   # Sulawesi Tenggara
+    "75": (5, 1),    # Gorontalo
+    "76": (6, 0),    # Sulawesi Barat
+    "81": (9, 2),    # Maluku
+    "82": (8, 2),    # Maluku Utara
+    "91": (8, 1),    # Papua
+    "92": (7, 0),    # Papua Barat
+    "93": (4, 0),    # Papua Selatan
+    "94": (8, 0),    # Papua Tengah
+    "95": (8, 0),    # Papua Pegunungan
+    "96": (5, 1),    # Papua Barat Daya
 }
 
 
@@ -150,49 +150,29 @@ def test_aliases_unique_and_not_a_name(rows: list[dict[str, str]]) -> None:
             assert names.get(key, r["code"]) == r["code"], f"alias {a!r} of {r['code']} is a region's name"
 
 
-@pytest.mark.parametrize(
-    ("code", "name", "level", "parent"),
-    [
-        ("64.03", "Kabupaten Berau", "kabupaten", "64"),
-        ("64.07", "Kabupaten Kutai Barat", "kabupaten", "64"),
-        ("21.71", "Kota Batam", "kota", "21"),
-        ("19.04", "Kabupaten Bangka Tengah", "kabupaten", "19"),
-        ("64.09", "Kabupaten Penajam Paser Utara", "kabupaten", "64"),
-        ("62.09", "Kabupaten Lamandau", "kabupaten", "62"),
-        ("64", "Provinsi Kalimantan Timur", "provinsi", "00"),
-        ("96", "Provinsi Papua Barat Daya", "provinsi", "00"),
-        ("31.71", "Kota Administrasi Jakarta Pusat", "kota", "31"),
-        ("31.01", "Kabupaten Administrasi Kepulauan Seribu", "kabupaten", "31"),
-    ],
-)
+@pytest.mark.parametrize(("code", "name", "level", "parent"), [
+    ("64.03", "Kabupaten Berau", "kabupaten", "64"),
+    ("64.07", "Kabupaten Kutai Barat", "kabupaten", "64"),
+    ("21.71", "Kota Batam", "kota", "21"),
+    ("19.04", "Kabupaten Bangka Tengah", "kabupaten", "19"),
+    ("64.09", "Kabupaten Penajam Paser Utara", "kabupaten", "64"),
+    ("62.09", "Kabupaten Lamandau", "kabupaten", "62"),
+    ("64", "Provinsi Kalimantan Timur", "provinsi", "00"),
+    ("96", "Provinsi Papua Barat Daya", "provinsi", "00"),
+    ("31.71", "Kota Administrasi Jakarta Pusat", "kota", "31"),
+    ("31.01", "Kabupaten Administrasi Kepulauan Seribu", "kabupaten", "31"),
+])
 def test_spot_checks(by_code: dict[str, dict[str, str]], code: str, name: str, level: str, parent: str) -> None:
     r = by_code[code]
     assert (r["name"], r["level"], r["parent_code"]) == (name, level, parent)
 
 
-@pytest.mark.parametrize(
-    ("alias", "code"),
-    [
-        ("Kaltim", "64"),
-        ("Kepri", "21"),
-        ("Babel", "19"),
-        ("Kalteng", "62"),
-        ("DIY", "34"),
-        ("DKI", "31"),
-        ("Batam", "21.71"),
-        ("Bateng", "19.04"),
-        ("Kukar", "64.02"),
-        ("Kutim", "64.08"),
-        ("Kubar", "64.07"),
-        ("Mahulu", "64.11"),
-        ("PPU", "64.09"),
-        ("Pangkalpinang", "19.71"),
-        ("Balikpapan", "64.71"),
-        ("Samarinda", "64.72"),
-        ("Bontang", "64.74"),
-        ("Tanjungpinang", "21.72"),
-    ],
-)
+@pytest.mark.parametrize(("alias", "code"), [
+    ("Kaltim", "64"), ("Kepri", "21"), ("Babel", "19"), ("Kalteng", "62"), ("DIY", "34"), ("DKI", "31"),
+    ("Batam", "21.71"), ("Bateng", "19.04"), ("Kukar", "64.02"), ("Kutim", "64.08"), ("Kubar", "64.07"),
+    ("Mahulu", "64.11"), ("PPU", "64.09"), ("Pangkalpinang", "19.71"), ("Balikpapan", "64.71"),
+    ("Samarinda", "64.72"), ("Bontang", "64.74"), ("Tanjungpinang", "21.72"),
+])
 def test_alias_spot_checks(by_code: dict[str, dict[str, str]], alias: str, code: str) -> None:
     assert alias in aliases(by_code[code])
 

@@ -40,12 +40,8 @@ def copy_workspace(dest: Path, notebooks: bool = False) -> Project:
 
 
 def ktpel(project: Project, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "helpers.cli", "--project", str(project.root), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return subprocess.Popen([sys.executable, "-m", "helpers.cli", "--project", str(project.root), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def touch_inputs(project: Project, tag: str) -> None:
@@ -66,8 +62,7 @@ def check_store(project: Project, seen: dict[str, str]) -> None:
         con = duckdb.connect(str(path), read_only=True)
         try:
             stored_id, input_hash, facts = con.execute(
-                "SELECT snapshot_id, input_hash, (SELECT count(*) FROM facts) FROM snapshot"
-            ).fetchone()
+                "SELECT snapshot_id, input_hash, (SELECT count(*) FROM facts) FROM snapshot").fetchone()
         finally:
             con.close()
         assert stored_id == sid and input_hash.startswith(sid) and facts > 0
@@ -129,22 +124,9 @@ def test_a_build_while_four_report_runs_read_the_latest_snapshot(tmp_path, recor
     names = ["01_region_comparison", "02_coverage_over_time", "04_ikd_kia", "06_region_profile"]
 
     def run(name: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "papermill",
-                "--no-progress-bar",
-                "-k",
-                "python3",
-                str(project.notebooks_dir / f"{name}.ipynb"),
-                str(tmp_path / f"{name}.out.ipynb"),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        return subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                               str(project.notebooks_dir / f"{name}.ipynb"), str(tmp_path / f"{name}.out.ipynb")],
+                              capture_output=True, text=True, env=env, timeout=300)
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         runs = [pool.submit(run, n) for n in names]
@@ -156,9 +138,7 @@ def test_a_build_while_four_report_runs_read_the_latest_snapshot(tmp_path, recor
             builds[-1].wait(timeout=120)
         results = [r.result() for r in runs]
     record_property("concurrent_runs", len(names) + len(builds))  # recorded before the checks, so a failure counts
-    record_property(
-        "concurrent_succeeded", sum(r.returncode == 0 for r in results) + sum(b.returncode == 0 for b in builds)
-    )
+    record_property("concurrent_succeeded", sum(r.returncode == 0 for r in results) + sum(b.returncode == 0 for b in builds))
     assert [b.returncode for b in builds] == [0, 0, 0]
     assert [r.returncode for r in results] == [0, 0, 0, 0], [r.stderr[-2000:] for r in results]
     check_store(project, {})
@@ -166,7 +146,6 @@ def test_a_build_while_four_report_runs_read_the_latest_snapshot(tmp_path, recor
 
 
 # --- random input: accept or refuse cleanly, never a traceback ---------------------------------
-
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("0123456789.,-%  persnjutaribu"), max_size=20))
@@ -181,18 +160,7 @@ def test_numeral_parser_accepts_or_refuses_cleanly(text):
         pass
 
 
-FIELDS = [
-    "source_id",
-    "region_code",
-    "metric",
-    "value",
-    "unit",
-    "qualifier",
-    "as_of",
-    "as_of_precision",
-    "quote",
-    "note",
-]
+FIELDS = ["source_id", "region_code", "metric", "value", "unit", "qualifier", "as_of", "as_of_precision", "quote", "note"]
 
 
 @pytest.fixture(scope="module")
@@ -201,38 +169,9 @@ def fuzz_project(tmp_path_factory) -> Project:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    row=st.fixed_dictionaries(
-        {
-            f: st.one_of(
-                st.text(max_size=30),
-                st.sampled_from(
-                    [
-                        "batam-2025-serantaumedia",
-                        "21.71",
-                        "64",
-                        "ktp_recording_pct",
-                        "100.10",
-                        "percent",
-                        "exact",
-                        "approx",
-                        "2025-01-10",
-                        "2024-13",
-                        "day",
-                        "month",
-                        "unknown",
-                        "926.654",
-                        "-1",
-                        "1e5",
-                        "100,10 persen",
-                        "",
-                    ]
-                ),
-            )
-            for f in FIELDS
-        }
-    )
-)
+@given(row=st.fixed_dictionaries({f: st.one_of(st.text(max_size=30), st.sampled_from(
+    ["batam-2025-serantaumedia", "21.71", "64", "ktp_recording_pct", "100.10", "percent", "exact", "approx",
+     "2025-01-10", "2024-13", "day", "month", "unknown", "926.654", "-1", "1e5", "100,10 persen", ""])) for f in FIELDS}))
 def test_validator_accepts_or_refuses_random_rows_cleanly(fuzz_project, row):
     path = fuzz_project.raw / "facts.csv"
     original = path.read_bytes()
@@ -263,39 +202,22 @@ def test_validator_refuses_random_bytes_cleanly(fuzz_project, data):
 
 # --- a notebook refuses a metric it cannot draw truthfully ---------------------------------------------------
 
-
 @pytest.mark.slow
 @pytest.mark.parametrize("metric, unit", [("population", "persons"), ("ktp_printed", "cards")])
 def test_coverage_over_time_refuses_a_count_metric(tmp_path, metric, unit):
     """02_coverage_over_time titles and scales its chart as coverage in percent: a count is refused, by name."""
     project = copy_workspace(tmp_path / "ws", notebooks=True)
     assert ktpel(project, "build").wait(timeout=120) == 0
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "papermill",
-            "--no-progress-bar",
-            "-k",
-            "python3",
-            str(project.notebooks_dir / "02_coverage_over_time.ipynb"),
-            str(tmp_path / "out.ipynb"),
-            "-p",
-            "metric",
-            metric,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "KTPEL_PROJECT": str(project.root)},
-    )
+    done = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                           str(project.notebooks_dir / "02_coverage_over_time.ipynb"), str(tmp_path / "out.ipynb"),
+                           "-p", "metric", metric], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KTPEL_PROJECT": str(project.root)})
     assert done.returncode != 0
     assert f"metric '{metric}' is measured in {unit}; this notebook charts percentages" in done.stderr
     assert "application/vnd.vegalite" not in (tmp_path / "out.ipynb").read_text(encoding="utf-8")  # no chart drawn
 
 
 # --- random catalogs and source entries: read or refused cleanly, never a traceback --------------------------
-
 
 @pytest.fixture(scope="module")
 def built_project(tmp_path_factory) -> Project:
@@ -308,25 +230,11 @@ def built_project(tmp_path_factory) -> Project:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    data=st.one_of(
-        st.binary(max_size=300),
-        st.recursive(
-            st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
-            lambda inner: st.one_of(
-                st.lists(inner, max_size=4),
-                st.dictionaries(
-                    st.sampled_from(
-                        ["snapshots", "snapshot_id", "file", "counts", "created_at", "built_at", "facts", "bytes"]
-                    ),
-                    inner,
-                    max_size=5,
-                ),
-            ),
-            max_leaves=20,
-        ).map(lambda doc: json.dumps(doc).encode()),
-    )
-)
+@given(data=st.one_of(st.binary(max_size=300), st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+        ["snapshots", "snapshot_id", "file", "counts", "created_at", "built_at", "facts", "bytes"]), inner, max_size=5)),
+    max_leaves=20).map(lambda doc: json.dumps(doc).encode())))
 def test_catalog_reader_accepts_or_refuses_random_catalogs_cleanly(built_project, data):
     from helpers.snapshot import SnapshotNotFound, resolve
 
@@ -341,30 +249,13 @@ def test_catalog_reader_accepts_or_refuses_random_catalogs_cleanly(built_project
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    value=st.recursive(
-        st.one_of(
-            st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=15), st.dates()
-        ),
-        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
-        max_leaves=10,
-    ),
-    field=st.sampled_from(
-        [
-            "id",
-            "title",
-            "publisher",
-            "place",
-            "published_on",
-            "published_precision",
-            "published_not_before",
-            "file",
-            "sha256",
-            "language",
-            "notes",
-        ]
-    ),
-)
+@given(value=st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                                    st.text(max_size=15), st.dates()),
+                          lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                  st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                          max_leaves=10),
+       field=st.sampled_from(["id", "title", "publisher", "place", "published_on", "published_precision",
+                              "published_not_before", "file", "sha256", "language", "notes"]))
 def test_validator_accepts_or_refuses_random_source_fields_cleanly(fuzz_project, value, field):
     import yaml
 

@@ -17,14 +17,11 @@ from helpers.problems import UsageError
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
-CRASH_CONFIG = (
-    PROBE_CONFIG
-    + """\
+CRASH_CONFIG = PROBE_CONFIG + """\
   - name: profile-batam
     notebook: notebooks/06_region_profile.ipynb
     parameters: {region: "21.71"}
 """
-)
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +34,19 @@ def _meta(path: Path) -> dict:
 
 
 def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
-    done = run_ktpel(
-        ws.root, "report", "--only", "region-comparison", "profile-kaltim", "-p", "lang=en", "--jobs", "2", timeout=300
-    )
+    done = run_ktpel(ws.root, "report", "--only", "region-comparison", "profile-kaltim", "-p", "lang=en",
+                     "--jobs", "2", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "running 2 of 2 notebook(s), 2 at a time" in out
     cells = cells_run("06_region_profile.ipynb")
     assert "region-comparison.en: started" in out and f"profile-kaltim.en: {cells}/{cells} cells" in out
     assert "[2/2]" in out and "2 ok, 0 failed, 0 up to date" in out
-    summary = out[out.index("name ") :].splitlines()
-    rows = {
-        line.split()[0]: line.split()
-        for line in summary[1:]
-        if line.split() and line.split()[0] in ("region-comparison.en", "profile-kaltim.en")
-    }
+    summary = out[out.index("name "):].splitlines()
+    rows = {line.split()[0]: line.split() for line in summary[1:] if line.split() and line.split()[0] in
+            ("region-comparison.en", "profile-kaltim.en")}
     assert [rows[n][1] for n in ("region-comparison.en", "profile-kaltim.en")] == ["ok", "ok"], summary
-    assert (
-        rows["profile-kaltim.en"][3] == f"reports/{ws.sid}/profile-kaltim.en.ipynb"
-    )  # never replaces the Indonesian one
+    assert rows["profile-kaltim.en"][3] == f"reports/{ws.sid}/profile-kaltim.en.ipynb"  # never replaces the Indonesian one
     assert str(ws.root) not in out
     for name in ("region-comparison.en", "profile-kaltim.en"):
         meta = _meta(ws.out / f"{name}.ipynb")
@@ -71,17 +62,15 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert again.returncode == 0 and "0 ok, 0 failed, 2 up to date" in again.stdout
     assert "exports up to date" in again.stdout
 
-    forced = run_ktpel(
-        ws.root, "report", "--only", "region-comparison", "-p", "lang=en", "--force", "--no-export", timeout=300
-    )
+    forced = run_ktpel(ws.root, "report", "--only", "region-comparison", "-p", "lang=en", "--force",
+                       "--no-export", timeout=300)
     assert forced.returncode == 0 and "1 ok, 0 failed, 0 up to date" in forced.stdout
     assert "exported" not in forced.stdout
 
 
 def test_changed_parameters_rerun_and_regions_by_name_or_code(ws):
-    done = run_ktpel(
-        ws.root, "report", "--only", "region-comparison", "-p", 'regions=["Batam", "64"]', "--no-export", timeout=300
-    )
+    done = run_ktpel(ws.root, "report", "--only", "region-comparison", "-p", 'regions=["Batam", "64"]',
+                     "--no-export", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 ok" in done.stdout
     assert _meta(ws.out / "region-comparison.ipynb")["papermill"]["parameters"]["regions"] == ["Batam", "64"]
@@ -97,21 +86,9 @@ def test_failed_and_killed_runs_keep_the_previous_output(ws):
     first = run_ktpel(ws.root, "report", "--config", _crash_config(ws, "ok"), "--no-export", timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     good = (ws.out / "probe.ipynb").read_bytes()
-    for mode, error, start in (
-        ("raise", "ValueError: probe asked to fail", "spawn"),
-        ("kill", "DeadKernelError", "fork"),
-    ):
-        done = run_ktpel(
-            ws.root,
-            "report",
-            "--config",
-            _crash_config(ws, mode),
-            "--no-export",
-            "--force",
-            "--kernel-start",
-            start,
-            timeout=300,
-        )
+    for mode, error, start in (("raise", "ValueError: probe asked to fail", "spawn"), ("kill", "DeadKernelError", "fork")):
+        done = run_ktpel(ws.root, "report", "--config", _crash_config(ws, mode), "--no-export", "--force",
+                         "--kernel-start", start, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
         assert "FAILED" in done.stdout and error in done.stdout
         assert "1 ok, 1 failed, 0 up to date" in done.stdout  # the other run went on and succeeded
@@ -144,50 +121,28 @@ def test_bad_parameters_are_refused_before_anything_runs(ws):
 
 
 def test_a_wrong_parameter_value_fails_the_run_naming_the_valid_choices(ws):
-    done = run_ktpel(
-        ws.root, "report", "--only", "coverage-over-time", "-p", "metric=coverage", "--no-export", timeout=300
-    )
+    done = run_ktpel(ws.root, "report", "--only", "coverage-over-time", "-p", "metric=coverage", "--no-export",
+                     timeout=300)
     assert done.returncode == 1
     assert "ParameterError: metric 'coverage' is not known. Valid choices: " in done.stdout
 
 
 BAD_CONFIGS = [
-    (
-        "runs:\n  - name: ../escape\n    notebook: notebooks/01_region_comparison.ipynb\n",
-        2,
-        "name",
-        "contains a path separator",
-    ),
-    ("runs:\n  - name: /etc/passwd\n    notebook: notebooks/01_region_comparison.ipynb\n", 2, "name", "path separator"),
-    (
-        "runs:\n  - name: 'a b;rm'\n    notebook: notebooks/01_region_comparison.ipynb\n",
-        2,
-        "name",
-        "characters other than",
-    ),
+    ("runs:\n  - name: ../escape\n    notebook: notebooks/01_region_comparison.ipynb\n", 2, "name",
+     "contains a path separator"),
+    ("runs:\n  - name: /etc/passwd\n    notebook: notebooks/01_region_comparison.ipynb\n", 2, "name",
+     "path separator"),
+    ("runs:\n  - name: 'a b;rm'\n    notebook: notebooks/01_region_comparison.ipynb\n", 2, "name",
+     "characters other than"),
     ("runs:\n  - name: .hidden\n    notebook: notebooks/01_region_comparison.ipynb\n", 2, "name", "starts with a dot"),
     ("runs:\n  - name: ok\n    notebook: ../outside.ipynb\n", 3, "notebook", "must be a path inside the project"),
     ("runs:\n  - name: ok\n    notebook: notebooks/nope.ipynb\n", 3, "notebook", "does not exist"),
-    (
-        "runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n    parameters:\n"
-        "      region: Batam\n",
-        5,
-        "parameters.region",
-        "has no parameter 'region'",
-    ),
-    (
-        "runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n"
-        "  - name: ok\n    notebook: notebooks/02_coverage_over_time.ipynb\n",
-        4,
-        "name",
-        "is used twice",
-    ),
-    (
-        "runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n    colour: red\n",
-        4,
-        "colour",
-        "unknown field",
-    ),
+    ("runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n    parameters:\n"
+     "      region: Batam\n", 5, "parameters.region", "has no parameter 'region'"),
+    ("runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n"
+     "  - name: ok\n    notebook: notebooks/02_coverage_over_time.ipynb\n", 4, "name", "is used twice"),
+    ("runs:\n  - name: ok\n    notebook: notebooks/01_region_comparison.ipynb\n    colour: red\n", 4,
+     "colour", "unknown field"),
     ("runs: [\n", 2, "yaml", "not valid YAML"),
     ("", 1, "runs", "the file is empty"),
 ]
@@ -214,9 +169,6 @@ def test_plain_output_names_are_accepted(name):
 
 def test_overrides_are_yaml_with_dates_kept_as_text():
     assert parse_overrides(["regions=[Batam, '64']", "until=2024-12-31", "lang=no"]) == {
-        "regions": ["Batam", "64"],
-        "until": "2024-12-31",
-        "lang": "no",
-    }
+        "regions": ["Batam", "64"], "until": "2024-12-31", "lang": "no"}
     with pytest.raises(UsageError, match="not valid YAML"):
         parse_overrides(["regions=[Batam"])

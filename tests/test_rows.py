@@ -11,7 +11,9 @@ from helpers.rows import csv_cell, print_rows, text_table
 
 def test_text_table_aligns_columns_and_cuts_long_cells():
     lines = text_table(["name", "n"], [["a", "1"], ["x" * 10, "200"]], max_width=6, right={1})
-    assert lines == ["name      n", "a         1", "xxxxx…  200"]
+    assert lines == ["name      n",
+                     "a         1",
+                     "xxxxx…  200"]
 
 
 def test_text_table_without_a_limit_keeps_cells_whole_and_trims_trailing_spaces():
@@ -19,15 +21,8 @@ def test_text_table_without_a_limit_keeps_cells_whole_and_trims_trailing_spaces(
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_get_an_apostrophe():
-    assert [csv_cell(v) for v in ("=1+1", "-5", "@x", "\uff1dA1", "plain", 5, date(2024, 6, 1))] == [
-        "'=1+1",
-        "'-5",
-        "'@x",
-        "'\uff1dA1",
-        "plain",
-        5,
-        "2024-06-01",
-    ]
+    assert [csv_cell(v) for v in ("=1+1", "-5", "@x", "\uff1dA1", "plain", 5, date(2024, 6, 1))] == \
+        ["'=1+1", "'-5", "'@x", "'\uff1dA1", "plain", 5, "2024-06-01"]
 
 
 def test_print_rows_in_each_format():

@@ -21,20 +21,8 @@ from helpers.problems import StorageError
 from helpers.project import Project
 from helpers.snapshot import build, connect, input_hash, read_catalog
 
-FACT_EXPORT_COLUMNS = [
-    "region_code",
-    "region_name",
-    "region_level",
-    "metric",
-    "value",
-    "unit",
-    "qualifier",
-    "as_of",
-    "as_of_precision",
-    "kind",
-    "source_id",
-    "quote",
-]
+FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
+                       "as_of_precision", "kind", "source_id", "quote"]
 INJECTION = "'; DROP TABLE facts; --"
 
 
@@ -78,7 +66,6 @@ def con(built: tuple[Project, str]) -> Iterator[duckdb.DuckDBPyConnection]:
 
 # --- build, idempotence, catalog -----------------------------------------------------------------------------
 
-
 def test_build_writes_one_snapshot_and_the_catalog(project_copy: Project) -> None:
     result = run_ktpel(project_copy, "build")
     assert result.returncode == 0, result.stderr
@@ -86,9 +73,8 @@ def test_build_writes_one_snapshot_and_the_catalog(project_copy: Project) -> Non
     assert f"snapshot {sid} built: data/processed/snapshots/{sid}.duckdb" in result.stdout
     assert str(project_copy.root) not in result.stdout
     assert snapshot_files(project_copy) == [f"{sid}.duckdb"]
-    assert sorted(p.name for p in project_copy.processed.iterdir() if p.is_file() and p.suffix != ".lock") == [
-        "catalog.json"
-    ]
+    assert sorted(p.name for p in project_copy.processed.iterdir() if p.is_file() and p.suffix != ".lock") == \
+        ["catalog.json"]
     catalog = json.loads(project_copy.catalog_path.read_text(encoding="utf-8"))
     [entry] = catalog["snapshots"]
     assert entry["snapshot_id"] == sid and entry["file"] == f"snapshots/{sid}.duckdb"
@@ -151,17 +137,10 @@ def test_diff_reports_removed_added_and_changed_facts(project_copy: Project) -> 
     result = run_ktpel(project_copy, "diff", old, new, "--format", "json")
     assert result.returncode == 0, result.stderr
     rows = {(r["change"], r["metric"], r["kind"]): r for r in json.loads(result.stdout)}
-    assert set(rows) == {
-        ("changed", "ktp_printed", "stated"),
-        ("removed", "service_kecamatan", "stated"),
-        ("changed", "blank_cards_remaining", "derived"),
-    }
+    assert set(rows) == {("changed", "ktp_printed", "stated"), ("removed", "service_kecamatan", "stated"),
+                         ("changed", "blank_cards_remaining", "derived")}
     printed = rows[("changed", "ktp_printed", "stated")]
-    assert (printed["source_id"], printed["region_code"], printed["as_of"]) == (
-        "batam-2025-serantaumedia",
-        "21.71",
-        "2024",
-    )
+    assert (printed["source_id"], printed["region_code"], printed["as_of"]) == ("batam-2025-serantaumedia", "21.71", "2024")
     assert (printed["old_value"], printed["new_value"]) == (123571, 125000)
     removed = rows[("removed", "service_kecamatan", "stated")]
     assert (removed["old_value"], removed["new_value"]) == (12, None)
@@ -173,16 +152,8 @@ def test_diff_reports_removed_added_and_changed_facts(project_copy: Project) -> 
 
     table = run_ktpel(project_copy, "diff", old[:6], new)  # an unambiguous prefix will do
     assert table.returncode == 0, table.stderr
-    assert table.stdout.splitlines()[0].split() == [
-        "change",
-        "source_id",
-        "region_code",
-        "metric",
-        "as_of",
-        "kind",
-        "old_value",
-        "new_value",
-    ]
+    assert table.stdout.splitlines()[0].split() == ["change", "source_id", "region_code", "metric", "as_of", "kind",
+                                                    "old_value", "new_value"]
     assert "removed" in table.stdout and "service_kecamatan" in table.stdout
 
     same = run_ktpel(project_copy, "diff", old, old)
@@ -193,7 +164,6 @@ def test_diff_reports_removed_added_and_changed_facts(project_copy: Project) -> 
 
 
 # --- ktpel facts --------------------------------------------------------------------------------------------
-
 
 def test_facts_csv_has_the_12_columns_and_matches_the_raw_layer(built: tuple[Project, str]) -> None:
     project, _ = built
@@ -213,9 +183,8 @@ def test_facts_csv_has_the_12_columns_and_matches_the_raw_layer(built: tuple[Pro
     batam = next(r for r in stated if r["region_code"] == "21.71" and r["metric"] == "ktp_recording_pct")
     assert (batam["value"], batam["as_of"], batam["as_of_precision"]) == ("100.10", "2025-01-10", "day")
     assert (batam["region_name"], batam["region_level"]) == ("Kota Batam", "kota")
-    derived = next(
-        r for r in rows if r["kind"] == "derived" and r["region_code"] == "21.71" and r["metric"] == "ktp_recording_pct"
-    )
+    derived = next(r for r in rows if r["kind"] == "derived" and r["region_code"] == "21.71"
+                   and r["metric"] == "ktp_recording_pct")
     assert derived["value"] == "102.31" and derived["quote"] == ""
 
 
@@ -226,18 +195,11 @@ def test_facts_json_and_table(built: tuple[Project, str], con: duckdb.DuckDBPyCo
     assert as_json.returncode == 0, as_json.stderr
     rows = json.loads(as_json.stdout)
     assert len(rows) == total and all(list(r) == FACT_EXPORT_COLUMNS for r in rows)
-    kaltim = [
-        (r["kind"], r["as_of"] or "", r["value"])
-        for r in rows
-        if r["region_code"] == "64" and r["metric"] == "ktp_recording_pct"
-    ]
+    kaltim = [(r["kind"], r["as_of"] or "", r["value"]) for r in rows
+              if r["region_code"] == "64" and r["metric"] == "ktp_recording_pct"]
     # the undated source's own counts (1.916.099 / 2.197.959) give 87.18, beside its stated 87,17
-    assert sorted(kaltim) == [
-        ("derived", "", "87.18"),
-        ("stated", "", "87.17"),
-        ("stated", "2024-06-13", "98.75"),
-        ("stated", "2024-10", "99.54"),
-    ]
+    assert sorted(kaltim) == [("derived", "", "87.18"), ("stated", "", "87.17"), ("stated", "2024-06-13", "98.75"),
+                              ("stated", "2024-10", "99.54")]
     table = run_ktpel(project, "facts", "--format", "table")
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
@@ -254,40 +216,21 @@ def test_facts_without_a_snapshot_says_so(project_copy: Project) -> None:
 
 # --- inside the snapshot -------------------------------------------------------------------------------------
 
-
 def test_snapshot_opens_read_only_with_its_tables_and_views(built: tuple[Project, str]) -> None:
     project, sid = built
     con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
     try:
-        kinds = dict(
-            con.execute(
-                "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"
-            ).fetchall()
-        )
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                                 "WHERE table_schema = 'main'").fetchall())
         assert {t for t, k in kinds.items() if k == "BASE TABLE"} == {
-            "snapshot",
-            "sources",
-            "regions",
-            "metrics",
-            "targets",
-            "facts",
-            "consistency",
-            "bulk_rows",
-            "bulk_files",
-        }
-        assert {t for t, k in kinds.items() if k == "VIEW"} == {
-            "facts_labeled",
-            "disagreements",
-            "latest_facts",
-            "bulk_facts",
-            "observations",
-        }
+            "snapshot", "sources", "regions", "metrics", "targets", "facts", "consistency", "bulk_rows", "bulk_files"}
+        assert {t for t, k in kinds.items() if k == "VIEW"} == {"facts_labeled", "disagreements", "latest_facts",
+                                                               "bulk_facts", "observations"}
         assert con.execute("SELECT snapshot_id FROM snapshot").fetchone() == (sid,)
         with pytest.raises(duckdb.Error):
             con.execute("DELETE FROM facts")
         assert con.execute("SELECT count(*) FROM facts WHERE kind = 'stated'").fetchone() == (
-            len(raw_fact_rows(project)),
-        )
+            len(raw_fact_rows(project)),)
     finally:
         con.close()
 
@@ -302,16 +245,14 @@ def test_batam_derived_recording_disagrees_with_the_stated_one(con: duckdb.DuckD
                             WHERE d.kind = 'derived' AND d.region_code = '21.71' AND d.metric = 'ktp_recording_pct'
                             ORDER BY i.metric""").fetchall()
     assert inputs == [("ktp_recorded", 926654), ("ktp_required", 905737)]
-    disagreements = con.execute(
-        "SELECT source_id, region_code, metric, stated_value, round(derived_value, 2), agrees FROM disagreements"
-    ).fetchall()
+    disagreements = con.execute("SELECT source_id, region_code, metric, stated_value, round(derived_value, 2), agrees "
+                                "FROM disagreements").fetchall()
     assert disagreements == [("batam-2025-serantaumedia", "21.71", "ktp_recording_pct", 100.10, 102.31, False)]
     # the other derivations agree with what their sources state
     assert con.execute("SELECT count(*) FROM consistency WHERE agrees").fetchone()[0] >= 1
 
 
 # --- atomicity ----------------------------------------------------------------------------------------------
-
 
 def test_a_build_failing_midway_leaves_no_trace(project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     old = build(project_copy).snapshot_id
@@ -344,11 +285,9 @@ def test_a_build_failing_midway_leaves_no_trace(project_copy: Project, monkeypat
 
 def test_leftovers_of_dead_builds_are_removed_by_the_next_build(project_copy: Project) -> None:
     sid = build(project_copy).snapshot_id
-    leftovers = [
-        project_copy.snapshots_dir / ".tmp-0123456789ab.4242.duckdb",
-        project_copy.snapshots_dir / ".tmp-0123456789ab.4242.duckdb.wal",
-        project_copy.processed / ".tmp-catalog.json.4242",
-    ]
+    leftovers = [project_copy.snapshots_dir / ".tmp-0123456789ab.4242.duckdb",
+                 project_copy.snapshots_dir / ".tmp-0123456789ab.4242.duckdb.wal",
+                 project_copy.processed / ".tmp-catalog.json.4242"]
     for path in leftovers:
         path.write_bytes(b"half-written")
     result = run_ktpel(project_copy, "build")
@@ -360,7 +299,6 @@ def test_leftovers_of_dead_builds_are_removed_by_the_next_build(project_copy: Pr
 
 
 # --- damaged stores: detected, reported in words, repaired by the next build ---------------------------------
-
 
 def assert_clean_failure(result, code: int, *needles: str) -> None:
     assert result.returncode == code, result.stdout + result.stderr
@@ -401,23 +339,19 @@ def _entry_without_counts(entries: list[dict]) -> str:
 
 
 def _entry_escaping(entries: list[dict]) -> str:
-    return json.dumps(
-        {"snapshots": [{**e, "snapshot_id": "../../../tmp/x", "file": "../../../tmp/x.duckdb"} for e in entries]}
-    )
+    return json.dumps({"snapshots": [{**e, "snapshot_id": "../../../tmp/x", "file": "../../../tmp/x.duckdb"}
+                                     for e in entries]})
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        pytest.param(lambda entries: "", id="empty"),
-        pytest.param(lambda entries: json.dumps({"snapshots": entries})[:40], id="truncated"),
-        pytest.param(lambda entries: "[]", id="not-a-mapping"),
-        pytest.param(lambda entries: json.dumps({"snapshots": [{}]}), id="entry-without-keys"),
-        pytest.param(_entry_without_counts, id="entry-without-counts"),
-        pytest.param(_entry_escaping, id="id-leaving-the-store"),
-        pytest.param(lambda entries: "\x00\xff{", id="binary"),
-    ],
-)
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda entries: "", id="empty"),
+    pytest.param(lambda entries: json.dumps({"snapshots": entries})[:40], id="truncated"),
+    pytest.param(lambda entries: "[]", id="not-a-mapping"),
+    pytest.param(lambda entries: json.dumps({"snapshots": [{}]}), id="entry-without-keys"),
+    pytest.param(_entry_without_counts, id="entry-without-counts"),
+    pytest.param(_entry_escaping, id="id-leaving-the-store"),
+    pytest.param(lambda entries: "\x00\xff{", id="binary"),
+])
 def test_a_damaged_catalog_is_rebuilt_from_the_snapshot_files(project_copy: Project, damage) -> None:
     old = build(project_copy).snapshot_id
     change_a_note(project_copy)
@@ -442,13 +376,8 @@ def test_a_deleted_latest_snapshot_is_reported_not_replaced_by_an_older_one(proj
     change_a_note(project_copy)
     new = build(project_copy).snapshot_id
     (project_copy.snapshots_dir / f"{new}.duckdb").unlink()
-    assert_clean_failure(
-        run_ktpel(project_copy, "facts"),
-        2,
-        f"the latest snapshot {new} cannot be used",
-        "is missing",
-        f"choose one that is there: {old}",
-    )
+    assert_clean_failure(run_ktpel(project_copy, "facts"), 2, f"the latest snapshot {new} cannot be used",
+                         "is missing", f"choose one that is there: {old}")
     listed = run_ktpel(project_copy, "snapshots")
     assert "<- latest  (its file" in listed.stdout and "is missing" in listed.stdout
     assert run_ktpel(project_copy, "facts", "--snapshot", old).returncode == 0  # asked for by name: fine
@@ -465,12 +394,8 @@ def test_a_noop_build_needs_no_lock_and_a_build_that_cannot_write_says_where(pro
     noop = run_ktpel(project_copy, "build")
     assert noop.returncode == 0 and "up to date" in noop.stdout, noop.stderr
     change_a_note(project_copy)
-    assert_clean_failure(
-        run_ktpel(project_copy, "build"),
-        1,
-        "ktpel build: cannot write data/processed/.build.lock",
-        "the previous snapshots and catalog are unchanged",
-    )
+    assert_clean_failure(run_ktpel(project_copy, "build"), 1, "ktpel build: cannot write data/processed/.build.lock",
+                         "the previous snapshots and catalog are unchanged")
     assert project_copy.catalog_path.read_bytes() == catalog
 
 
@@ -491,13 +416,8 @@ def test_a_full_disk_during_build_keeps_the_previous_state_and_says_so(project_c
     old = build(project_copy).snapshot_id
     catalog = project_copy.catalog_path.read_bytes()
     change_a_note(project_copy)
-    result = subprocess.run(
-        [sys.executable, "-m", "helpers.cli", "--project", str(project_copy.root), "build"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_small_disk,
-    )
+    result = subprocess.run([sys.executable, "-m", "helpers.cli", "--project", str(project_copy.root), "build"],
+                            capture_output=True, text=True, timeout=120, preexec_fn=_small_disk)
     assert_clean_failure(result, 1, "ktpel build: cannot write", "the previous snapshots and catalog are unchanged")
     assert snapshot_files(project_copy) == [f"{old}.duckdb"]
     assert project_copy.catalog_path.read_bytes() == catalog
@@ -505,7 +425,6 @@ def test_a_full_disk_during_build_keeps_the_previous_state_and_says_so(project_c
 
 
 # --- ktpel facts --format csv: no formulas for spreadsheets -------------------------------------------------
-
 
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@"])
 def test_facts_csv_neutralises_formulas(project_copy: Project, lead: str) -> None:
@@ -524,18 +443,14 @@ def test_facts_csv_neutralises_formulas(project_copy: Project, lead: str) -> Non
 
 # --- helpers.queries ----------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "wanted, codes",
-    [
-        pytest.param("Batam", ["21.71"], id="bare-name"),
-        pytest.param("Kota Batam", ["21.71"], id="full-name"),
-        pytest.param("kota batam", ["21.71"], id="case-insensitive"),
-        pytest.param("21.71", ["21.71"], id="kota-code"),
-        pytest.param("64", ["64"], id="province-code"),
-        pytest.param(["Batam", "64", "Bangka Tengah", "21.71"], ["21.71", "64", "19.04"], id="several-deduplicated"),
-    ],
-)
+@pytest.mark.parametrize("wanted, codes", [
+    pytest.param("Batam", ["21.71"], id="bare-name"),
+    pytest.param("Kota Batam", ["21.71"], id="full-name"),
+    pytest.param("kota batam", ["21.71"], id="case-insensitive"),
+    pytest.param("21.71", ["21.71"], id="kota-code"),
+    pytest.param("64", ["64"], id="province-code"),
+    pytest.param(["Batam", "64", "Bangka Tengah", "21.71"], ["21.71", "64", "19.04"], id="several-deduplicated"),
+])
 def test_resolve_regions(con: duckdb.DuckDBPyConnection, wanted: str | list[str], codes: list[str]) -> None:
     assert queries.resolve_regions(con, wanted) == codes
 

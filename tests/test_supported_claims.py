@@ -45,28 +45,12 @@ def fig(value: float, day: int, qualifier: str = "exact", decimals: int = 2, fid
 
 def rows(items: list[tuple[str, float, str, int, int]], source: str = "s") -> pd.DataFrame:
     """Fact-like rows: (region, value, qualifier, decimals, day)."""
-    return pd.DataFrame(
-        [
-            {
-                "region_code": r,
-                "region_name": r,
-                "region_label": r,
-                "value": round(v, d),
-                "qualifier": q,
-                "decimals": d,
-                "unit": "percent",
-                "as_of": date(2018, 1, 1) + timedelta(days=day),
-                "as_of_precision": "day",
-                "fact_id": f"f{i}",
-                "source_id": f"{source}{i}",
-                "source_publisher": f"Publisher {i}",
-                "kind": "stated",
-                "metric": "m",
-                "derived_value": None,
-            }
-            for i, (r, v, q, d, day) in enumerate(items)
-        ]
-    )
+    return pd.DataFrame([{"region_code": r, "region_name": r, "region_label": r, "value": round(v, d), "qualifier": q,
+                          "decimals": d, "unit": "percent", "as_of": date(2018, 1, 1) + timedelta(days=day),
+                          "as_of_precision": "day", "fact_id": f"f{i}", "source_id": f"{source}{i}",
+                          "source_publisher": f"Publisher {i}", "kind": "stated", "metric": "m",
+                          "derived_value": None}
+                         for i, (r, v, q, d, day) in enumerate(items)])
 
 
 values = st.floats(min_value=0, max_value=150, allow_nan=False).map(lambda v: round(v, 2))
@@ -107,14 +91,8 @@ def test_rise_is_said_only_without_a_fall_and_a_mixed_series_names_its_dip(items
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B"]), values, qualifiers, st.integers(0, 2), st.integers(0, 3000)),
-        min_size=1,
-        max_size=8,
-    ),
-    LANGS,
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), values, qualifiers, st.integers(0, 2), st.integers(0, 3000)),
+                min_size=1, max_size=8), LANGS)
 def test_an_over_time_headline_says_rise_only_of_a_region_that_rose(items, lang):
     df = rows(items)
     title = n.over_time_title(df, "M", lang)
@@ -146,20 +124,12 @@ def test_a_whole_count_shows_no_decimals_even_when_derived_with_two():
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B", "C"]), values, qualifiers, st.integers(0, 2), st.integers(0, 900)),
-        min_size=1,
-        max_size=8,
-    ),
-    LANGS,
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), values, qualifiers, st.integers(0, 2), st.integers(0, 900)),
+                min_size=1, max_size=8), LANGS)
 def test_every_approximate_figure_in_a_narrative_keeps_its_qualifier(items, lang):
     df = rows(items)
-    texts = [
-        n.over_time_text(df, "M", [], lang),
-        n.comparison_text(df.groupby("region_name").tail(1), df.iloc[0:0], "M", [], lang),
-    ]
+    texts = [n.over_time_text(df, "M", [], lang), n.comparison_text(df.groupby("region_name").tail(1),
+                                                                     df.iloc[0:0], "M", [], lang)]
     for text in texts:
         for link, fid in re.findall(r"\[([^\]]*)\]\(#fact-(f\d+)\)", text):
             row = df[df["fact_id"] == fid].iloc[0]
@@ -177,14 +147,8 @@ def test_inferred_dates_say_so():
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B", "C"]), values, qualifiers, st.just(2), st.integers(0, 2000)),
-        min_size=2,
-        max_size=6,
-    ),
-    LANGS,
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), values, qualifiers, st.just(2), st.integers(0, 2000)),
+                min_size=2, max_size=6), LANGS)
 def test_a_headline_comparing_different_dates_names_them(items, lang):
     latest = rows(items).sort_values("as_of").groupby("region_name").tail(1)
     title = n.comparison_title(latest, "M", lang)
@@ -200,15 +164,8 @@ def test_a_headline_comparing_different_dates_names_them(items, lang):
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(["Kota Batam", "Kabupaten Bangka Tengah", "Provinsi Kalimantan Timur"]),
-        min_size=1,
-        max_size=3,
-        unique=True,
-    ),
-    LANGS,
-)
+@given(st.lists(st.sampled_from(["Kota Batam", "Kabupaten Bangka Tengah", "Provinsi Kalimantan Timur"]),
+                min_size=1, max_size=3, unique=True), LANGS)
 def test_a_region_without_a_figure_is_said_to_have_none(missing, lang):
     df = rows([("Kota Dumai", 90.0, "exact", 2, 0)])
     for text in (n.over_time_text(df, "M", missing, lang), n.comparison_text(df, df.iloc[0:0], "M", missing, lang)):
@@ -223,20 +180,12 @@ def test_a_region_without_a_figure_is_said_to_have_none(missing, lang):
 
 def _kk(items: list[tuple[str, float, int]]) -> pd.DataFrame:
     df = rows([(r, v, "exact", 2, day) for r, v, day in items])
-    return df.assign(
-        region_code=[f"64.{r}" for r in df["region_name"]], region_name=[f"Kab {r}" for r in df["region_name"]]
-    )
+    return df.assign(region_code=[f"64.{r}" for r in df["region_name"]], region_name=[f"Kab {r}" for r in df["region_name"]])
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["01", "02", "03", "04"]), values, st.sampled_from([0, 400, 800])),
-        min_size=1,
-        max_size=10,
-    ),
-    LANGS,
-)
+@given(st.lists(st.tuples(st.sampled_from(["01", "02", "03", "04"]), values, st.sampled_from([0, 400, 800])),
+                min_size=1, max_size=10), LANGS)
 def test_lowest_and_highest_are_named_only_over_three_or_more(items, lang):
     local = _kk(items).drop_duplicates(["region_code", "as_of"])
     text = trends.kabupaten_kota_text(local, local.iloc[0:0], lang)
@@ -251,8 +200,7 @@ def test_lowest_and_highest_are_named_only_over_three_or_more(items, lang):
 def test_two_kabupaten_kota_are_given_side_by_side():
     local = _kk([("01", 84.45, 0), ("02", 98.0, 0)])
     assert trends.kabupaten_kota_text(local, local.iloc[0:0], "id").splitlines()[2] == (
-        f"- 1 Jan 2018: Kab 01 [84,45{NBSP}%](#fact-f0) dan Kab 02 [98,00{NBSP}%](#fact-f1)"
-    )
+        f"- 1 Jan 2018: Kab 01 [84,45{NBSP}%](#fact-f0) dan Kab 02 [98,00{NBSP}%](#fact-f1)")
 
 
 def test_a_spread_over_fewer_than_three_is_not_drawn_and_says_why():
@@ -265,22 +213,14 @@ def test_a_spread_over_fewer_than_three_is_not_drawn_and_says_why():
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B"]), st.sampled_from([98.75, 99.54]), st.sampled_from([0, 10])),
-        min_size=1,
-        max_size=8,
-    ),
-    LANGS,
-)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.sampled_from([98.75, 99.54]), st.sampled_from([0, 10])),
+                min_size=1, max_size=8), LANGS)
 def test_a_figure_stated_by_several_sources_is_said_once_naming_every_source(items, lang):
     df = rows([(r, v, "exact", 2, d) for r, v, d in items])
     once = one_per_figure(df, ["region_code", "value", "as_of"], lang)
     assert len(once) == len(df.drop_duplicates(["region_code", "value", "as_of"]))
     for _, row in once.iterrows():
-        same = df[
-            (df["region_code"] == row["region_code"]) & (df["value"] == row["value"]) & (df["as_of"] == row["as_of"])
-        ]
+        same = df[(df["region_code"] == row["region_code"]) & (df["value"] == row["value"]) & (df["as_of"] == row["as_of"])]
         assert row["n_sources"] == len(same)
         assert all(source_name(r, lang) in row["sources_label"] for _, r in same.iterrows())
     lines = n.progress_text(df.assign(metric_label="M", target=None, target_year=None, inputs_label=""), "M", [], lang)
@@ -294,11 +234,8 @@ METRIC_IDS = ["ktp_recorded", "ktp_required", "ktp_unrecorded", "ikd_activated",
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from(METRIC_IDS), min_size=1, max_size=3),
-    st.lists(st.sampled_from(["/", "−", "-", "+", "*", "×"]), min_size=2, max_size=2),
-    LANGS,
-)
+@given(st.lists(st.sampled_from(METRIC_IDS), min_size=1, max_size=3), st.lists(st.sampled_from(["/", "−", "-", "+", "*", "×"]),
+                                                                              min_size=2, max_size=2), LANGS)
 def test_a_formula_is_said_by_its_shape_without_metric_ids(ids, ops, lang):
     formula = ids[0] + "".join(f" {op} {i}" for op, i in zip(ops, ids[1:])) + " × 100"
     operands = {i: f"Label{k} 1.234" for k, i in enumerate(ids)}
@@ -312,11 +249,9 @@ def test_formulas_of_the_snapshot_read_as_a_reader_writes_them():
     ops = {"ktp_recorded": "Terekam 926.654", "ktp_required": "Wajib KTP 905.737", "ktp_unrecorded": "Belum 1"}
     assert formula_text("ktp_recorded / ktp_required × 100", ops, "id") == "Terekam 926.654 ÷ Wajib KTP 905.737 × 100"
     assert formula_text("(ktp_required − ktp_unrecorded) / ktp_required × 100", ops, "id") == (
-        "(Wajib KTP 905.737 − Belum 1) ÷ Wajib KTP 905.737 × 100"
-    )
-    assert formula_text(
-        "ikd_activation_pct / national IKD target × 100", {"ikd_activation_pct": "IKD 4,48 %"}, "en"
-    ) == ("IKD 4,48 % ÷ national target × 100")
+        "(Wajib KTP 905.737 − Belum 1) ÷ Wajib KTP 905.737 × 100")
+    assert formula_text("ikd_activation_pct / national IKD target × 100", {"ikd_activation_pct": "IKD 4,48 %"}, "en") == (
+        "IKD 4,48 % ÷ national target × 100")
 
 
 # --------------------------------------------------------------------------- targets and sources
@@ -324,11 +259,8 @@ def test_formulas_of_the_snapshot_read_as_a_reader_writes_them():
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_intros_promise_no_target_and_the_note_names_only_stated_years(lang):
-    intros = {
-        k: v
-        for k, v in catalogue(lang).items()
-        if k.startswith("intro.") and not k.endswith("_title") and k not in ("intro.targets", "intro.no_targets")
-    }
+    intros = {k: v for k, v in catalogue(lang).items() if k.startswith("intro.") and not k.endswith("_title")
+              and k not in ("intro.targets", "intro.no_targets")}
     assert not [k for k, v in intros.items() if "target" in v.lower()]
     note = n.targets_note(pd.DataFrame({"year": [2024, 2023, 2024]}), lang)
     assert "2023" in note and "2024" in note and "2022" not in note
@@ -337,11 +269,8 @@ def test_intros_promise_no_target_and_the_note_names_only_stated_years(lang):
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_an_untitled_source_is_called_so_in_the_page_language_and_not_as_its_title(lang):
-    row = {
-        "title": "Kaltim: perekaman KTP-el 99,54 persen (untitled as received)",
-        "publisher": None,
-        "place": "Kalimantan Timur",
-    }
+    row = {"title": "Kaltim: perekaman KTP-el 99,54 persen (untitled as received)", "publisher": None,
+           "place": "Kalimantan Timur"}
     title, remark = source_title_parts(row, lang)
     assert title is None and remark == n.word("untitled_source", lang) + ", Kalimantan Timur"
     assert "untitled as received" not in source_title(row, lang) and "perekaman" not in source_name(row, lang)
@@ -354,18 +283,12 @@ def test_a_date_is_the_date_a_reader_sees_so_title_legend_and_lines_agree():
     """``Des 2012`` (one kabupaten/kota) and ``2012, tanggal disimpulkan`` (two) both end on 31 Dec 2012, but
     they are not one date: only the second is compared, coloured and counted."""
     local = _kk([("01", 58.23, 0), ("02", 88.03, 0), ("03", 89.83, 0)]).assign(
-        as_of_label=["2012, tanggal disimpulkan", "2012, tanggal disimpulkan", "Des 2012"]
-    )
+        as_of_label=["2012, tanggal disimpulkan", "2012, tanggal disimpulkan", "Des 2012"])
     shared = trends.dates_with(local)
     assert list(shared["as_of_label"]) == ["2012, tanggal disimpulkan"] and list(shared["n"]) == [2]
     assert trends.kabupaten_kota_title(local, "P", "id") == "P: 3 kabupaten/kota, dibandingkan pada 1 tanggal"
-    chart = trends.kabupaten_kota_chart(
-        local.assign(region_label=local["region_name"], kind_label="dinyatakan", source_label="s", quote="q"),
-        local.iloc[0:0],
-        "id",
-        "t",
-        "",
-    )
+    chart = trends.kabupaten_kota_chart(local.assign(region_label=local["region_name"], kind_label="dinyatakan",
+                                                     source_label="s", quote="q"), local.iloc[0:0], "id", "t", "")
     legend = chart.to_dict()["layer"][1]["encoding"]["color"]["scale"]["domain"]
     assert legend == ["2012, tanggal disimpulkan", n.t("trends.kk_other_dates", "id")]
 

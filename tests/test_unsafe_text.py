@@ -21,13 +21,9 @@ from helpers.export.stamp import STAMP, read_stamp, stale_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
 
-REGION_ATTACK = (
-    "Kota Batam <img src=x onerror=\"document.title='pwned'\"> [klik](javascript:alert(1)) "
-    '<iframe src="http://example.invalid/"></iframe>'
-)
-TITLE_ATTACK = (
-    'Batam Capai Rekor <svg onload="alert(1)"></svg><meta http-equiv="refresh" content="0;url=http://example.invalid/">'
-)
+REGION_ATTACK = ('Kota Batam <img src=x onerror="document.title=\'pwned\'"> [klik](javascript:alert(1)) '
+                 '<iframe src="http://example.invalid/"></iframe>')
+TITLE_ATTACK = 'Batam Capai Rekor <svg onload="alert(1)"></svg><meta http-equiv="refresh" content="0;url=http://example.invalid/">'
 NOTE_ATTACK = '<script>document.title="pwned"</script> [x](javascript:alert(2)) <b onmouseover="alert(3)">b</b>'
 RUNS = """runs:
   - name: region-comparison
@@ -70,13 +66,9 @@ def live_markup(html: str) -> list[str]:
         if tag == "meta" and attrs.get("http-equiv", "").lower() == "refresh":
             found.append("<meta http-equiv=refresh>")
         found += [f"<{tag} {name}>" for name in attrs if name.startswith("on")]
-        found += [
-            f"<{tag} {name}={value}>"
-            for name, value in attrs.items()
-            if name in ("href", "src", "xlink:href", "action")
-            and value
-            and re.match(r"\s*(javascript|data|vbscript):", value, re.I)
-        ]
+        found += [f"<{tag} {name}={value}>" for name, value in attrs.items()
+                  if name in ("href", "src", "xlink:href", "action") and value
+                  and re.match(r"\s*(javascript|data|vbscript):", value, re.I)]
     return found
 
 
@@ -87,21 +79,13 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     (project.root / "reports.yaml").write_text(RUNS, encoding="utf-8")
     regions = project.raw / "regions.csv"
     # the old name stays an alias: notebooks may name Batam by it
-    regions.write_text(
-        regions.read_text(encoding="utf-8").replace(
-            "21.71,Kota Batam,kota,21,Batam,", f"21.71,{_csv_field(REGION_ATTACK)},kota,21,Batam;Kota Batam,", 1
-        ),
-        encoding="utf-8",
-    )
+    regions.write_text(regions.read_text(encoding="utf-8").replace(
+        "21.71,Kota Batam,kota,21,Batam,", f"21.71,{_csv_field(REGION_ATTACK)},kota,21,Batam;Kota Batam,", 1),
+        encoding="utf-8")
     sources = project.raw / "sources.yaml"
-    sources.write_text(
-        sources.read_text(encoding="utf-8").replace(
-            "    title: Batam Capai Rekor Perekaman KTP-el Tertinggi di Indonesia\n",
-            f"    title: {json.dumps(TITLE_ATTACK)}\n",
-            1,
-        ),
-        encoding="utf-8",
-    )
+    sources.write_text(sources.read_text(encoding="utf-8").replace(
+        "    title: Batam Capai Rekor Perekaman KTP-el Tertinggi di Indonesia\n",
+        f"    title: {json.dumps(TITLE_ATTACK)}\n", 1), encoding="utf-8")
     facts = project.raw / "facts.csv"
     text = facts.read_text(encoding="utf-8")
     start = text.index("batam-2025-serantaumedia,21.71,ktp_recording_pct,100.10")
@@ -132,11 +116,8 @@ def test_the_attacks_reach_the_pages_as_text(batch) -> None:
 def test_no_data_string_becomes_markup(batch, page: str) -> None:
     html = batch.pages[page]
     assert live_markup(html) == []
-    metas = [
-        tuple(sorted(k for k in attrs if k != "content") + (["content"] if "content" in attrs else []))
-        for tag, attrs in _tags(html)
-        if tag == "meta"
-    ]
+    metas = [tuple(sorted(k for k in attrs if k != "content") + (["content"] if "content" in attrs else []))
+             for tag, attrs in _tags(html) if tag == "meta"]
     assert all(m in OWN_META for m in metas), metas
 
 
@@ -177,7 +158,6 @@ def test_chromium_shows_the_attacks_as_text(batch) -> None:
 
 
 # --- names and stamps of an exported batch -----------------------------------------------------------------
-
 
 @pytest.mark.parametrize("name", ["index", "INDEX", "Index"])
 def test_a_run_cannot_be_named_index(name: str) -> None:

@@ -42,19 +42,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-GOALS = {
-    "batch_over_work_floor": ("<=", 1.5),
-    "export_over_work_floor": ("<=", 1.5),
-    "speedup_vs_sequential": (">=", 5.0),
-    "batch_over_floor": ("<=", 1.5),
-    "noop_over_full": ("<=", 0.05),
-    "build_over_duckdb": ("<=", 2.0),
-    "build_peak_mb": ("<", 2048),
-    "notebook_large_over_small": ("<=", 1.5),
-    "largest_notebook_kb": ("<", 1024),
-    "national_batch_over_work_floor": ("<=", 1.5),
-    "national_growth": ("<=", 1.2),
-}
+GOALS = {"batch_over_work_floor": ("<=", 1.5), "export_over_work_floor": ("<=", 1.5),
+         "speedup_vs_sequential": (">=", 5.0), "batch_over_floor": ("<=", 1.5), "noop_over_full": ("<=", 0.05),
+         "build_over_duckdb": ("<=", 2.0), "build_peak_mb": ("<", 2048), "notebook_large_over_small": ("<=", 1.5),
+         "largest_notebook_kb": ("<", 1024), "national_batch_over_work_floor": ("<=", 1.5),
+         "national_growth": ("<=", 1.2)}
 #: reports.yaml of the national batch: the region profile of every kabupaten/kota of the snapshot.
 NATIONAL_CONFIG = """\
 runs:
@@ -77,9 +69,7 @@ def run(args: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None
     seconds = time.perf_counter() - t0
     LAST_OUTPUT[0] = done.stdout
     if done.returncode != 0:
-        raise SystemExit(
-            f"bench: {' '.join(map(str, args[:4]))} ... failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
-        )
+        raise SystemExit(f"bench: {' '.join(map(str, args[:4]))} ... failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     return seconds
 
 
@@ -105,10 +95,8 @@ def empty_notebook(path: Path) -> Path:
     import nbformat
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-    nb.metadata.update(
-        kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
-        language_info={"name": "python"},
-    )
+    nb.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"},
+                       language_info={"name": "python"})
     nbformat.write(nb, path)
     return path
 
@@ -141,12 +129,8 @@ def phase_line(output: str) -> str:
 
 def work_floor(root: Path, *extra: str) -> dict[str, Any]:
     """tools/work_floor.py on the workspace ``root`` (a fresh process), its JSON figures."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "work_floor.py"), "--project", str(root), "--json", *extra],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "work_floor.py"), "--project", str(root), "--json",
+                           *extra], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     if done.returncode != 0:
         raise SystemExit(f"bench: work_floor.py {' '.join(extra)} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -161,11 +145,9 @@ def papermill(notebook: str, out: Path, parameters: dict[str, Any], cwd: Path, r
 
 def peak_build(root: Path) -> tuple[float, float]:
     """(seconds, peak MB) of `ktpel build` in a fresh process."""
-    code = (
-        "import resource, sys, time; from helpers.cli import main; t = time.perf_counter(); "
-        f"rc = main(['--project', {str(root)!r}, 'build']); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)"
-    )
+    code = ("import resource, sys, time; from helpers.cli import main; t = time.perf_counter(); "
+            f"rc = main(['--project', {str(root)!r}, 'build']); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"bench: build failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
@@ -175,12 +157,10 @@ def peak_build(root: Path) -> tuple[float, float]:
 
 def duckdb_alone(table: Path, db: Path) -> float:
     """DuckDB loading the bulk file into a table of a file database, nothing else."""
-    code = (
-        "import duckdb, sys, time; t = time.perf_counter(); con = duckdb.connect(sys.argv[1]); "
-        "con.execute('SET enable_progress_bar = false'); reader = 'read_parquet' if sys.argv[2].endswith('.parquet') else 'read_csv'; "
-        "con.execute(f\"CREATE TABLE t AS SELECT * FROM {reader}('{sys.argv[2]}')\"); con.close(); "
-        "print(time.perf_counter() - t)"
-    )
+    code = ("import duckdb, sys, time; t = time.perf_counter(); con = duckdb.connect(sys.argv[1]); "
+            "con.execute('SET enable_progress_bar = false'); reader = 'read_parquet' if sys.argv[2].endswith('.parquet') else 'read_csv'; "
+            "con.execute(f\"CREATE TABLE t AS SELECT * FROM {reader}('{sys.argv[2]}')\"); con.close(); "
+            "print(time.perf_counter() - t)")
     done = subprocess.run([sys.executable, "-c", code, str(db), str(table)], capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -196,30 +176,19 @@ def national_batch(base: Path, jobs: int, default_per_run: float, kabupaten: int
     (root / "reports.yaml").write_text(NATIONAL_CONFIG, encoding="utf-8")
     ktpel(root, "synth", "--regions", "kemendagri", "--kabupaten", "514", "--months", "120")
     if kabupaten < 514:  # a shorter trial: the grid of the provinces that hold the first `kabupaten`
-        (root / "reports.yaml").write_text(
-            NATIONAL_CONFIG.replace(
-                "all", "[" + ", ".join(sorted({c.split(".")[0] for c in kabupaten_codes(root)[:kabupaten]})) + "]"
-            )
-        )
+        (root / "reports.yaml").write_text(NATIONAL_CONFIG.replace(
+            "all", "[" + ", ".join(sorted({c.split(".")[0] for c in kabupaten_codes(root)[:kabupaten]})) + "]"))
     ktpel(root, "build")
     runs = len(batch_runs(root))
     floor_run = work_floor(root)
     wall = ktpel(root, "report", "--force", "--no-export", "--jobs", str(jobs))
     print(f"national batch, {phase_line(LAST_OUTPUT[0])}", flush=True)
     floor_s = floor_run["imports"] + floor_run["work_total"] / jobs
-    print(
-        f"national batch: {runs} runs in {wall:.1f} s ({wall / runs:.2f} s per run), work floor {floor_s:.1f} s",
-        flush=True,
-    )
-    return {
-        "runs": runs,
-        "batch_s": wall,
-        "work_floor_s": floor_s,
-        "imports_s": floor_run["imports"],
-        "work_s": floor_run["work_total"],
-        "national_batch_over_work_floor": wall / floor_s,
-        "national_growth": (wall / runs) / default_per_run,
-    }
+    print(f"national batch: {runs} runs in {wall:.1f} s ({wall / runs:.2f} s per run), work floor {floor_s:.1f} s",
+          flush=True)
+    return {"runs": runs, "batch_s": wall, "work_floor_s": floor_s, "imports_s": floor_run["imports"],
+            "work_s": floor_run["work_total"], "national_batch_over_work_floor": wall / floor_s,
+            "national_growth": (wall / runs) / default_per_run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,17 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--repeat", type=int, default=3, help="timings of the short measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
-    parser.add_argument(
-        "--kabupaten",
-        type=int,
-        default=514,
-        help="with --national: only the provinces of the first N kabupaten/kota (a shorter trial)",
-    )
-    parser.add_argument(
-        "--national",
-        action="store_true",
-        help="also the national batch: a profile for each of the 514 kabupaten/kota (several minutes)",
-    )
+    parser.add_argument("--kabupaten", type=int, default=514,
+                        help="with --national: only the provinces of the first N kabupaten/kota (a shorter trial)")
+    parser.add_argument("--national", action="store_true",
+                        help="also the national batch: a profile for each of the 514 kabupaten/kota (several minutes)")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="ktpel-bench-") as tmp:
@@ -254,29 +216,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ktpel(small, "report", "--jobs", str(args.jobs))  # warm the OS caches once
         cron = base / "cron"
         cron.mkdir()
-        rounds: dict[str, list[float]] = {
-            k: []
-            for k in (
-                "imports",
-                "work",
-                "batch",
-                "sequential",
-                "full",
-                "export_added",
-                "export_imports",
-                "export_work",
-                "noop",
-            )
-        }
+        rounds: dict[str, list[float]] = {k: [] for k in ("imports", "work", "batch", "sequential", "full", "export_added",
+                                                           "export_imports", "export_work", "noop")}
         for i in range(args.repeat):  # interleaved, so that all see the same machine
             floor_run = work_floor(small)
             rounds["imports"].append(floor_run["imports"])
             rounds["work"].append(floor_run["work_total"])
             rounds["batch"].append(ktpel(small, "report", "--force", "--no-export", "--jobs", str(args.jobs)))
             phases = phase_line(LAST_OUTPUT[0])
-            rounds["sequential"].append(
-                sum(papermill(nb, cron / f"{name}.ipynb", params, Path(nb).parent, small) for name, nb, params in runs)
-            )
+            rounds["sequential"].append(sum(papermill(nb, cron / f"{name}.ipynb", params, Path(nb).parent, small)
+                                            for name, nb, params in runs))
             rounds["full"].append(ktpel(small, "report", "--force", "--jobs", str(args.jobs)))
             rounds["export_added"].append(rounds["full"][-1] - rounds["batch"][-1])
             export_run = work_floor(small, "--export")
@@ -289,12 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         work_floor_s = med["imports"] + med["work"] / args.jobs
         export_floor_s = med["export_imports"] + med["export_work"] / args.jobs
         print(f"last batch, {phases}", flush=True)
-        print(
-            f"empty notebook {floor_one:.2f} s, batch {batch:.2f} s, work floor {work_floor_s:.2f} s, "
-            f"sequential papermill commands {sequential:.2f} s, full batch {full:.2f} s (exports add "
-            f"{med['export_added']:.2f} s, their floor {export_floor_s:.2f} s), unchanged batch {noop:.2f} s",
-            flush=True,
-        )
+        print(f"empty notebook {floor_one:.2f} s, batch {batch:.2f} s, work floor {work_floor_s:.2f} s, "
+              f"sequential papermill commands {sequential:.2f} s, full batch {full:.2f} s (exports add "
+              f"{med['export_added']:.2f} s, their floor {export_floor_s:.2f} s), unchanged batch {noop:.2f} s",
+              flush=True)
 
         large = workspace(base, "large")
         ktpel(large, "synth", "--rows", str(args.rows), "--format", "csv")
@@ -307,29 +254,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             (base / f"duckdb-alone-{i}.duckdb").unlink()
         build_s, peak_mb = best([s for s, _ in builds]), max(mb for _, mb in builds)
         duck_s = best(alone)
-        print(
-            f"build of {args.rows} rows {build_s:.2f} s (peak {peak_mb:.0f} MB), DuckDB alone {duck_s:.2f} s",
-            flush=True,
-        )
+        print(f"build of {args.rows} rows {build_s:.2f} s (peak {peak_mb:.0f} MB), DuckDB alone {duck_s:.2f} s",
+              flush=True)
 
         runs_of: dict[str, list[float]] = {"small": [], "large": []}
         for i in range(args.repeat):  # interleaved, so that both see the same machine
             for label, root in (("small", small), ("large", large)):
                 out = base / f"scale-{label}"
                 out.mkdir(exist_ok=True)
-                runs_of[label].append(
-                    papermill(str(root / SCALE_NOTEBOOK), out / f"run{i}.ipynb", {}, root / "notebooks", root)
-                )
+                runs_of[label].append(papermill(str(root / SCALE_NOTEBOOK), out / f"run{i}.ipynb", {},
+                                                root / "notebooks", root))
         times = {label: best(values) for label, values in runs_of.items()}
-        print(
-            f"{SCALE_NOTEBOOK}: seed snapshot {times['small']:.2f} s, {args.rows} rows {times['large']:.2f} s",
-            flush=True,
-        )
-        largest = max(
-            notebook_size_kb(base / "scale-large"),
-            notebook_size_kb(small / "reports"),
-            notebook_size_kb(base / "scale-small"),
-        )
+        print(f"{SCALE_NOTEBOOK}: seed snapshot {times['small']:.2f} s, {args.rows} rows {times['large']:.2f} s",
+              flush=True)
+        largest = max(notebook_size_kb(base / "scale-large"), notebook_size_kb(small / "reports"),
+                      notebook_size_kb(base / "scale-small"))
 
         national: dict[str, float] = {}
         if args.national:
@@ -347,47 +286,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "largest_notebook_kb": largest,
         **{k: v for k, v in national.items() if k in GOALS},
     }
-    measured = {
-        "runs": len(runs),
-        "jobs": args.jobs,
-        "repeat": args.repeat,
-        "empty_notebook_s": floor_one,
-        "batch_s": batch,
-        "work_floor_s": work_floor_s,
-        "imports_s": med["imports"],
-        "work_s": med["work"],
-        "export_added_s": med["export_added"],
-        "export_floor_s": export_floor_s,
-        "rounds": rounds,
-        "national": national,
-        "batch_phases": phases,
-        "sequential_s": sequential,
-        "full_with_exports_s": full,
-        "noop_s": noop,
-        "rows": args.rows,
-        "build_s": build_s,
-        "duckdb_load_s": duck_s,
-        "notebook_small_s": times["small"],
-        "notebook_large_s": times["large"],
-    }
-    ok = {
-        k: (v <= goal if op == "<=" else v >= goal if op == ">=" else v < goal)
-        for k, v in results.items()
-        for op, goal in [GOALS[k]]
-    }
-    machine = {
-        "python": platform.python_version(),
-        "cores": len(os.sched_getaffinity(0)),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-    }
-    report = {
-        "figures": results,
-        "goals": {k: f"{op} {g}" for k, (op, g) in GOALS.items()},
-        "met": ok,
-        "measured_seconds": measured,
-        "machine": machine,
-        "date": time.strftime("%Y-%m-%d"),
-    }
+    measured = {"runs": len(runs), "jobs": args.jobs, "repeat": args.repeat, "empty_notebook_s": floor_one,
+                "batch_s": batch, "work_floor_s": work_floor_s, "imports_s": med["imports"], "work_s": med["work"],
+                "export_added_s": med["export_added"], "export_floor_s": export_floor_s,
+                "rounds": rounds, "national": national, "batch_phases": phases,
+                "sequential_s": sequential, "full_with_exports_s": full, "noop_s": noop, "rows": args.rows,
+                "build_s": build_s, "duckdb_load_s": duck_s, "notebook_small_s": times["small"],
+                "notebook_large_s": times["large"]}
+    ok = {k: (v <= goal if op == "<=" else v >= goal if op == ">=" else v < goal)
+          for k, v in results.items() for op, goal in [GOALS[k]]}
+    machine = {"python": platform.python_version(), "cores": len(os.sched_getaffinity(0)),
+               "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}
+    report = {"figures": results, "goals": {k: f"{op} {g}" for k, (op, g) in GOALS.items()}, "met": ok,
+              "measured_seconds": measured, "machine": machine, "date": time.strftime("%Y-%m-%d")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\n{'figure':27} {'value':>9}  {'goal':>8}  met")

@@ -48,10 +48,8 @@ def table(project: Project, snapshot: str) -> str:
     for (code, name), counts in cells.items():
         shown = [(("≤" if (code, y) in bounded else "") + str(counts[y])) if counts.get(y) else "" for y in years]
         lines.append(f"| {name} ({code}) | " + " | ".join(shown) + f" | {sum(counts.values())} |")
-    lines.append(
-        f"\n{total_sources} sources; a source that states figures for several regions counts in each. "
-        "≤: only a latest possible publication date is known."
-    )
+    lines.append(f"\n{total_sources} sources; a source that states figures for several regions counts in each. "
+                 "≤: only a latest possible publication date is known.")
     return "\n".join(lines)
 
 

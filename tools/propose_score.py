@@ -84,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             project = Project(Path(tmp))
         found, total, right, proposed = score(project, args.misses, Project(ROOT))
     what = "corpus (data/raw)" if args.corpus else "seed articles (tests/fixtures/seed/raw)"
-    print(
-        f"{what}: recall {found}/{total} = {found / total:.0%} of facts proposed with the right region, "
-        f"metric, value and as_of; precision {right}/{proposed} = {right / max(proposed, 1):.0%} of proposals"
-    )
+    print(f"{what}: recall {found}/{total} = {found / total:.0%} of facts proposed with the right region, "
+          f"metric, value and as_of; precision {right}/{proposed} = {right / max(proposed, 1):.0%} of proposals")
     return 0
 
 

@@ -21,64 +21,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = [
-    "tests/test_validation.py",
-    "tests/test_bulk.py",
-    "tests/test_reliability.py",
-    "tests/test_report.py",
-    "tests/test_snapshot.py",
-    "tests/test_unsafe_text.py",
-]
+FILES = ["tests/test_validation.py", "tests/test_bulk.py", "tests/test_reliability.py", "tests/test_report.py",
+         "tests/test_snapshot.py", "tests/test_unsafe_text.py"]
 #: (figure, what "behaved" means, pattern of the test ids that are one trial each)
 KINDS = [
-    (
-        "bad inputs",
-        "refused cleanly",
-        re.compile(
-            r"test_validation::test_build_refuses_and_names_the_line\[|test_validation::test_check_on_bad_data"
-            r"|test_bulk::test_bad_bulk|test_report::test_bad_config_is_refused|test_report::test_output_names_cannot_leave"
-            r"|test_report::test_bad_parameters_are_refused|test_snapshot::test_sql_injection|test_snapshot::test_unknown_region"
-            r"|test_bulk::test_synthetic_regions_may_not_repeat|test_reliability::test_coverage_over_time_refuses"
-            r"|test_unsafe_text::test_a_run_cannot_be_named_index|test_unsafe_text::test_a_report_named_index"
-        ),
-    ),
-    (
-        "unsafe text in the data",
-        "shown as text, never run",
-        re.compile(
-            r"test_unsafe_text::test_no_data_string|test_unsafe_text::test_chromium|test_snapshot::test_facts_csv_neutralises"
-        ),
-    ),
-    (
-        "damaged or unwritable stores",
-        "reported in words, previous state kept, repaired",
-        re.compile(
-            r"test_snapshot::test_a_(truncated|damaged_catalog|deleted_latest|noop_build|full_disk|build_failing_midway)"
-            r"|test_unsafe_text::test_exports_made_with_other"
-        ),
-    ),
-    (
-        "random inputs (hypothesis)",
-        "accepted or refused cleanly",
-        re.compile(r"test_reliability::test_(numeral_parser|validator|catalog_reader)_"),
-    ),
-    (
-        "harmless variants",
-        "accepted",
-        re.compile(
-            r"test_validation::test_harmless_variants|test_bulk::test_bom_and_crlf_are_accepted|test_report::test_plain_output_names"
-        ),
-    ),
-    (
-        "failed or killed report runs",
-        "previous output kept, run marked failed",
-        re.compile(r"test_report::test_failed_and_killed_runs"),
-    ),
+    ("bad inputs", "refused cleanly", re.compile(
+        r"test_validation::test_build_refuses_and_names_the_line\[|test_validation::test_check_on_bad_data"
+        r"|test_bulk::test_bad_bulk|test_report::test_bad_config_is_refused|test_report::test_output_names_cannot_leave"
+        r"|test_report::test_bad_parameters_are_refused|test_snapshot::test_sql_injection|test_snapshot::test_unknown_region"
+        r"|test_bulk::test_synthetic_regions_may_not_repeat|test_reliability::test_coverage_over_time_refuses"
+        r"|test_unsafe_text::test_a_run_cannot_be_named_index|test_unsafe_text::test_a_report_named_index")),
+    ("unsafe text in the data", "shown as text, never run", re.compile(
+        r"test_unsafe_text::test_no_data_string|test_unsafe_text::test_chromium|test_snapshot::test_facts_csv_neutralises")),
+    ("damaged or unwritable stores", "reported in words, previous state kept, repaired", re.compile(
+        r"test_snapshot::test_a_(truncated|damaged_catalog|deleted_latest|noop_build|full_disk|build_failing_midway)"
+        r"|test_unsafe_text::test_exports_made_with_other")),
+    ("random inputs (hypothesis)", "accepted or refused cleanly", re.compile(
+        r"test_reliability::test_(numeral_parser|validator|catalog_reader)_")),
+    ("harmless variants", "accepted", re.compile(
+        r"test_validation::test_harmless_variants|test_bulk::test_bom_and_crlf_are_accepted|test_report::test_plain_output_names")),
+    ("failed or killed report runs", "previous output kept, run marked failed", re.compile(
+        r"test_report::test_failed_and_killed_runs")),
 ]
-PROPERTIES = [
-    ("kill trials", "survived", "kill_trials", "kill_survived"),
-    ("concurrent runs and builds", "succeeded", "concurrent_runs", "concurrent_succeeded"),
-]
+PROPERTIES = [("kill trials", "survived", "kill_trials", "kill_survived"),
+              ("concurrent runs and builds", "succeeded", "concurrent_runs", "concurrent_succeeded")]
 
 
 @dataclass
@@ -93,9 +59,8 @@ def read_junit(path: Path) -> list[Case]:
     for tc in ET.parse(path).getroot().iter("testcase"):
         module = (tc.get("classname") or "").rsplit(".", 1)[-1]
         passed = not any(child.tag in ("failure", "error", "skipped") for child in tc)
-        props = {
-            p.get("name", ""): int(p.get("value", "0")) for p in tc.iter("property") if (p.get("value") or "").isdigit()
-        }
+        props = {p.get("name", ""): int(p.get("value", "0")) for p in tc.iter("property")
+                 if (p.get("value") or "").isdigit()}
         cases.append(Case(f"{module}::{tc.get('name')}", passed, props))
     return cases
 
@@ -107,14 +72,8 @@ def figures(cases: list[Case]) -> list[tuple[str, str, int, int]]:
         rows.append((label, behaved, len(chosen), sum(c.passed for c in chosen)))
     for label, behaved, tried_key, ok_key in PROPERTIES:
         chosen = [c for c in cases if tried_key in c.properties]
-        rows.append(
-            (
-                label,
-                behaved,
-                sum(c.properties[tried_key] for c in chosen),
-                sum(c.properties.get(ok_key, 0) for c in chosen if c.passed),
-            )
-        )
+        rows.append((label, behaved, sum(c.properties[tried_key] for c in chosen),
+                     sum(c.properties.get(ok_key, 0) for c in chosen if c.passed)))
     return rows
 
 
@@ -126,23 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         junit = args.junit
         if junit is None:
             junit = Path(tmp) / "junit.xml"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-n",
-                    "2",
-                    "--dist",
-                    "loadgroup",
-                    "-p",
-                    "no:cacheprovider",
-                    f"--junitxml={junit}",
-                    *[f for f in FILES if (ROOT / f).exists()],
-                ],
-                cwd=ROOT,
-            )
+            subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                            f"--junitxml={junit}", *[f for f in FILES if (ROOT / f).exists()]], cwd=ROOT)
         rows = figures(read_junit(junit))
     print(f"\n{'trial':30} {'tried':>6} {'ok':>6} {'share':>7}  ok means")
     for label, behaved, tried, ok in rows:

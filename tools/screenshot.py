@@ -18,15 +18,8 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAX_BYTES = 400_000
 
 
@@ -35,9 +28,8 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
 
 
-def offline_page(
-    browser: Any, blocked: list[str], width: int = 1200, height: int = 900, allowed: str = "file://"
-) -> Any:
+def offline_page(browser: Any, blocked: list[str], width: int = 1200, height: int = 900,
+                 allowed: str = "file://") -> Any:
     """A page whose every request not starting with ``allowed`` (local files; or a local server's origin)
     is aborted and recorded in ``blocked``."""
     context = browser.new_context(viewport={"width": width, "height": height})

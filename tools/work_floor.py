@@ -36,10 +36,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 #: Run with the imports: vl-convert's first rendering starts its JavaScript engine, a cost paid once per
 #: process like an import (in the batch, once per kernel), so it is not counted as any run's work.
-WARM_UP = (
-    "from helpers.analysis.charts import to_svg as _warm\n"
-    "_warm({'mark': 'point', 'data': {'values': [{'x': 1}]}, 'encoding': {'x': {'field': 'x', 'type': 'quantitative'}}})"
-)
+WARM_UP = ("from helpers.analysis.charts import to_svg as _warm\n"
+           "_warm({'mark': 'point', 'data': {'values': [{'x': 1}]}, 'encoding': {'x': {'field': 'x', 'type': 'quantitative'}}})")
 
 
 def code_cells(notebook: Path, parameters: dict[str, Any]) -> list[str]:
@@ -102,9 +100,7 @@ def execute(sh: Any, cells: Sequence[str]) -> None:
             raise SystemExit(f"work_floor: a cell failed: {result.error_in_exec or result.error_before_exec}\n{source}")
 
 
-def planned(
-    project_root: Path, snapshot: str, only: Sequence[str]
-) -> tuple[str, list[tuple[str, Path, dict[str, Any]]]]:
+def planned(project_root: Path, snapshot: str, only: Sequence[str]) -> tuple[str, list[tuple[str, Path, dict[str, Any]]]]:
     """The snapshot id and (name, notebook, parameters) of each run ``ktpel report`` would make."""
     from helpers.batch.config import load_config
     from helpers.batch.plan import grid_sources, plan
@@ -159,9 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--export", action="store_true", help="the exports' floor instead (after a batch ran)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    result = (
-        export_floor(args.project, args.snapshot) if args.export else work_floor(args.project, args.snapshot, args.only)
-    )
+    result = export_floor(args.project, args.snapshot) if args.export else work_floor(args.project, args.snapshot,
+                                                                                       args.only)
     if args.json:
         print(json.dumps(result))
     elif args.export:

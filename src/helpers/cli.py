@@ -27,30 +27,16 @@ from helpers.problems import StorageError, UsageError, ValidationFailed
 from helpers.project import Project, find_project
 from helpers.rows import print_rows
 
-FACT_EXPORT_COLUMNS = [
-    "region_code",
-    "region_name",
-    "region_level",
-    "metric",
-    "value",
-    "unit",
-    "qualifier",
-    "as_of",
-    "as_of_precision",
-    "kind",
-    "source_id",
-    "quote",
-]
+FACT_EXPORT_COLUMNS = ["region_code", "region_name", "region_level", "metric", "value", "unit", "qualifier", "as_of",
+                       "as_of_precision", "kind", "source_id", "quote"]
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from helpers.raw.facts import load_raw_layer
 
     raw = load_raw_layer(project)
-    print(
-        f"ok: {len(raw.facts)} facts, {len(raw.targets)} targets, {len(raw.sources)} sources, "
-        f"{len(raw.regions)} regions, {len(raw.metrics)} metrics"
-    )
+    print(f"ok: {len(raw.facts)} facts, {len(raw.targets)} targets, {len(raw.sources)} sources, "
+          f"{len(raw.regions)} regions, {len(raw.metrics)} metrics")
     return 0
 
 
@@ -60,10 +46,8 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     result = build(project)
     state = "built" if result.created else "up to date (inputs unchanged), reused"
     c = result.counts
-    print(
-        f"snapshot {result.snapshot_id} {state}: {project.rel(result.path)} "
-        f"({c['facts']} facts, {c['derived']} derived, {c['disagreements']} stated/derived disagreements)"
-    )
+    print(f"snapshot {result.snapshot_id} {state}: {project.rel(result.path)} "
+          f"({c['facts']} facts, {c['derived']} derived, {c['disagreements']} stated/derived disagreements)")
     return 0
 
 
@@ -72,10 +56,8 @@ def cmd_snapshots(project: Project, args: argparse.Namespace) -> int:
 
     problem = catalog_status(project)[1]
     if problem:
-        print(
-            f"ktpel snapshots: {problem}; listed from the snapshot files (the next `ktpel build` rewrites it)",
-            file=sys.stderr,
-        )
+        print(f"ktpel snapshots: {problem}; listed from the snapshot files (the next `ktpel build` rewrites it)",
+              file=sys.stderr)
     if args.format == "json":
         print(json.dumps(read_catalog(project), indent=2))
     else:
@@ -91,10 +73,8 @@ def cmd_facts(project: Project, args: argparse.Namespace) -> int:
     try:
         # value with the decimals the source wrote (100.10, not 100.1); as_of at its precision (2024-10)
         select = {"value": "printf('%.' || decimals || 'f', value)", "as_of": "as_of_text"}
-        cur = con.execute(
-            f"SELECT {', '.join(select.get(c, c) for c in FACT_EXPORT_COLUMNS)} FROM facts_labeled "
-            "ORDER BY region_code, metric, as_of NULLS FIRST, kind DESC, source_id"
-        )
+        cur = con.execute(f"SELECT {', '.join(select.get(c, c) for c in FACT_EXPORT_COLUMNS)} FROM facts_labeled "
+                          "ORDER BY region_code, metric, as_of NULLS FIRST, kind DESC, source_id")
         rows = [dict(zip(FACT_EXPORT_COLUMNS, r)) for r in cur.fetchall()]
     finally:
         con.close()
@@ -128,9 +108,8 @@ def cmd_export(project: Project, args: argparse.Namespace) -> int:
         print(line)
     for line in result.skipped:
         print(f"skipped: {line}")
-    print(
-        f"exported snapshot {result.snapshot_id}: {len(result.written)} files in {time.perf_counter() - started:.1f} s"
-    )
+    print(f"exported snapshot {result.snapshot_id}: {len(result.written)} files in "
+          f"{time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -158,12 +137,8 @@ def cmd_report(project: Project, args: argparse.Namespace) -> int:
         return _report(project, args)
     except (KeyboardInterrupt, _Stopped) as exc:
         signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
-        print(
-            f"ktpel report: stopped by {signal.Signals(signum).name}; runs in progress were abandoned, "
-            "previous outputs are kept (run it again to finish)",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"ktpel report: stopped by {signal.Signals(signum).name}; runs in progress were abandoned, "
+              "previous outputs are kept (run it again to finish)", file=sys.stderr, flush=True)
         return 128 + signum
 
 
@@ -175,28 +150,16 @@ def _report(project: Project, args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.parameters)
     if args.executor == "dask" and not args.scheduler:
-        raise UsageError(
-            "--executor dask needs --scheduler ADDRESS, the Dask scheduler to run on "
-            "(e.g. --scheduler tcp://scheduler-host:8786)"
-        )
+        raise UsageError("--executor dask needs --scheduler ADDRESS, the Dask scheduler to run on "
+                         "(e.g. --scheduler tcp://scheduler-host:8786)")
     if args.scheduler and args.executor != "dask":
         raise UsageError(f"--scheduler is only used with --executor dask (not --executor {args.executor})")
     options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
     executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
-    results = run_batch(
-        project,
-        args.snapshot,
-        config=args.config,
-        only=args.only,
-        overrides=overrides,
-        jobs=args.jobs,
-        force=args.force,
-        executor=executor,
-        start_timeout=args.start_timeout,
-        kernel_start=args.kernel_start,
-        after=EXPORT_RUN if args.export else None,
-        kernel_reuse=args.kernel_reuse,
-    )
+    results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
+                        jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
+                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None,
+                        kernel_reuse=args.kernel_reuse)
     if args.export:
         export_after_batch(project, results)
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -210,18 +173,15 @@ def cmd_synth(project: Project, args: argparse.Namespace) -> int:
     if not out.is_absolute():
         out = project.root / out
     try:
-        rows, regions = synth(
-            project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format, args.seed, args.regions
-        )
+        rows, regions = synth(project, out, args.kabupaten, args.months, args.metrics, args.rows, args.format,
+                              args.seed, args.regions)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.regions == "kemendagri":
         print(f"wrote {rows} synthetic rows to {project.rel(out)} for {regions} kabupaten/kota of regions.csv")
     else:
-        print(
-            f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
-            f"{project.rel(regions_file(project))}"
-        )
+        print(f"wrote {rows} synthetic rows to {project.rel(out)} and {regions} regions to "
+              f"{project.rel(regions_file(project))}")
     if out.parent.resolve() != bulk_dir(project).resolve():
         print(f"note: builds read bulk tables from {project.rel(bulk_dir(project))}/ only")
     return 0
@@ -246,16 +206,12 @@ def cmd_propose(project: Project, args: argparse.Namespace) -> int:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
         return 0
-    missing = [
-        flag
-        for flag, value in (("--source-id", args.source_id), ("--title", args.title), ("--publisher", args.publisher))
-        if not value
-    ]
+    missing = [flag for flag, value in (("--source-id", args.source_id), ("--title", args.title),
+                                        ("--publisher", args.publisher)) if not value]
     if missing:
         raise UsageError(f"--add needs {', '.join(missing)}")
-    added = add_source(
-        project, article, published, args.source_id, args.title, args.publisher, args.url, args.excerpt, today
-    )
+    added = add_source(project, article, published, args.source_id, args.title, args.publisher, args.url,
+                       args.excerpt, today)
     for line in added_lines(project, added):
         print(line)
     return 0
@@ -297,23 +253,16 @@ def _start_timeout(text: str) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and 0 < value <= MAX_START_TIMEOUT):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds above 0 and at most {MAX_START_TIMEOUT:.0f}"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 and at most "
+                                         f"{MAX_START_TIMEOUT:.0f}")
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ktpel",
-        description="KTP-el coverage workspace: validate sources, build DuckDB snapshots, run and export reports.",
-    )
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=None,
-        help="workspace directory (default: the current directory or the nearest one above it)",
-    )
+    parser = argparse.ArgumentParser(prog="ktpel", description="KTP-el coverage workspace: validate sources, "
+                                     "build DuckDB snapshots, run and export reports.")
+    parser.add_argument("--project", type=Path, default=None,
+                        help="workspace directory (default: the current directory or the nearest one above it)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("check", help="validate the raw layer without writing anything").set_defaults(func=cmd_check)
@@ -332,14 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_diff)
     p = sub.add_parser("export", help="export a report batch: offline HTML, chart PNG/SVG/PDF, slide deck, index")
     p.add_argument("--snapshot", default="latest", help="'latest' (default) or a snapshot id: exports reports/<id>/")
-    p.add_argument(
-        "--only",
-        nargs="+",
-        metavar="NAME",
-        default=None,
-        help="only these reports (notebook names in the batch, without .ipynb); the index and the "
-        "slide decks still cover the whole batch",
-    )
+    p.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                   help="only these reports (notebook names in the batch, without .ipynb); the index and the "
+                        "slide decks still cover the whole batch")
     p.set_defaults(func=cmd_export)
     _add_report(sub)
     _add_synth(sub)
@@ -352,136 +296,79 @@ def _add_report(sub: Any) -> None:
     from helpers.batch.executors import EXECUTORS, default_jobs, default_kernel_start
 
     p = sub.add_parser(
-        "report",
-        help="run the report notebooks of reports.yaml with Papermill",
+        "report", help="run the report notebooks of reports.yaml with Papermill",
         description="Run every run of reports.yaml (or those named with --only) on a snapshot with Papermill, "
-        "into reports/<snapshot_id>/<name>.ipynb, several at once; runs whose notebook, helpers, "
-        "parameters and snapshot are unchanged are skipped as up to date.",
+                    "into reports/<snapshot_id>/<name>.ipynb, several at once; runs whose notebook, helpers, "
+                    "parameters and snapshot are unchanged are skipped as up to date.",
         epilog="examples:  ktpel report  |  ktpel report --only profile-batam -p lang=en  |  "
-        'ktpel report -p regions=\'["Batam", "64"]\' --only region-comparison --force',
-    )
+               "ktpel report -p regions='[\"Batam\", \"64\"]' --only region-comparison --force")
     p.add_argument("--snapshot", default="latest", help="'latest' (default) or a snapshot id")
     p.add_argument("--only", nargs="+", action="extend", default=[], metavar="NAME", help="run only these runs")
-    p.add_argument(
-        "-p",
-        "--parameter",
-        dest="parameters",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter for every run, VALUE read as YAML (repeatable; wins over reports.yaml)",
-    )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=None,
-        help=f"notebooks run at once (default: the number of cores, here {default_jobs()})",
-    )
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter for every run, VALUE read as YAML (repeatable; wins over reports.yaml)")
+    p.add_argument("-j", "--jobs", type=_jobs, default=None,
+                   help=f"notebooks run at once (default: the number of cores, here {default_jobs()})")
     p.add_argument("--force", action="store_true", help="re-run runs that are up to date")
-    p.add_argument(
-        "--no-export",
-        dest="export",
-        action="store_false",
-        help="skip the exports (HTML, chart files, slides, index); `ktpel export` makes them later",
-    )
-    p.add_argument(
-        "--config", type=Path, default=None, help=f"the runs file (default: {CONFIG_NAME} at the project root)"
-    )
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="skip the exports (HTML, chart files, slides, index); `ktpel export` makes them later")
+    p.add_argument("--config", type=Path, default=None, help=f"the runs file (default: {CONFIG_NAME} at the project root)")
     p.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="where runs execute (default: local)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="with --executor dask: the Dask scheduler, e.g. tcp://scheduler-host:8786 (the workers "
-        "need this package and the project at the same path)",
-    )
-    p.add_argument(
-        "--start-timeout",
-        type=_start_timeout,
-        default=60.0,
-        metavar="SECONDS",
-        help="how long a kernel may take to start before the run is retried once (default: 60)",
-    )
-    p.add_argument(
-        "--no-kernel-reuse",
-        dest="kernel_reuse",
-        action="store_false",
-        help="a fresh kernel for every run (default: a worker reuses the kernel of its last good run, "
-        "reset to a fresh kernel's state; see helpers/batch/warm.py)",
-    )
-    p.add_argument(
-        "--kernel-start",
-        choices=KERNEL_STARTS,
-        default=default_kernel_start(),
-        help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
-        f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
-        f"{default_kernel_start()})",
-    )
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: the Dask scheduler, e.g. tcp://scheduler-host:8786 (the workers "
+                        "need this package and the project at the same path)")
+    p.add_argument("--start-timeout", type=_start_timeout, default=60.0, metavar="SECONDS",
+                   help="how long a kernel may take to start before the run is retried once (default: 60)")
+    p.add_argument("--no-kernel-reuse", dest="kernel_reuse", action="store_false",
+                   help="a fresh kernel for every run (default: a worker reuses the kernel of its last good run, "
+                        "reset to a fresh kernel's state; see helpers/batch/warm.py)")
+    p.add_argument("--kernel-start", choices=KERNEL_STARTS, default=default_kernel_start(),
+                   help="fork each kernel from a worker's warm process that has imported pandas, Altair, DuckDB and "
+                        f"the helpers once, or spawn a new Python per run as Papermill does (default here: "
+                        f"{default_kernel_start()})")
     p.set_defaults(func=cmd_report)
 
 
 def _add_synth(sub: Any) -> None:
-    p = sub.add_parser(
-        "synth",
-        help="write a synthetic bulk table (run it in a COPY of the workspace: ktpel --project COPY synth ...)",
-        description="Write a deterministic synthetic bulk table to data/raw/bulk/ and its "
-        "synthetic regions (codes 01-09.xx, never Kemendagri codes) to "
-        "data/raw/bulk/regions.csv. Meant for a copy of the workspace.",
-    )
+    p = sub.add_parser("synth", help="write a synthetic bulk table (run it in a COPY of the workspace: "
+                                     "ktpel --project COPY synth ...)",
+                       description="Write a deterministic synthetic bulk table to data/raw/bulk/ and its "
+                                   "synthetic regions (codes 01-09.xx, never Kemendagri codes) to "
+                                   "data/raw/bulk/regions.csv. Meant for a copy of the workspace.")
     p.add_argument("--kabupaten", type=int, default=514, help="synthetic kabupaten (default 514, at most 891)")
     p.add_argument("--months", type=int, default=120, help="monthly figures ending 2024-12-31 (default 120)")
     p.add_argument("--metrics", type=int, default=8, help="metrics of metrics.csv to fill (default 8)")
     p.add_argument("--rows", type=int, default=None, help="exactly this many rows (adds months as needed)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--regions",
-        choices=["synthetic", "kemendagri"],
-        default="synthetic",
-        help="synthetic regions (default), or the first --kabupaten kabupaten/kota of regions.csv",
-    )
+    p.add_argument("--regions", choices=["synthetic", "kemendagri"], default="synthetic",
+                   help="synthetic regions (default), or the first --kabupaten kabupaten/kota of regions.csv")
     p.add_argument("--out", default=None, help="output file (default data/raw/bulk/synthetic.csv or .parquet)")
     p.set_defaults(func=cmd_synth)
 
 
 def _add_propose(sub: Any) -> None:
     p = sub.add_parser(
-        "propose",
-        help="propose facts from an article's text (prints them; --add stores the source for review)",
+        "propose", help="propose facts from an article's text (prints them; --add stores the source for review)",
         description="Read an article (UTF-8 text) and print one candidate fact per figure: region, metric, value, "
-        "unit, qualifier, as_of, quote, confidence and the reason for each. Changes nothing unless "
-        "--add is given.",
+                    "unit, qualifier, as_of, quote, confidence and the reason for each. Changes nothing unless "
+                    "--add is given.",
         epilog="example:  ktpel propose article.txt --published 2024-06-21  |  ktpel propose article.txt "
-        "--published 2024-06-21 --add --source-id kaltim-2024-06-x --title 'Headline' --publisher 'ANTARA'",
-    )
+               "--published 2024-06-21 --add --source-id kaltim-2024-06-x --title 'Headline' --publisher 'ANTARA'")
     p.add_argument("file", help="the article as a UTF-8 text file")
-    p.add_argument(
-        "--published",
-        required=True,
-        metavar="YYYY-MM-DD",
-        help="publication date (YYYY-MM-DD; YYYY-MM, YYYY or 'unknown' if that is all the page says)",
-    )
+    p.add_argument("--published", required=True, metavar="YYYY-MM-DD",
+                   help="publication date (YYYY-MM-DD; YYYY-MM, YYYY or 'unknown' if that is all the page says)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument(
-        "--add",
-        action="store_true",
-        help="store the text under data/raw/sources/, add its sources.yaml "
-        "entry and write the candidates to data/raw/facts.proposed.csv for review",
-    )
+    p.add_argument("--add", action="store_true", help="store the text under data/raw/sources/, add its sources.yaml "
+                   "entry and write the candidates to data/raw/facts.proposed.csv for review")
     p.add_argument("--source-id", help="with --add: the new source's id (lower-case, digits, '-')")
     p.add_argument("--title", help="with --add: the headline")
     p.add_argument("--publisher", help="with --add: the outlet or office")
     p.add_argument("--url", help="with --add: the page's address")
-    p.add_argument(
-        "--excerpt",
-        action="store_true",
-        help="with --add: the text holds only the passages with figures, not the whole article",
-    )
+    p.add_argument("--excerpt", action="store_true",
+                   help="with --add: the text holds only the passages with figures, not the whole article")
     p.set_defaults(func=cmd_propose)
-    sub.add_parser(
-        "accept", help="move the keep=yes rows of data/raw/facts.proposed.csv into facts.csv, validated like a build"
-    ).set_defaults(func=cmd_accept)
+    sub.add_parser("accept", help="move the keep=yes rows of data/raw/facts.proposed.csv into facts.csv, "
+                   "validated like a build").set_defaults(func=cmd_accept)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -509,10 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # a read-only directory, a full disk: say where, not a traceback
         where = _relative(exc.filename, args) if exc.filename else "a file of the workspace"
-        print(
-            f"ktpel {args.command}: cannot write {where}: {exc.strerror or exc}; files written before are unchanged",
-            file=sys.stderr,
-        )
+        print(f"ktpel {args.command}: cannot write {where}: {exc.strerror or exc}; files written before are "
+              "unchanged", file=sys.stderr)
         return 1
 
 

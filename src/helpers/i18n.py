@@ -76,10 +76,8 @@ def join(items: list[str], lang: str) -> str:
 
 #: d3 number and time locales, written into every chart spec (``config.locale``) so
 #: that every renderer, in JupyterLab or offline with vl-convert, formats the same way.
-NUMBER_LOCALE = {
-    "id": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
-}
+NUMBER_LOCALE = {"id": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+                 "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}}
 
 
 def _months(lang: str, width: str) -> list[str]:
@@ -98,16 +96,9 @@ def _days(lang: str) -> list[str]:
 
 def time_locale(lang: str) -> dict[str, object]:
     days = _days(lang)
-    return {
-        "dateTime": "%A, %e %B %Y %X",
-        "date": "%d/%m/%Y",
-        "time": "%H:%M:%S",
-        "periods": ["AM", "PM"],
-        "days": days,
-        "shortDays": [d[:3] for d in days],
-        "months": _months(lang, "wide"),
-        "shortMonths": [m.rstrip(".") for m in _months(lang, "abbreviated")],
-    }
+    return {"dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": days, "shortDays": [d[:3] for d in days], "months": _months(lang, "wide"),
+            "shortMonths": [m.rstrip(".") for m in _months(lang, "abbreviated")]}
 
 
 def format_date(value: date | None, precision: str, lang: str) -> str:

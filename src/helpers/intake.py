@@ -54,14 +54,9 @@ def read_article(path: Path, name: str | None = None) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(
-            [
-                Problem(
-                    name, line, "encoding", f"byte 0x{data[exc.start]:02x} is not UTF-8; save the article as UTF-8 text"
-                )
-            ]
-        ) from None
+        line = data[:exc.start].count(b"\n") + 1
+        raise ValidationFailed([Problem(name, line, "encoding", f"byte 0x{data[exc.start]:02x} is not UTF-8; "
+                                        "save the article as UTF-8 text")]) from None
     if not text.strip():
         raise ValidationFailed([Problem(name, 1, "text", "the file is empty; paste the article's text into it")])
     return text
@@ -88,12 +83,8 @@ def proposed_rows(source_id: str, candidates: list[Candidate]) -> list[dict[str,
     rows = []
     for c in candidates:
         good = bool(c.region_code and c.metric and c.confidence != "low")
-        row = {
-            "keep": "yes" if good and best[(c.region_code, c.metric, c.as_of)] is c else "no",
-            "source_id": source_id,
-            **c.row(),
-            "note": INFERRED_NOTE if "as_of inferred" in c.reason else "",
-        }
+        row = {"keep": "yes" if good and best[(c.region_code, c.metric, c.as_of)] is c else "no",
+               "source_id": source_id, **c.row(), "note": INFERRED_NOTE if "as_of inferred" in c.reason else ""}
         if good and row["keep"] == "no":
             row["reason"] += "; keep=no: another row has the same region, metric and as_of"
         rows.append(row)
@@ -108,14 +99,9 @@ def quote_cuts_number(text: str, quote: str) -> bool:
 
     def cut(start: int) -> bool:
         end = start + len(norm_quote)
-        before, after = norm_text[max(0, start - 2) : start], norm_text[end : end + 2]
-        return bool(
-            norm_quote[:1].isdigit()
-            and re.search(r"\d[.,]?$", before)
-            or norm_quote[-1:].isdigit()
-            and re.match(r"[.,]?\d", after)
-        )
-
+        before, after = norm_text[max(0, start - 2):start], norm_text[end:end + 2]
+        return bool(norm_quote[:1].isdigit() and re.search(r"\d[.,]?$", before)
+                    or norm_quote[-1:].isdigit() and re.match(r"[.,]?\d", after))
     return bool(starts) and all(cut(s) for s in starts)
 
 
@@ -172,54 +158,32 @@ def _write_all(project: Project, files: dict[str, bytes | None]) -> None:
         raise
 
 
-def add_source(
-    project: Project,
-    article: Path,
-    published: Published,
-    source_id: str,
-    title: str,
-    publisher: str,
-    url: str | None,
-    excerpt: bool,
-    today: date,
-) -> Added:
+def add_source(project: Project, article: Path, published: Published, source_id: str, title: str,
+               publisher: str, url: str | None, excerpt: bool, today: date) -> Added:
     """Store ``article`` as ``sources/<id>.txt`` with its ``sources.yaml`` entry and write its candidates to
     ``facts.proposed.csv`` for review."""
     if not _ID.fullmatch(source_id):
-        raise UsageError(
-            f"--source-id {source_id!r}: use lower-case letters, digits and '-' (e.g. batam-2024-06-batampos)"
-        )
+        raise UsageError(f"--source-id {source_id!r}: use lower-case letters, digits and '-' (e.g. batam-2024-06-batampos)")
     if url is not None and not re.fullmatch(r"https?://\S+", url):
         raise UsageError(f"--url {url!r} is not a web address (http:// or https://)")
     for field, value in (("--title", title), ("--publisher", publisher)):
         if not value.strip():
             raise UsageError(f"{field} is empty")
     if (project.raw / PROPOSED).exists():
-        raise UsageError(
-            f"{project.rel(project.raw / PROPOSED)} holds proposals not yet accepted: review it and run "
-            "`ktpel accept`, or delete it, before adding another source"
-        )
+        raise UsageError(f"{project.rel(project.raw / PROPOSED)} holds proposals not yet accepted: review it and run "
+                         "`ktpel accept`, or delete it, before adding another source")
     text_name = f"sources/{source_id}.txt"
     if (project.raw / text_name).exists():
         raise UsageError(f"--source-id {source_id}: {project.rel(project.raw / text_name)} exists already")
     data = article.read_bytes() if article.is_file() else b""
     candidates, notes = propose_file(project, article, published)
     entry: dict[str, object] = {
-        "id": source_id,
-        "title": title.strip(),
-        "publisher": publisher.strip(),
-        "place": None,
-        "published_on": published.text or None,
-        "published_precision": published.precision,
-        "published_not_before": None,
-        "published_not_after": None,
+        "id": source_id, "title": title.strip(), "publisher": publisher.strip(), "place": None,
+        "published_on": published.text or None, "published_precision": published.precision,
+        "published_not_before": None, "published_not_after": None,
         "date_note": f"Publication date as given to `ktpel propose` on {today.isoformat()}.",
-        "file": text_name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "language": "id",
-        "url": url,
-        "excerpt": excerpt,
-        "notes": None,
+        "file": text_name, "sha256": hashlib.sha256(data).hexdigest(), "language": "id",
+        "url": url, "excerpt": excerpt, "notes": None,
     }
     sources_yaml = (project.raw / "sources.yaml").read_bytes().decode("utf-8-sig")
     new_yaml = sources_yaml.rstrip("\n") + "\n" + _entry_yaml(entry)
@@ -244,28 +208,23 @@ REVIEW_HELP = (
     "  as_of     rows whose reason says 'inferred' carry the publication month and a 'Date inferred' note: "
     "give the date the figure refers to if the article has one (then drop the note)\n"
     "  quote     must stay the article's exact words holding the value; qualifier must match its words\n"
-    "  note      anything a reader should know"
-)
+    "  note      anything a reader should know")
 
 
 def added_lines(project: Project, added: Added) -> list[str]:
     """What ``ktpel propose --add`` says: the files it wrote, the notes of the proposal, how to review it."""
     kept = sum(1 for row in added.rows if row["keep"] == "yes")
-    return [
-        f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}",
-        f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / PROPOSED)} "
-        f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)",
-        *(f"note: {note}" for note in added.notes),
-        REVIEW_HELP,
-    ]
+    return [f"stored {project.rel(added.text_file)} and its entry in {project.rel(project.raw / 'sources.yaml')}",
+            f"wrote {len(added.candidates)} candidate facts to {project.rel(project.raw / PROPOSED)} "
+            f"({kept} marked keep=yes, {len(added.candidates) - kept} keep=no)",
+            *(f"note: {note}" for note in added.notes),
+            REVIEW_HELP]
 
 
 def accepted_line(project: Project, moved: int, dropped: int) -> str:
     """What ``ktpel accept`` says once it moved the reviewed rows."""
-    return (
-        f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
-        f"removed {project.rel(project.raw / PROPOSED)}. Next: ktpel build"
-    )
+    return (f"moved {moved} reviewed facts into {project.rel(project.raw / 'facts.csv')} ({dropped} dropped); "
+            f"removed {project.rel(project.raw / PROPOSED)}. Next: ktpel build")
 
 
 def accept(project: Project) -> tuple[int, int]:
@@ -287,14 +246,8 @@ def accept(project: Project) -> tuple[int, int]:
         elif row["keep"] == "yes":
             kept.append((line, row))
             if row["source_id"] in texts and quote_cuts_number(texts[row["source_id"]], row["quote"]):
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        "quote",
-                        "starts or ends inside a longer number of the source; quote the whole number",
-                    )
-                )
+                problems.append(Problem(name, line, "quote", "starts or ends inside a longer number of the source; "
+                                        "quote the whole number"))
     if problems:
         raise ValidationFailed(problems)
     facts_path = project.raw / "facts.csv"
@@ -310,36 +263,16 @@ def accept(project: Project) -> tuple[int, int]:
     facts_name = project.rel(facts_path)
 
     def in_review_file(message: str) -> str:  # "as line 45" of the combined facts.csv
-        return re.sub(
-            r"\bline (\d+)",
-            lambda m: (
-                f"line {line_of[int(m[1])]} of {PROPOSED}" if int(m[1]) in line_of else f"line {m[1]} of facts.csv"
-            ),
-            message,
-        )
+        return re.sub(r"\bline (\d+)", lambda m: f"line {line_of[int(m[1])]} of {PROPOSED}" if int(m[1]) in line_of
+                      else f"line {m[1]} of facts.csv", message)
 
-    mapped = [
-        Problem(name, line_of[p.line], p.field, in_review_file(p.message))
-        if p.file == facts_name and p.line in line_of
-        else p
-        for p in problems
-    ]
+    mapped = [Problem(name, line_of[p.line], p.field, in_review_file(p.message))
+              if p.file == facts_name and p.line in line_of else p for p in problems]
     if mapped:
         raise ValidationFailed(mapped)
     _write_all(project, {"facts.csv": new, PROPOSED: None})
     return len(kept), len(rows) - len(kept)
 
 
-__all__ = [
-    "COLUMNS",
-    "PROPOSED",
-    "PROPOSED_COLUMNS",
-    "REVIEW_HELP",
-    "Added",
-    "accept",
-    "accepted_line",
-    "add_source",
-    "added_lines",
-    "propose_file",
-    "read_article",
-]
+__all__ = ["COLUMNS", "PROPOSED", "PROPOSED_COLUMNS", "REVIEW_HELP", "Added", "accept", "accepted_line", "add_source",
+           "added_lines", "propose_file", "read_article"]

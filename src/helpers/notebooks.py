@@ -22,9 +22,7 @@ def parameter_names(source: str) -> list[str]:
     """The names a ``parameters`` cell assigns at top level (``x = 1``, ``x: int = 1``, ``a = b = 1``)."""
     names: list[str] = []
     for node in ast.parse(source).body:
-        targets = (
-            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        )
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         for target in targets:
             for leaf in ast.walk(target):
                 if isinstance(leaf, ast.Name) and leaf.id not in names:
@@ -42,24 +40,18 @@ def inspect_notebook(path: Path, label: str) -> NotebookInfo:
         raise ValueError(f"{label} is not a notebook ({type(exc).__name__}: {exc})") from None
     kernelspec, language_info = meta.get("kernelspec") or {}, meta.get("language_info") or {}
     if not kernelspec.get("name"):
-        raise ValueError(
-            f"{label} has no kernelspec metadata (metadata.kernelspec.name, e.g. python3): "
-            "Papermill needs it; open the notebook in Jupyter, choose the Python kernel and save"
-        )
+        raise ValueError(f"{label} has no kernelspec metadata (metadata.kernelspec.name, e.g. python3): "
+                         "Papermill needs it; open the notebook in Jupyter, choose the Python kernel and save")
     if not language_info.get("name"):
-        raise ValueError(
-            f"{label} has no language_info metadata (metadata.language_info.name): "
-            "Papermill needs it; open the notebook in Jupyter, run it once and save"
-        )
+        raise ValueError(f"{label} has no language_info metadata (metadata.language_info.name): "
+                         "Papermill needs it; open the notebook in Jupyter, run it once and save")
     language = str(kernelspec.get("language") or language_info["name"]).lower()
     if language != "python":
         raise ValueError(f"{label} is a {language} notebook; reports run with this environment's Python kernel")
     source = parameters_source(cells)
     if source is None:
-        raise ValueError(
-            f"{label} has no cell tagged 'parameters'; tag the cell that sets the parameters' "
-            "defaults (JupyterLab: Property Inspector > Cell Tags)"
-        )
+        raise ValueError(f"{label} has no cell tagged 'parameters'; tag the cell that sets the parameters' "
+                         "defaults (JupyterLab: Property Inspector > Cell Tags)")
     try:
         names = parameter_names(source)
     except SyntaxError as exc:
@@ -86,9 +78,7 @@ def parameter_defaults(cells: list[dict[str, Any]]) -> dict[str, Any]:
         return out
     for node in tree.body:
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
-        targets = (
-            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        )
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         if value is None:
             continue
         try:

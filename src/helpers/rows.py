@@ -33,9 +33,8 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def text_table(
-    head: Sequence[str], cells: Sequence[Sequence[str]], max_width: int | None = None, right: Collection[int] = ()
-) -> list[str]:
+def text_table(head: Sequence[str], cells: Sequence[Sequence[str]], max_width: int | None = None,
+               right: Collection[int] = ()) -> list[str]:
     """``head`` and the rows of ``cells`` as aligned lines, columns two spaces apart, trailing spaces cut.
 
     Each column is as wide as its widest cell (or heading), or ``max_width`` at most (a longer cell is cut,

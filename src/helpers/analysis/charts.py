@@ -42,24 +42,15 @@ def tooltip(lang: Lang, *, region: bool = True, metric: bool = False) -> list[al
     """Value, date, source and quote (and the region or the indicator)."""
     tips = [alt.Tooltip("region_label:N", title=word("region", lang))] if region else []
     tips += [alt.Tooltip("metric_label:N", title=word("metric", lang))] if metric else []
-    return tips + [
-        alt.Tooltip("value_label:N", title=word("value", lang)),
-        alt.Tooltip("status_label:N", title=word("kind", lang)),
-        alt.Tooltip("as_of_label:N", title=word("date", lang)),
-        alt.Tooltip("source_label:N", title=word("source", lang)),
-        alt.Tooltip("quote:N", title=word("quote", lang)),
-    ]
+    return tips + [alt.Tooltip("value_label:N", title=word("value", lang)),
+                   alt.Tooltip("status_label:N", title=word("kind", lang)),
+                   alt.Tooltip("as_of_label:N", title=word("date", lang)),
+                   alt.Tooltip("source_label:N", title=word("source", lang)),
+                   alt.Tooltip("quote:N", title=word("quote", lang))]
 
 
-def describe(
-    chart: alt.LayerChart,
-    chart_id: str,
-    title: str,
-    subtitle: str | list[str],
-    data: pd.DataFrame,
-    lang: Lang,
-    targets: pd.DataFrame | None = None,
-) -> alt.LayerChart:
+def describe(chart: alt.LayerChart, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
+             lang: Lang, targets: pd.DataFrame | None = None) -> alt.LayerChart:
     """Give ``chart`` its finding (``title`` + ``subtitle``), its id (``chart_id`` column) and its sources with
     their dates (``description``, drawn as the footer by :func:`show`)."""
     if targets is not None and not targets.empty:
@@ -87,68 +78,38 @@ def _target_rule(value: float, channel: str) -> alt.Chart:
     return alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL).encode(**enc)
 
 
-def region_comparison(
-    latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str
-) -> alt.LayerChart:
+def region_comparison(latest: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
+                      subtitle: str) -> alt.LayerChart:
     """A bar per region (label: region (level) · date) to its stated coverage with the value inside the
     bar's end, a hollow point at the figure derived from the same source's counts (labelled above it), and
     the national target only on the bars of its year (a tick labelled with its year)."""
     df = _prepare(latest, lang, targets).assign(
         row=[f"{r} · {d}" for r, d in zip(latest["region_label"], latest["as_of_label"])],
         derived_text=[None if pd.isna(v) else t("chart.derived_label", lang, value=v) for v in latest["derived_label"]],
-        derived_status=theme.STATUS_LABELS[lang]["derived"],
-    )
+        derived_status=theme.STATUS_LABELS[lang]["derived"])
     top = max([100.0, *df["value"], *df["derived_value"].dropna()]) + 8
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=340))
-    x = alt.X(
-        "value:Q",
-        title=t("axis.percent", lang),
-        scale=alt.Scale(domain=[0, top]),
-        axis=alt.Axis(format=".0f"),
-        stack=None,
-    )
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, top]), axis=alt.Axis(format=".0f"),
+              stack=None)
     tip = tooltip(lang) + [alt.Tooltip("derived_label:N", title=word("derived", lang))]
     status = status_encoding(lang)
-    bars = (
-        alt.Chart()
-        .mark_bar(height=BAR)
-        .encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **status)
-    )
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **status)
     on_bar = alt.condition("datum.status == 'stated'", alt.value("white"), alt.value(NEUTRAL))
-    labels = (
-        alt.Chart()
-        .mark_text(align="right", dx=-5, fontWeight="bold")
-        .encode(x="value:Q", y=y, text="value_label:N", color=on_bar)
-    )
+    labels = alt.Chart().mark_text(align="right", dx=-5, fontWeight="bold").encode(
+        x="value:Q", y=y, text="value_label:N", color=on_bar)
     has_derived = "isValid(datum.derived_value)"
     derived_status = status_encoding(lang, field="derived_status")
-    derived = (
-        alt.Chart()
-        .mark_point(shape="circle", size=170, filled=True)
-        .transform_filter(has_derived)
-        .encode(x="derived_value:Q", y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **derived_status)
-    )
-    derived_text = (
-        alt.Chart()
-        .mark_text(align="left", dx=5, dy=-19, fontSize=10)
-        .transform_filter(has_derived)
-        .encode(x="derived_value:Q", y=y, text="derived_text:N")
-    )
+    derived = alt.Chart().mark_point(shape="circle", size=170, filled=True).transform_filter(has_derived).encode(
+        x="derived_value:Q", y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tip, **derived_status)
+    derived_text = alt.Chart().mark_text(align="left", dx=5, dy=-19, fontSize=10).transform_filter(has_derived).encode(
+        x="derived_value:Q", y=y, text="derived_text:N")
     layers: list[alt.Chart] = [bars, labels, derived, derived_text]
     if "target" in df and df["target"].notna().any():
         has_target = "isValid(datum.target)"
-        layers.append(
-            alt.Chart()
-            .mark_tick(color=NEUTRAL, thickness=2, size=30)
-            .transform_filter(has_target)
-            .encode(x="target:Q", y=y)
-        )
-        layers.append(
-            alt.Chart()
-            .mark_text(align="left", dx=6, fontSize=10, color=NEUTRAL)
-            .transform_filter(has_target)
-            .encode(x="target:Q", y=y, text="target_label:N")
-        )
+        layers.append(alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=30).transform_filter(has_target).encode(
+            x="target:Q", y=y))
+        layers.append(alt.Chart().mark_text(align="left", dx=6, fontSize=10, color=NEUTRAL).transform_filter(
+            has_target).encode(x="target:Q", y=y, text="target_label:N"))
     chart = alt.layer(*layers, data=df).properties(height=alt.Step(52))
     return describe(chart, "region-comparison", title, subtitle, latest, lang, targets)
 
@@ -172,43 +133,21 @@ def _label_priority(df: pd.DataFrame) -> list[int]:
     return order + [i for i in range(len(positions)) if i not in order]
 
 
-def _over_time_labels(
-    data: pd.DataFrame,
-    lang: Lang,
-    x_domain: tuple[pd.Timestamp, pd.Timestamp],
-    y_domain: tuple[float, float],
-    height: float,
-) -> pd.DataFrame:
+def _over_time_labels(data: pd.DataFrame, lang: Lang, x_domain: tuple[pd.Timestamp, pd.Timestamp],
+                      y_domain: tuple[float, float], height: float) -> pd.DataFrame:
     """``data`` (sorted by date) with ``label_text`` (the value; each region's last dated figure also names the
     region, an undated one says what is known) placed where it fits: ``label_x``, ``label_y``, ``label_shown``."""
     last = data[~data["undated"]].groupby("region_code").tail(1).index
-    text = [
-        t("chart.undated_label", lang, value=v, date=a) if u else f"{n}: {v}" if i in last else v
-        for i, v, a, u, n in zip(
-            data.index, data["value_label"], data["as_of_label"], data["undated"], data["region_name"]
-        )
-    ]
+    text = [t("chart.undated_label", lang, value=v, date=a) if u else f"{n}: {v}" if i in last else v
+            for i, v, a, u, n in zip(data.index, data["value_label"], data["as_of_label"], data["undated"], data["region_name"])]
     data = data.assign(label_text=text)
     once = ~data.duplicated(["region_name", "plot_date", "value"])
-    placed = label_positions(
-        data[once].reset_index(drop=True),
-        "plot_date",
-        "value",
-        "label_text",
-        (x_domain[0].toordinal(), x_domain[1].toordinal()),
-        y_domain,
-        theme.WIDTH,
-        height,
-        10,
-        _label_priority(data[once]),
-        time_x=True,
-    )
+    placed = label_positions(data[once].reset_index(drop=True), "plot_date", "value", "label_text",
+                             (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, theme.WIDTH, height, 10,
+                             _label_priority(data[once]), time_x=True)
     placed.index = data.index[once]
-    return data.assign(
-        label_x=placed["label_x"],
-        label_y=placed["label_y"],
-        label_shown=placed["label_shown"].reindex(data.index, fill_value=False).astype(bool),
-    )
+    return data.assign(label_x=placed["label_x"], label_y=placed["label_y"],
+                       label_shown=placed["label_shown"].reindex(data.index, fill_value=False).astype(bool))
 
 
 def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
@@ -217,11 +156,8 @@ def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, s
     over its own year only.  Value labels go where they fit (:mod:`helpers.analysis.placement`); the axis
     says when it does not start at 0."""
     height = 300
-    data = (
-        _prepare(df, lang, targets)
-        .assign(plot_date=lambda d: pd.to_datetime(d["plot_date"]))
-        .sort_values("plot_date", kind="stable")
-    )
+    data = _prepare(df, lang, targets).assign(plot_date=lambda d: pd.to_datetime(d["plot_date"])).sort_values(
+        "plot_date", kind="stable")
     x_domain = (data["plot_date"].min() - pd.Timedelta(days=150), data["plot_date"].max() + pd.Timedelta(days=150))
     y_domain = _percent_domain([*data["value"], *targets["value"]] if not targets.empty else list(data["value"]))
     data = _over_time_labels(data, lang, x_domain, y_domain, height)
@@ -230,86 +166,43 @@ def over_time(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, s
     y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False)
     x = alt.X("plot_date:T", title=t("axis.date", lang), scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year"))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
-    layers = [
-        alt.Chart()
-        .mark_line()
-        .transform_filter("!datum.undated")
-        .encode(x=x, y=y, stroke=region_stroke(), detail="region_code:N"),
-        alt.Chart()
-        .mark_point()
-        .encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tooltip(lang), **status_encoding(lang)),
-        alt.Chart()
-        .mark_text(fontSize=10, baseline="middle")
-        .transform_filter("datum.label_shown")
-        .encode(
-            x=alt.X("label_x:T", scale=x_scale),
-            y=alt.Y("label_y:Q", scale=y_scale),
-            text="label_text:N",
-            fill=region_fill(),
-        ),
-    ]
+    layers = [alt.Chart().mark_line().transform_filter("!datum.undated").encode(x=x, y=y, stroke=region_stroke(),
+                                                                                detail="region_code:N"),
+              alt.Chart().mark_point().encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                              tooltip=tooltip(lang), **status_encoding(lang)),
+              alt.Chart().mark_text(fontSize=10, baseline="middle").transform_filter("datum.label_shown").encode(
+                  x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="label_text:N",
+                  fill=region_fill())]
     for tr in targets.itertuples():
         year = int(tr.year)
-        layers.append(
-            alt.Chart()
-            .mark_rule(strokeDash=[5, 3], color=NEUTRAL, strokeWidth=2)
-            .encode(
-                x=alt.datum(alt.DateTime(year=year, month=1, date=1)),
-                x2=alt.datum(alt.DateTime(year=year, month=12, date=31)),
-                y=alt.datum(float(tr.value)),
-            )
-        )
+        layers.append(alt.Chart().mark_rule(strokeDash=[5, 3], color=NEUTRAL, strokeWidth=2).encode(
+            x=alt.datum(alt.DateTime(year=year, month=1, date=1)), x2=alt.datum(alt.DateTime(year=year, month=12, date=31)),
+            y=alt.datum(float(tr.value))))
     chart = alt.layer(*layers, data=data).properties(height=height)
     return describe(chart, "coverage-over-time", title, subtitle, df, lang, targets)
 
 
-def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
+def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str,
+                      subtitle: str) -> alt.LayerChart:
     """Per metric: the province, its highest and lowest kabupaten/kota (each in its region's colour, the
     role as the point's shape), and the target of that year as a labelled tick."""
     data = _prepare(df[df["role"] != "other"], lang, targets)
     y = alt.Y("metric_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, 105]))
     roles = list(ROLE_SHAPES)
-    shape = alt.Shape(
-        "role_label:N",
-        title=None,
-        scale=alt.Scale(domain=[word(r, lang) for r in roles], range=[ROLE_SHAPES[r] for r in roles]),
-    )
-    points = (
-        alt.Chart()
-        .mark_point(size=150)
-        .encode(
-            x=x,
-            y=y,
-            shape=shape,
-            fill=region_fill(),
-            stroke=region_stroke(),
-            tooltip=tooltip(lang, metric=True),
-            **status_encoding(lang),
-        )
-    )
-    names = [
-        alt.Chart()
-        .mark_text(dy=dy, fontSize=9)
-        .transform_filter(alt.datum.role == role)
-        .encode(x=x, y=y, text="region_name:N")
-        for role, dy in (("highest", -13), ("lowest", 15))
-    ]
+    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=[word(r, lang) for r in roles],
+                                                                  range=[ROLE_SHAPES[r] for r in roles]))
+    points = alt.Chart().mark_point(size=150).encode(x=x, y=y, shape=shape, fill=region_fill(), stroke=region_stroke(),
+                                                     tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    names = [alt.Chart().mark_text(dy=dy, fontSize=9).transform_filter(alt.datum.role == role).encode(
+        x=x, y=y, text="region_name:N") for role, dy in (("highest", -13), ("lowest", 15))]
     layers: list[alt.Chart] = [points, *names]
     if "target" in data and data["target"].notna().any():
         has_target = "datum.role == 'province' && isValid(datum.target)"
-        layers.append(
-            alt.Chart()
-            .mark_tick(color=NEUTRAL, thickness=2, size=34)
-            .transform_filter(has_target)
-            .encode(x="target:Q", y=y)
-        )
-        layers.append(
-            alt.Chart()
-            .mark_text(dy=-25, fontSize=9, color=NEUTRAL)
-            .transform_filter(has_target)
-            .encode(x="target:Q", y=y, text="target_label:N")
-        )
+        layers.append(alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=34).transform_filter(has_target).encode(
+            x="target:Q", y=y))
+        layers.append(alt.Chart().mark_text(dy=-25, fontSize=9, color=NEUTRAL).transform_filter(has_target).encode(
+            x="target:Q", y=y, text="target_label:N"))
     chart = alt.layer(*layers, data=data).properties(height=alt.Step(60))
     return describe(chart, "kabupaten-kota-extremes", title, subtitle, df, lang, targets)
 
@@ -317,40 +210,18 @@ def province_extremes(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title
 def progress(df: pd.DataFrame, targets: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.LayerChart:
     """Bars of IKD / KIA figures (a derived figure hollow) against the target of each figure's year (ticks);
     a figure two sources state alike is drawn once."""
-    df = df.assign(
-        row=[f"{m} · {r} · {a}" for m, r, a in zip(df["metric_label"], df["region_name"], df["as_of_label"])]
-    )
+    df = df.assign(row=[f"{m} · {r} · {a}" for m, r, a in zip(df["metric_label"], df["region_name"], df["as_of_label"])])
     data = _prepare(df.drop_duplicates(["row", "value", "kind"]), lang, targets)  # two sources alike: drawn once
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=480))
-    x = alt.X(
-        "value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]), stack=None
-    )
+    x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(domain=[0, max([100.0, *df["value"]])]), stack=None)
     has_target = "isValid(datum.target)"
-    bars = (
-        alt.Chart()
-        .mark_bar(height=BAR)
-        .encode(
-            x=x,
-            y=y,
-            fill=region_fill(),
-            stroke=region_stroke(),
-            tooltip=tooltip(lang, metric=True),
-            **status_encoding(lang),
-        )
-    )
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                  tooltip=tooltip(lang, metric=True), **status_encoding(lang))
     text = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
-    target = (
-        alt.Chart()
-        .mark_tick(color=NEUTRAL, thickness=2, size=30)
-        .transform_filter(has_target)
-        .encode(x="target:Q", y=y)
-    )
-    target_text = (
-        alt.Chart()
-        .mark_text(align="left", dx=5, dy=-13, fontSize=9, color=NEUTRAL)
-        .transform_filter(has_target)
-        .encode(x="target:Q", y=y, text="target_label:N")
-    )
+    target = alt.Chart().mark_tick(color=NEUTRAL, thickness=2, size=30).transform_filter(has_target).encode(
+        x="target:Q", y=y)
+    target_text = alt.Chart().mark_text(align="left", dx=5, dy=-13, fontSize=9, color=NEUTRAL).transform_filter(
+        has_target).encode(x="target:Q", y=y, text="target_label:N")
     chart = alt.layer(bars, text, target, target_text, data=data)
     return describe(chart, "ikd-kia-progress", title, subtitle, df, lang, targets)
 
@@ -359,72 +230,41 @@ def stated_vs_derived(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -
     """The gap (stated − derived, in percentage points) of each exactly checkable stated figure (a bar in the
     region's colour), and whether it is within the tolerance (✔ / ✘ with the gap, in a colour-blind-safe pair)."""
     data = _prepare(df, lang).assign(
-        row=[
-            f"{r} · {m} · {a} · {s}"
-            for r, m, a, s in zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])
-        ],
-        status_text=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])],
-    )
+        row=[f"{r} · {m} · {a} · {s}" for r, m, a, s in
+             zip(df["region_name"], df["metric_label"], df["as_of_label"], df["source_name"])],
+        status_text=[("✔ " if a else "✘ ") + d for a, d in zip(df["agrees"], df["difference_label"])])
     y = alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=640))
-    tip = [
-        alt.Tooltip("stated_label:N", title=word("stated", lang)),
-        alt.Tooltip("derived_label:N", title=word("derived", lang)),
-        alt.Tooltip("difference:Q", format="+.2f"),
-        alt.Tooltip("formula_label:N", title=t("column.formula_label", lang)),
-        alt.Tooltip("quote:N", title=word("quote", lang)),
-    ]
-    bars = (
-        alt.Chart()
-        .mark_bar(height=BAR)
-        .encode(
-            x=alt.X("difference:Q", title=t("axis.difference_points", lang), stack=None),
-            y=y,
-            fill=region_fill(),
-            stroke=region_stroke(),
-            tooltip=tip,
-        )
-    )
+    tip = [alt.Tooltip("stated_label:N", title=word("stated", lang)), alt.Tooltip("derived_label:N", title=word("derived", lang)),
+           alt.Tooltip("difference:Q", format="+.2f"), alt.Tooltip("formula_label:N", title=t("column.formula_label", lang)), alt.Tooltip("quote:N", title=word("quote", lang))]
+    bars = alt.Chart().mark_bar(height=BAR).encode(
+        x=alt.X("difference:Q", title=t("axis.difference_points", lang), stack=None), y=y,
+        fill=region_fill(), stroke=region_stroke(), tooltip=tip)
     agrees = alt.Color("agrees:N", title=None, legend=None, scale=alt.Scale(domain=[True, False], range=AGREE_COLORS))
-    text = (
-        alt.Chart()
-        .mark_text(align="left", dx=6, fontWeight="bold")
-        .encode(x=alt.value(theme.WIDTH), y=y, text="status_text:N", color=agrees)
-    )
+    text = alt.Chart().mark_text(align="left", dx=6, fontWeight="bold").encode(
+        x=alt.value(theme.WIDTH), y=y, text="status_text:N", color=agrees)
     zero = alt.Chart().mark_rule(color=NEUTRAL).encode(x=alt.datum(0))
     chart = alt.layer(bars, zero, text, data=data)
     return describe(chart, "stated-vs-derived", title, subtitle, df, lang)
 
 
-def spread(
-    df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang: Lang, title: str, subtitle: str
-) -> alt.LayerChart:
+def spread(df: pd.DataFrame, targets: pd.DataFrame, sources: pd.DataFrame, lang: Lang, title: str,
+           subtitle: str) -> alt.LayerChart:
     """The kabupaten/kota of each month as a band (10th to 90th percentile) around the median, with the
     lowest and highest as thin ticks; only the aggregated rows are in the spec, however large the snapshot."""
     theme.use(lang)
     x = alt.X("period:T", title=t("axis.date", lang), axis=alt.Axis(format="%b %Y"))
-    y = alt.Y(
-        "median:Q",
-        title=t("axis.percent", lang) + f" · {t('chart.axis_cut', lang)}",
-        scale=alt.Scale(zero=False, padding=10),
-    )
-    tip = [
-        alt.Tooltip("period_label:N", title=word("date", lang)),
-        alt.Tooltip("n:Q", title="n"),
-        alt.Tooltip("median_label:N", title="median"),
-        alt.Tooltip("p10_label:N", title="p10"),
-        alt.Tooltip("p90_label:N", title="p90"),
-        alt.Tooltip("lo_label:N", title="min"),
-        alt.Tooltip("hi_label:N", title="max"),
-    ]
+    y = alt.Y("median:Q", title=t("axis.percent", lang) + f" · {t('chart.axis_cut', lang)}",
+              scale=alt.Scale(zero=False, padding=10))
+    tip = [alt.Tooltip("period_label:N", title=word("date", lang)), alt.Tooltip("n:Q", title="n"),
+           alt.Tooltip("median_label:N", title="median"), alt.Tooltip("p10_label:N", title="p10"),
+           alt.Tooltip("p90_label:N", title="p90"), alt.Tooltip("lo_label:N", title="min"),
+           alt.Tooltip("hi_label:N", title="max")]
     data = df.drop(columns=["source_ids", "files"]).assign(
-        period=lambda d: pd.to_datetime(d["period"]), source_ids="; ".join(sorted(set(sources.get("source_id", []))))
-    )
-    layers = [
-        alt.Chart().mark_area(opacity=0.25).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q"),
-        alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
-        alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
-        alt.Chart().mark_line(point=alt.OverlayMarkDef(size=50, filled=True)).encode(x=x, y=y, tooltip=tip),
-    ]
+        period=lambda d: pd.to_datetime(d["period"]), source_ids="; ".join(sorted(set(sources.get("source_id", [])))))
+    layers = [alt.Chart().mark_area(opacity=0.25).encode(x=x, y=alt.Y("p10:Q"), y2="p90:Q"),
+              alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="lo:Q", tooltip=tip),
+              alt.Chart().mark_tick(color="#888", thickness=1, size=10).encode(x=x, y="hi:Q", tooltip=tip),
+              alt.Chart().mark_line(point=alt.OverlayMarkDef(size=50, filled=True)).encode(x=x, y=y, tooltip=tip)]
     target = _target(targets)
     if target is not None:
         layers.append(_target_rule(target, "y"))
@@ -470,10 +310,8 @@ def _title_parts(title: Any) -> tuple[str, list[str]]:
 
 
 def _chart_id(spec: dict[str, Any]) -> str:
-    return next(
-        (str(row["chart_id"]) for rows in spec.get("datasets", {}).values() for row in rows[:1] if row.get("chart_id")),
-        "chart",
-    )
+    return next((str(row["chart_id"]) for rows in spec.get("datasets", {}).values() for row in rows[:1]
+                 if row.get("chart_id")), "chart")
 
 
 def _sources(spec: dict[str, Any]) -> list[str]:
@@ -504,29 +342,12 @@ def for_display(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     if not isinstance(foot, str) or not foot:
         return chart
     title, subtitle = _title_parts(getattr(chart, "title", alt.Undefined))
-    inner = chart.properties(
-        title=alt.TitleParams(
-            textwrap.wrap(foot, 100) or [""],
-            orient="bottom",
-            anchor="start",
-            fontSize=10,
-            fontWeight="normal",
-            color="#555",
-            offset=14,
-        )
-    )
+    inner = chart.properties(title=alt.TitleParams(textwrap.wrap(foot, 100) or [""], orient="bottom", anchor="start",
+                                                   fontSize=10, fontWeight="normal", color="#555", offset=14))
     lang = str(alt.theme.active).removeprefix("ktpel-") if str(alt.theme.active).startswith("ktpel-") else "id"
     spec = chart.to_dict()
-    meta = {
-        "ktpel": {
-            "chart_id": _chart_id(spec),
-            "title": title,
-            "subtitle": subtitle,
-            "footer": foot,
-            "sources": _sources(spec),
-            "lang": lang,
-        }
-    }
+    meta = {"ktpel": {"chart_id": _chart_id(spec), "title": title, "subtitle": subtitle, "footer": foot,
+                      "sources": _sources(spec), "lang": lang}}
     return alt.vconcat(inner, title=alt.TitleParams(title_lines(title), subtitle=subtitle), usermeta=meta)  # type: ignore[arg-type]  # any top-level chart
 
 
@@ -536,11 +357,8 @@ def mimebundle(chart: alt.TopLevelMixin) -> dict[str, Any]:
     spec = _json_safe(shown.to_dict())
     title = spec.get("usermeta", {}).get("ktpel", {}).get("title") or _title_parts(spec.get("title"))[0] or "chart"
     major = alt.SCHEMA_VERSION.split(".")[0].lstrip("v")
-    return {
-        f"application/vnd.vegalite.v{major}+json": spec,
-        "image/svg+xml": to_svg(spec),
-        "text/plain": f"<Altair chart: {title}>",
-    }
+    return {f"application/vnd.vegalite.v{major}+json": spec, "image/svg+xml": to_svg(spec),
+            "text/plain": f"<Altair chart: {title}>"}
 
 
 def _json_safe(value: Any) -> Any:
@@ -562,34 +380,18 @@ def show(chart: alt.TopLevelMixin) -> None:
     display(mimebundle(chart), raw=True)
 
 
-def _picker_labels(
-    data: pd.DataFrame, x_domain: tuple[pd.Timestamp, pd.Timestamp], y_domain: tuple[float, float], height: float
-) -> pd.DataFrame:
+def _picker_labels(data: pd.DataFrame, x_domain: tuple[pd.Timestamp, pd.Timestamp], y_domain: tuple[float, float],
+                   height: float) -> pd.DataFrame:
     """``data`` with each region's value labels placed where they fit (one region is shown at a time)."""
     parts = []
     for _, group in data.sort_values("plot_date", kind="stable").groupby("region_name", sort=False):
         once = group.drop_duplicates(["plot_date", "value"]).reset_index(drop=True)
-        parts.append(
-            label_positions(
-                once,
-                "plot_date",
-                "value",
-                "value_label",
-                (x_domain[0].toordinal(), x_domain[1].toordinal()),
-                y_domain,
-                theme.WIDTH,
-                height,
-                10,
-                _label_priority(once),
-                time_x=True,
-            )
-        )
+        parts.append(label_positions(once, "plot_date", "value", "value_label",
+                                     (x_domain[0].toordinal(), x_domain[1].toordinal()), y_domain, theme.WIDTH, height,
+                                     10, _label_priority(once), time_x=True))
     placed = pd.concat(parts, ignore_index=True)
-    return (
-        data.assign(label_shown=False)
-        .pipe(lambda d: pd.concat([d, placed[placed["label_shown"]].assign(label_only=True)], ignore_index=True))
-        .assign(label_only=lambda d: d["label_only"].eq(True))
-    )
+    return data.assign(label_shown=False).pipe(lambda d: pd.concat([d, placed[placed["label_shown"]].assign(
+        label_only=True)], ignore_index=True)).assign(label_only=lambda d: d["label_only"].eq(True))
 
 
 def region_picker(df: pd.DataFrame, lang: Lang, title: str, subtitle: str, region: str | None = None) -> alt.LayerChart:
@@ -602,30 +404,19 @@ def region_picker(df: pd.DataFrame, lang: Lang, title: str, subtitle: str, regio
     x_domain = (data["plot_date"].min() - pd.Timedelta(days=150), data["plot_date"].max() + pd.Timedelta(days=150))
     y_domain = (0.0, float(int(data["value"].max() // 5 * 5) + 10))
     data = _picker_labels(data, x_domain, y_domain, height)
-    pick = alt.param(
-        name="region",
-        value=region if region in names else names[0],
-        bind=alt.binding_select(options=names, name=f"{word('region', lang)} "),
-    )
+    pick = alt.param(name="region", value=region if region in names else names[0],
+                     bind=alt.binding_select(options=names, name=f"{word('region', lang)} "))
     x_scale = alt.Scale(domain=[d.isoformat() for d in x_domain], nice=False)
     y_scale = alt.Scale(domain=list(y_domain), nice=False)
     x = alt.X("plot_date:T", title=t("axis.date", lang), scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year"))
     y = alt.Y("value:Q", title=t("axis.percent", lang), scale=y_scale)
     chosen = alt.datum.region_name == pick
-    layers = [
-        alt.Chart()
-        .mark_line()
-        .transform_filter(chosen & ~alt.datum.undated & ~alt.datum.label_only)
-        .encode(x=x, y=y, stroke=region_stroke(), detail="region_code:N"),
-        alt.Chart()
-        .mark_point()
-        .transform_filter(chosen & ~alt.datum.label_only)
-        .encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tooltip(lang), **status_encoding(lang)),
-        alt.Chart()
-        .mark_text(fontSize=10, baseline="middle")
-        .transform_filter(chosen & alt.datum.label_only)
-        .encode(x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="value_label:N"),
-    ]
+    layers = [alt.Chart().mark_line().transform_filter(chosen & ~alt.datum.undated & ~alt.datum.label_only).encode(
+                  x=x, y=y, stroke=region_stroke(), detail="region_code:N"),
+              alt.Chart().mark_point().transform_filter(chosen & ~alt.datum.label_only).encode(
+                  x=x, y=y, fill=region_fill(), stroke=region_stroke(), tooltip=tooltip(lang), **status_encoding(lang)),
+              alt.Chart().mark_text(fontSize=10, baseline="middle").transform_filter(chosen & alt.datum.label_only).encode(
+                  x=alt.X("label_x:T", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="value_label:N")]
     chart = alt.layer(*layers, data=data).add_params(pick).properties(height=height)
     return describe(chart, "region-picker", title, subtitle, df, lang)
 
@@ -637,15 +428,8 @@ WIDTH = theme.WIDTH
 TOOLTIP_QUOTE = alt.Tooltip("quote:N", title="“…”")
 
 
-def finish(
-    chart: alt.TopLevelMixin,
-    chart_id: str,
-    title: str,
-    subtitle: str | list[str],
-    data: pd.DataFrame,
-    lang: Lang,
-    targets: pd.DataFrame | None = None,
-) -> alt.TopLevelMixin:
+def finish(chart: alt.TopLevelMixin, chart_id: str, title: str, subtitle: str | list[str], data: pd.DataFrame,
+           lang: Lang, targets: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """The old name of :func:`describe` (no config is baked in any more: the theme gives the look)."""
     theme.use(lang)
     return describe(chart, chart_id, title, subtitle, data, lang, targets)  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ def contents(report: Report) -> dict[str, pd.DataFrame]:
                min(as_of) AS first_date, max(as_of) AS last_date
         FROM facts_labeled WHERE kind = 'stated' GROUP BY ALL ORDER BY region_code""").df()
     metrics = con.execute(f"""
-        SELECT m.metric, m.label_{"en" if lang == "en" else "id"} AS label, m.unit, count(f.fact_id) AS figures,
+        SELECT m.metric, m.label_{'en' if lang == 'en' else 'id'} AS label, m.unit, count(f.fact_id) AS figures,
                count(DISTINCT f.region_code) AS regions
         FROM metrics m LEFT JOIN facts f ON f.metric = m.metric AND f.kind = 'stated'
         GROUP BY ALL HAVING count(f.fact_id) > 0 ORDER BY figures DESC, m.metric""").df()
@@ -44,9 +44,8 @@ def contents(report: Report) -> dict[str, pd.DataFrame]:
 
 def regions_with(report: Report, metric: str) -> list[str]:
     """Codes of the regions that have a stated figure of ``metric`` (bound, not pasted into the SQL)."""
-    rows = report.con.execute(
-        "SELECT DISTINCT region_code FROM facts WHERE kind = 'stated' AND metric = ? ORDER BY region_code", [metric]
-    ).fetchall()
+    rows = report.con.execute("SELECT DISTINCT region_code FROM facts WHERE kind = 'stated' AND metric = ? "
+                              "ORDER BY region_code", [metric]).fetchall()
     return [r[0] for r in rows]
 
 
@@ -58,14 +57,10 @@ def series(report: Report, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def intro(report: Report, inside: dict[str, pd.DataFrame]) -> str:
     """The page's heading, what it shows, and what the snapshot holds (markdown, in the report's language)."""
-    held = t(
-        "explore.holds",
-        report.lang,
-        snapshot=report.snapshot_id,
-        regions=format_number(len(inside["regions"]), report.lang),
-        metrics=format_number(len(inside["metrics"]), report.lang),
-        sources=format_number(len(inside["sources"]), report.lang),
-    )
+    held = t("explore.holds", report.lang, snapshot=report.snapshot_id,
+             regions=format_number(len(inside["regions"]), report.lang),
+             metrics=format_number(len(inside["metrics"]), report.lang),
+             sources=format_number(len(inside["sources"]), report.lang))
     return f"# {t('intro.explore_title', report.lang)}\n\n{t('intro.explore', report.lang)}\n\n{held}"
 
 

@@ -51,13 +51,10 @@ def label(df: pd.DataFrame, report: Report) -> pd.DataFrame:
     notes = out["note"] if "note" in out else [None] * len(out)
     out["level_label"] = [level(v, lang) for v in out["region_level"]]
     out["region_label"] = [region_with_level(n, lv) for n, lv in zip(out["region_name"], out["level_label"])]
-    out["as_of_label"] = [
-        date_text(a, p, lang, date_inferred(n)) for a, p, n in zip(out["as_of"], out["as_of_precision"], notes)
-    ]
-    out["value_label"] = [
-        value_text(v, u, int(d), q, lang)
-        for v, u, d, q in zip(out["value"], out["unit"], out["decimals"], out["qualifier"])
-    ]
+    out["as_of_label"] = [date_text(a, p, lang, date_inferred(n))
+                          for a, p, n in zip(out["as_of"], out["as_of_precision"], notes)]
+    out["value_label"] = [value_text(v, u, int(d), q, lang) for v, u, d, q in
+                          zip(out["value"], out["unit"], out["decimals"], out["qualifier"])]
     out["source_label"] = [f"{source_name(r, lang)}, {source_date(r, lang)}" for _, r in out.iterrows()]
     out["metric_label"] = out["metric_label_id"] if lang == "id" else out["metric_label_en"]
     return out
@@ -67,12 +64,9 @@ def with_inferred_dates(report: Report, df: pd.DataFrame) -> pd.DataFrame:
     """A derived figure whose inputs have an inferred date has an inferred date too (its ``note`` says so)."""
     if df.empty or "fact_id" not in df:
         return df
-    inferred = {
-        r[0]
-        for r in report.con.execute("""
+    inferred = {r[0] for r in report.con.execute("""
         SELECT DISTINCT d.fact_id FROM facts d, unnest(d.input_fact_ids) AS u(input_id) JOIN facts i ON i.fact_id = u.input_id
-        WHERE d.kind = 'derived' AND regexp_matches(lower(coalesce(i.note, '')), 'date inferred')""").fetchall()
-    }
+        WHERE d.kind = 'derived' AND regexp_matches(lower(coalesce(i.note, '')), 'date inferred')""").fetchall()}
     notes = [INFERRED_MARK if f in inferred else n for f, n in zip(df["fact_id"], df["note"])]
     return df.assign(note=notes)
 
@@ -127,19 +121,11 @@ def inputs_label(report: Report, fact_ids: Any, formula: Any) -> str:
     ids = [str(i) for i in (fact_ids if fact_ids is not None and not isinstance(fact_ids, float) else [])]
     if not ids:
         return ""
-    rows = report.con.execute(
-        f"""SELECT fact_id, value, unit, decimals, qualifier, label_{report.lang}, metric
-        FROM facts JOIN metrics USING (metric, unit) WHERE list_contains(?, fact_id)""",
-        [ids],
-    ).fetchall()
+    rows = report.con.execute(f"""SELECT fact_id, value, unit, decimals, qualifier, label_{report.lang}, metric
+        FROM facts JOIN metrics USING (metric, unit) WHERE list_contains(?, fact_id)""", [ids]).fetchall()
     by_id = {r[0]: r for r in rows}
-    operands = {
-        by_id[i][
-            6
-        ]: f"{by_id[i][5]} {fact_link(value_text(by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], report.lang), i)}"
-        for i in ids
-        if i in by_id
-    }
+    operands = {by_id[i][6]: f"{by_id[i][5]} {fact_link(value_text(by_id[i][1], by_id[i][2], by_id[i][3], by_id[i][4], report.lang), i)}"
+                for i in ids if i in by_id}
     return formula_text(str(formula or ""), operands, report.lang)
 
 
@@ -159,11 +145,9 @@ def attach_targets(df: pd.DataFrame, targets: pd.DataFrame, lang: str) -> pd.Dat
     year of its date, if there is one (a target applies to its year only)."""
     by = {(r.metric, int(r.year)): r for r in targets.itertuples()}
     found = [by.get((m, pd.Timestamp(a).year)) if pd.notna(a) else None for m, a in zip(df["metric"], df["as_of"])]
-    out = df.assign(
-        target=[None if f is None else float(f.value) for f in found],
-        target_year=[None if f is None else int(f.year) for f in found],
-        target_estimate=[None if f is None else bool(f.year_is_estimate) for f in found],
-    )
+    out = df.assign(target=[None if f is None else float(f.value) for f in found],
+                    target_year=[None if f is None else int(f.year) for f in found],
+                    target_estimate=[None if f is None else bool(f.year_is_estimate) for f in found])
     return out.assign(target_label=[_target_text(r, lang) for _, r in out.iterrows()])
 
 
@@ -179,25 +163,16 @@ def used_targets(df: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _derived_columns(report: Report, latest: pd.DataFrame) -> pd.DataFrame:
-    rows = [
-        report.con.execute(
-            """SELECT fact_id, input_fact_ids, formula, qualifier, decimals FROM facts
+    rows = [report.con.execute("""SELECT fact_id, input_fact_ids, formula, qualifier, decimals FROM facts
              WHERE kind = 'derived' AND source_id = ? AND region_code = ? AND metric = ?""",
-            [r.source_id, r.region_code, r.metric],
-        ).fetchone()
-        for r in latest.itertuples()
-    ]
+                               [r.source_id, r.region_code, r.metric]).fetchone() for r in latest.itertuples()]
     return latest.assign(  # an approximate derived figure keeps its qualifier and its inputs' precision
         derived_fact_id=[r[0] if r else None for r in rows],
         derived_inputs=[inputs_label(report, r[1], r[2]) if r else "" for r in rows],
         derived_qualifier=[r[3] if r else None for r in rows],
-        derived_label=[
-            None
-            if pd.isna(v) or not r
-            else value_text(v, "percent", 2 if r[3] == "exact" else int(r[4]), r[3], report.lang)
-            for v, r in zip(latest["derived_value"], rows)
-        ],
-    )
+        derived_label=[None if pd.isna(v) or not r else
+                       value_text(v, "percent", 2 if r[3] == "exact" else int(r[4]), r[3], report.lang)
+                       for v, r in zip(latest["derived_value"], rows)])
 
 
 def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -216,11 +191,10 @@ def region_comparison(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def same_figure_sources(report: Report, row: pd.Series) -> str:
     """Every source that states ``row``'s figure (same region, metric, date, value and qualifier), named:
     ``Warta Ekonomi dan sumber tanpa judul``; a figure is said once, with all its sources."""
-    same = report.con.execute(
-        """SELECT * FROM facts_labeled WHERE kind = 'stated' AND region_code = ? AND metric = ?
+    same = report.con.execute("""SELECT * FROM facts_labeled WHERE kind = 'stated' AND region_code = ? AND metric = ?
         AND as_of IS NOT DISTINCT FROM ? AND value = ? AND qualifier = ? ORDER BY source_id""",
-        [row["region_code"], row["metric"], row["as_of"], float(row["value"]), row["qualifier"]],
-    ).df()
+                              [row["region_code"], row["metric"], row["as_of"], float(row["value"]),
+                               row["qualifier"]]).df()
     return join(list(dict.fromkeys(source_name(r, report.lang) for _, r in same.iterrows())), report.lang)
 
 
@@ -246,29 +220,15 @@ def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.D
     report.check_figures(df, regions=[province], within=True)
     targets = targets_for(report, EXTREME_METRICS)
     if df.empty:
-        empty = attach_targets(label(df, report), targets, report.lang).assign(
-            role=pd.Series(dtype=str), role_label=pd.Series(dtype=str)
-        )
+        empty = attach_targets(label(df, report), targets, report.lang).assign(role=pd.Series(dtype=str), role_label=pd.Series(dtype=str))
         return empty, targets.iloc[0:0]
-    latest = (
-        df[df["region_code"] != province]
-        .sort_values("as_of")
-        .groupby("metric")
-        .tail(1)[["metric", "source_id", "as_of"]]
-    )
+    latest = df[df["region_code"] != province].sort_values("as_of").groupby("metric").tail(1)[["metric", "source_id", "as_of"]]
     df = df.merge(latest, on=["metric", "source_id", "as_of"])
     roles = []
     for _, row in df.iterrows():
         same = df[(df["metric"] == row["metric"]) & (df["region_code"] != province)]["value"]
-        roles.append(
-            "province"
-            if row["region_code"] == province
-            else "highest"
-            if row["value"] == same.max()
-            else "lowest"
-            if row["value"] == same.min()
-            else "other"
-        )
+        roles.append("province" if row["region_code"] == province else
+                     "highest" if row["value"] == same.max() else "lowest" if row["value"] == same.min() else "other")
     out = attach_targets(label(df.assign(role=roles), report), targets, report.lang)
     out["role_label"] = [word(r, report.lang) if r != "other" else "" for r in out["role"]]
     return out, used_targets(out, targets)
@@ -277,18 +237,14 @@ def province_extremes(report: Report, province: str) -> tuple[pd.DataFrame, pd.D
 def progress_against_targets(report: Report, metrics: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stated and derived figures of ``metrics`` for the chosen regions, each with the national target
     of its year (none if no target was set for that year)."""
-    df = label(
-        with_inferred_dates(report, queries.facts(report.con, report.regions, metrics, until=report.until)), report
-    )
+    df = label(with_inferred_dates(report, queries.facts(report.con, report.regions, metrics, until=report.until)), report)
     df = df[df["as_of"].notna()]
     report.check_figures(df, metrics)
     targets = targets_for(report, metrics)
     df = attach_targets(df, targets, report.lang)
     df["kind_label"] = [word(k, report.lang) for k in df["kind"]]
-    df["inputs_label"] = [
-        inputs_label(report, *_inputs_of(report, i)) if k == "derived" else ""
-        for i, k in zip(df["fact_id"], df["kind"])
-    ]
+    df["inputs_label"] = [inputs_label(report, *_inputs_of(report, i)) if k == "derived" else ""
+                          for i, k in zip(df["fact_id"], df["kind"])]
     return df, used_targets(df, targets)
 
 
@@ -310,53 +266,31 @@ def data_quality(report: Report) -> dict[str, pd.DataFrame]:
     lang = report.lang
     c = queries.consistency(report.con)
     quals = dict(report.con.execute("SELECT fact_id, qualifier FROM facts").fetchall())
-    facts = (
-        report.con.execute("""SELECT fact_id, as_of, as_of_precision, note, input_fact_ids, formula
-                                  FROM facts""")
-        .df()
-        .set_index("fact_id")
-    )
+    facts = report.con.execute("""SELECT fact_id, as_of, as_of_precision, note, input_fact_ids, formula
+                                  FROM facts""").df().set_index("fact_id")
     c["metric_label"] = c[f"metric_label_{lang}"]
     c["stated_qualifier"] = [quals.get(i, "exact") for i in c["stated_fact_id"]]
     c["derived_qualifier"] = [quals.get(i, "exact") for i in c["derived_fact_id"]]
     c["checkable"] = (c["stated_qualifier"] == "exact") & (c["derived_qualifier"] == "exact")
-    c["stated_label"] = [
-        fact_link(value_text(v, u, d, q, lang), i)
-        for v, u, d, q, i in zip(
-            c["stated_value"], c["unit"], c["decimals"], c["stated_qualifier"], c["stated_fact_id"]
-        )
-    ]
-    c["derived_label"] = [
-        fact_link(value_text(v, u, max(d, 2) if q == "exact" and u == "percent" else d, q, lang), i)
-        for v, u, d, q, i in zip(
-            c["derived_value"], c["unit"], c["decimals"], c["derived_qualifier"], c["derived_fact_id"]
-        )
-    ]
-    c["as_of_label"] = [
-        date_text(facts.at[i, "as_of"], facts.at[i, "as_of_precision"], lang, date_inferred(facts.at[i, "note"]))
-        for i in c["stated_fact_id"]
-    ]
-    c["inputs_label"] = [
-        inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"]) for i in c["derived_fact_id"]
-    ]
+    c["stated_label"] = [fact_link(value_text(v, u, d, q, lang), i) for v, u, d, q, i in
+                         zip(c["stated_value"], c["unit"], c["decimals"], c["stated_qualifier"], c["stated_fact_id"])]
+    c["derived_label"] = [fact_link(value_text(v, u, max(d, 2) if q == "exact" and u == "percent" else d, q, lang), i)
+                          for v, u, d, q, i in zip(c["derived_value"], c["unit"], c["decimals"], c["derived_qualifier"],
+                                                   c["derived_fact_id"])]
+    c["as_of_label"] = [date_text(facts.at[i, "as_of"], facts.at[i, "as_of_precision"], lang,
+                                  date_inferred(facts.at[i, "note"])) for i in c["stated_fact_id"]]
+    c["inputs_label"] = [inputs_label(report, facts.at[i, "input_fact_ids"], facts.at[i, "formula"])
+                         for i in c["derived_fact_id"]]
     c["formula_label"] = [_plain(x) for x in c["inputs_label"]]  # for tooltips: the formula in words, no metric id
-    c["difference_label"] = [
-        signed(d, lang, 2 if u == "percent" else 0) if ok else "–"
-        for d, u, ok in zip(c["difference"], c["unit"], c["checkable"])
-    ]
+    c["difference_label"] = [signed(d, lang, 2 if u == "percent" else 0) if ok else "–"
+                             for d, u, ok in zip(c["difference"], c["unit"], c["checkable"])]
     c["agrees_label"] = [word("yes" if a else "no", lang) if ok else "–" for a, ok in zip(c["agrees"], c["checkable"])]
     # the same figure stated by several sources, with the same derivation, is one check naming every source
-    c = one_per_figure(
-        c.assign(_as_of=[facts.at[i, "as_of"] for i in c["stated_fact_id"]]),
-        ["region_code", "metric", "_as_of", "stated_value", "stated_qualifier", "derived_value"],
-        lang,
-    )
+    c = one_per_figure(c.assign(_as_of=[facts.at[i, "as_of"] for i in c["stated_fact_id"]]),
+                       ["region_code", "metric", "_as_of", "stated_value", "stated_qualifier", "derived_value"], lang)
     c = c.drop(columns="_as_of").assign(source_name=lambda d: d["sources_label"]).reset_index(drop=True)
-    over = label(
-        report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
-                                       ORDER BY region_code, metric, as_of""").df(),
-        report,
-    )
+    over = label(report.con.execute("""SELECT * FROM facts_labeled WHERE unit = 'percent' AND value > 100
+                                       ORDER BY region_code, metric, as_of""").df(), report)
     over = one_per_figure(over, ["region_code", "metric", "as_of", "value", "qualifier", "kind"], lang)
     over["why"] = [t("why.total" if m == TOTAL_WITH_PRERECORDING else "why.over", lang) for m in over["metric"]]
     over["kind_label"] = [word(k, lang) for k in over["kind"]]
@@ -390,18 +324,11 @@ def bulk_profile_rows(report: Report, region: str) -> pd.DataFrame:
         return bulk
     name, level_ = report.con.execute("SELECT name, level FROM regions WHERE region_code = ?", [region]).fetchone()  # type: ignore[misc]
     table_word = "tabel" if report.lang == "id" else "table"
-    return bulk.assign(
-        region_name=name,
-        region_level=level_,
-        qualifier="exact",
-        as_of_precision="day",
-        kind="stated",
-        source_id=[f"bulk:{f}" for f in bulk["file"]],
-        quote=[f"{f}:{n}" for f, n in zip(bulk["file"], bulk["line"])],
-        decimals=[2 if u == "percent" else 0 for u in bulk["unit"]],
-        source_title=bulk["file"],
-        source_publisher=[f"{table_word} {f}" for f in bulk["file"]],
-    ).drop(columns=["file", "line"])
+    return bulk.assign(region_name=name, region_level=level_, qualifier="exact", as_of_precision="day",
+                       kind="stated", source_id=[f"bulk:{f}" for f in bulk["file"]],
+                       quote=[f"{f}:{n}" for f, n in zip(bulk["file"], bulk["line"])],
+                       decimals=[2 if u == "percent" else 0 for u in bulk["unit"]], source_title=bulk["file"],
+                       source_publisher=[f"{table_word} {f}" for f in bulk["file"]]).drop(columns=["file", "line"])
 
 
 def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -417,20 +344,8 @@ def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.D
         g = queries.kabupaten_kota_spread(report.con, metric, report.until, parent=code)
         if not g.empty:
             groups.append(g.assign(province_code=code, province_name=name, total=total))
-    cols = [
-        "period",
-        "n",
-        "lo",
-        "p10",
-        "median",
-        "p90",
-        "hi",
-        "source_ids",
-        "files",
-        "province_code",
-        "province_name",
-        "total",
-    ]
+    cols = ["period", "n", "lo", "p10", "median", "p90", "hi", "source_ids", "files", "province_code", "province_name",
+            "total"]
     every = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(columns=cols)
     every["period_label"] = [format_date(pd.Timestamp(p).date(), "month", lang) for p in every["period"]]
     for col in ("lo", "p10", "median", "p90", "hi"):
@@ -455,22 +370,8 @@ def kabupaten_kota_spread(report: Report, metric: str = RECORDING) -> tuple[pd.D
 LINKS = {"value_label": "fact_id"}
 #: Columns shown as received (quotes, source names, codes and ids): marked ``class="verbatim"`` in the HTML.
 VERBATIM = ("quote", "source_label", "region_code", "metric", "source_id", "publisher")
-NUMERIC = (
-    "value_label",
-    "derived_label",
-    "stated_label",
-    "target",
-    "target_label",
-    "difference_label",
-    "n",
-    "lo_label",
-    "median_label",
-    "hi_label",
-    "figures",
-    "metrics",
-    "regions",
-    "value",
-)
+NUMERIC = ("value_label", "derived_label", "stated_label", "target", "target_label", "difference_label", "n",
+           "lo_label", "median_label", "hi_label", "figures", "metrics", "regions", "value")
 
 
 @dataclass
@@ -486,10 +387,8 @@ class Table:
         return self.frame.to_string(index=False)
 
     def _repr_html_(self) -> str:
-        head = "".join(
-            f'<th class="{"num" if c in NUMERIC else "text"}">{escape(h)}</th>'
-            for c, h in zip(self.columns, self.frame.columns)
-        )
+        head = "".join(f'<th class="{"num" if c in NUMERIC else "text"}">{escape(h)}</th>'
+                       for c, h in zip(self.columns, self.frame.columns))
         rows = []
         for values, links in zip(self.frame.itertuples(index=False), self.links):
             cells = []
@@ -499,7 +398,8 @@ class Table:
                 cls = "num" if col in NUMERIC else "verbatim text" if col in VERBATIM else "text"
                 cells.append(f'<td class="{cls}">{inner}</td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
-        return f'<table class="ktpel-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        return (f'<table class="ktpel-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def _plain(text: str) -> str:

@@ -54,12 +54,9 @@ class Figure:
     def bounds(self) -> tuple[float, float]:
         """Where the true value lies: the figure itself if exact; one unit of its last digit either side
         if approximate; above or below it for "more/less than"."""
-        step = 10.0**-self.decimals
-        return {
-            "approx": (self.value - step, self.value + step),
-            "more_than": (self.value, math.inf),
-            "less_than": (-math.inf, self.value),
-        }.get(self.qualifier, (self.value, self.value))
+        step = 10.0 ** -self.decimals
+        return {"approx": (self.value - step, self.value + step), "more_than": (self.value, math.inf),
+                "less_than": (-math.inf, self.value)}.get(self.qualifier, (self.value, self.value))
 
     def text(self, lang: str) -> str:
         return fact_link(value_text(self.value, self.unit, self.decimals, self.qualifier, lang), self.fact_id)
@@ -71,16 +68,10 @@ class Figure:
 def figure_of(row: pd.Series | dict[str, Any]) -> Figure:
     """The :class:`Figure` of a labelled fact row."""
     decimals = row.get("decimals")
-    return Figure(
-        float(row["value"]),
-        2 if decimals is None or pd.isna(decimals) else int(decimals),
-        str(row.get("qualifier") or "exact"),
-        str(row.get("unit") or "percent"),
-        as_date(row.get("as_of")),
-        str(row.get("as_of_precision") or "unknown"),
-        row.get("fact_id") if isinstance(row.get("fact_id"), str) else None,
-        date_inferred(row.get("note")),
-    )
+    return Figure(float(row["value"]), 2 if decimals is None or pd.isna(decimals) else int(decimals),
+                  str(row.get("qualifier") or "exact"), str(row.get("unit") or "percent"), as_date(row.get("as_of")),
+                  str(row.get("as_of_precision") or "unknown"), row.get("fact_id") if isinstance(row.get("fact_id"), str)
+                  else None, date_inferred(row.get("note")))
 
 
 def direction(a: Figure, b: Figure) -> int | None:
@@ -126,23 +117,14 @@ def series_sentence(region: str, figures: Sequence[Figure], lang: str) -> str:
         return ""
     kind: str = trend(points)
     first, last = points[0], points[-1]
-    fields: dict[str, str] = {
-        "region": region,
-        "first": first.text(lang),
-        "first_date": first.when(lang),
-        "last": last.text(lang),
-        "last_date": last.when(lang),
-    }
+    fields: dict[str, str] = {"region": region, "first": first.text(lang), "first_date": first.when(lang),
+                              "last": last.text(lang), "last_date": last.when(lang)}
     if kind == "mixed":
         after_fall = [b for a, b in zip(points, points[1:]) if direction(a, b) == -1]
         after_rise = [b for a, b in zip(points, points[1:]) if direction(a, b) == 1]
         dip, peak = min(after_fall, key=lambda f: f.value), max(after_rise, key=lambda f: f.value)
-        fields |= {
-            "dip": dip.text(lang),
-            "dip_date": dip.when(lang),
-            "peak": peak.text(lang),
-            "peak_date": peak.when(lang),
-        }
+        fields |= {"dip": dip.text(lang), "dip_date": dip.when(lang), "peak": peak.text(lang),
+                   "peak_date": peak.when(lang)}
         if points.index(peak) < points.index(dip):  # dip and peak named in the order they happened
             kind = "mixed_peak_first"
     elif kind in ("rise", "fall") and len(points) == 2:  # nothing between the two to say "no fall" about
@@ -156,14 +138,8 @@ def lowest(figures: Sequence[Figure]) -> Figure | None:
         return None
     low = min(figures, key=lambda f: f.value)
     others = [f for f in figures if f is not low]
-    return (
-        low
-        if all(
-            low.bounds()[1] < f.bounds()[0] or (low.qualifier == f.qualifier == "exact" and low.value <= f.value)
-            for f in others
-        )
-        else None
-    )
+    return low if all(low.bounds()[1] < f.bounds()[0] or (low.qualifier == f.qualifier == "exact"
+                                                           and low.value <= f.value) for f in others) else None
 
 
 def span(figures: Sequence[Figure], lang: str) -> str:
@@ -181,15 +157,12 @@ def one_per_figure(df: pd.DataFrame, keys: list[str], lang: str) -> pd.DataFrame
     if df.empty:
         return df.assign(sources_label=pd.Series(dtype=str), n_sources=pd.Series(dtype=int))
     names = [source_name(r, lang) for _, r in df.iterrows()]
-    keyed = df.assign(
-        _name=names, _key=[tuple(None if pd.isna(v) else v for v in row) for row in df[keys].itertuples(index=False)]
-    )
+    keyed = df.assign(_name=names, _key=[tuple(None if pd.isna(v) else v for v in row)
+                                         for row in df[keys].itertuples(index=False)])
     grouped = keyed.groupby("_key", sort=False)["_name"].agg(lambda s: list(dict.fromkeys(s)))
     first = keyed.drop_duplicates("_key")
-    return first.assign(
-        sources_label=[join(grouped[k], lang) for k in first["_key"]],
-        n_sources=[len(grouped[k]) for k in first["_key"]],
-    ).drop(columns=["_name", "_key"])
+    return first.assign(sources_label=[join(grouped[k], lang) for k in first["_key"]],
+                        n_sources=[len(grouped[k]) for k in first["_key"]]).drop(columns=["_name", "_key"])
 
 
 # --------------------------------------------------------------------------- per notebook
@@ -227,90 +200,48 @@ def comparison_title(latest: pd.DataFrame, metric: str, lang: str) -> str:
     row = latest.iloc[figs.index(low)]
     plain = value_text(low.value, low.unit, low.decimals, low.qualifier, lang)
     if len(dates) == 1:
-        return t(
-            "narrative.latest_same_date",
-            lang,
-            metric=metric,
-            date=low.when(lang),
-            region=row["region_name"],
-            figure=plain,
-        )
-    return t(
-        "narrative.latest_mixed_dates",
-        lang,
-        metric=metric,
-        span=span(figs, lang),
-        region=row["region_name"],
-        figure=plain,
-        date=low.when(lang),
-    )
+        return t("narrative.latest_same_date", lang, metric=metric, date=low.when(lang), region=row["region_name"],
+                 figure=plain)
+    return t("narrative.latest_mixed_dates", lang, metric=metric, span=span(figs, lang), region=row["region_name"],
+             figure=plain, date=low.when(lang))
 
 
 def comparison_subtitle(latest: pd.DataFrame, lang: str) -> str:
     """Under :func:`comparison_title`, which names the dates already: whether they differ, and how many regions."""
     figs = _figures(latest) if not latest.empty else []
-    key = (
-        "narrative.comparison_mixed_dates"
-        if len({f.when(lang) for f in figs}) > 1
-        else "narrative.comparison_same_date"
-    )
+    key = "narrative.comparison_mixed_dates" if len({f.when(lang) for f in figs}) > 1 else "narrative.comparison_same_date"
     return t(key, lang, n=len(figs))
 
 
-def comparison_text(latest: pd.DataFrame, totals: pd.DataFrame, metric: str, missing: Sequence[str], lang: str) -> str:
+def comparison_text(latest: pd.DataFrame, totals: pd.DataFrame, metric: str, missing: Sequence[str],
+                    lang: str) -> str:
     figs = _figures(latest)
-    items = [
-        t("narrative.latest_item", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang))
-        if not r.get("sources_label")
-        else t(
-            "narrative.latest_item_sources",
-            lang,
-            region=r["region_label"],
-            figure=f.text(lang),
-            date=f.when(lang),
-            sources=r["sources_label"],
-        )
-        for f, (_, r) in zip(figs, latest.iterrows())
-    ]
+    items = [t("narrative.latest_item", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang))
+             if not r.get("sources_label") else
+             t("narrative.latest_item_sources", lang, region=r["region_label"], figure=f.text(lang), date=f.when(lang),
+               sources=r["sources_label"]) for f, (_, r) in zip(figs, latest.iterrows())]
     parts = [t("narrative.latest_list", lang, metric=metric, items=join(items, lang))] if items else []
     if len({f.when(lang) for f in figs}) > 1:
         parts.append(t("narrative.dates_differ", lang, span=span(figs, lang)))
     for f, (_, r) in zip(figs, latest.iterrows()):
-        if pd.notna(r.get("derived_value")) and abs(r["derived_value"] - f.value) > 10**-f.decimals:
-            derived = fact_link(
-                value_text(r["derived_value"], "percent", 2, r.get("derived_qualifier") or "exact", lang),
-                r.get("derived_fact_id"),
-            )
-            parts.append(
-                t(
-                    "narrative.derived_differs",
-                    lang,
-                    region=r["region_name"],
-                    inputs=r["derived_inputs"],
-                    derived=derived,
-                    stated=f.text(lang),
-                )
-            )
+        if pd.notna(r.get("derived_value")) and abs(r["derived_value"] - f.value) > 10 ** -f.decimals:
+            derived = fact_link(value_text(r["derived_value"], "percent", 2, r.get("derived_qualifier") or "exact", lang),
+                                r.get("derived_fact_id"))
+            parts.append(t("narrative.derived_differs", lang, region=r["region_name"], inputs=r["derived_inputs"],
+                           derived=derived, stated=f.text(lang)))
     for _, r in totals.iterrows():
         f = figure_of(r)
-        parts.append(
-            t("narrative.other_measure", lang, region=r["region_name"], figure=f.text(lang), date=f.when(lang))
-        )
+        parts.append(t("narrative.other_measure", lang, region=r["region_name"], figure=f.text(lang), date=f.when(lang)))
     parts.append(missing_sentence(metric, missing, lang))
     return "\n\n".join(p for p in parts if p)
 
 
 def over_time_title(df: pd.DataFrame, metric: str, lang: str) -> str:
     """The metric and, per region, the direction of its dated figures in one word."""
-    items = [
-        f"{name} {t(f'narrative.trend_{trend(_figures(g))}', lang)}"
-        for name, g in df[df["as_of"].notna()].groupby("region_name", sort=False)
-    ]
-    return (
-        t("narrative.over_time_title", lang, metric=metric, items="; ".join(items))
-        if items
-        else t("narrative.over_time_none", lang, metric=metric)
-    )
+    items = [f"{name} {t(f'narrative.trend_{trend(_figures(g))}', lang)}"
+             for name, g in df[df["as_of"].notna()].groupby("region_name", sort=False)]
+    return t("narrative.over_time_title", lang, metric=metric, items="; ".join(items)) if items else \
+        t("narrative.over_time_none", lang, metric=metric)
 
 
 def over_time_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: str) -> str:
@@ -332,14 +263,8 @@ def extremes_title(df: pd.DataFrame, province_name: str, lang: str) -> str:
     gap = pairs.groupby("metric_label")["value"].agg(lambda v: v.max() - v.min())
     widest = gap.idxmax()
     row = pairs[pairs["metric_label"] == widest].iloc[0]
-    return t(
-        "narrative.extremes_title",
-        lang,
-        province=province_name,
-        date=figure_of(row).when(lang),
-        metric=widest,
-        gap=format_number(gap.max(), lang, 2),
-    )
+    return t("narrative.extremes_title", lang, province=province_name, date=figure_of(row).when(lang), metric=widest,
+             gap=format_number(gap.max(), lang, 2))
 
 
 def extremes_text(df: pd.DataFrame, lang: str) -> str:
@@ -352,37 +277,15 @@ def extremes_text(df: pd.DataFrame, lang: str) -> str:
         for role in ("highest", "lowest"):
             if role in by_role:
                 r = by_role[role]
-                bits.append(
-                    t(
-                        "narrative.extremes_role",
-                        lang,
-                        role=word(role, lang),
-                        region=r["region_name"],
-                        figure=figure_of(r).text(lang),
-                    )
-                )
+                bits.append(t("narrative.extremes_role", lang, role=word(role, lang), region=r["region_name"],
+                              figure=figure_of(r).text(lang)))
         target = g["target"].dropna()
         if not target.empty:
             year = int(g["target_year"].dropna().iloc[0])
-            bits.append(
-                t(
-                    "narrative.extremes_target",
-                    lang,
-                    year=year,
-                    figure=target_link(
-                        value_text(float(target.iloc[0]), "percent", 0, "exact", lang), g["metric"].iloc[0], year
-                    ),
-                )
-            )
-        lines.append(
-            t(
-                "narrative.extremes_item",
-                lang,
-                metric=metric,
-                date=figure_of(g.iloc[0]).when(lang),
-                parts="; ".join(bits),
-            )
-        )
+            bits.append(t("narrative.extremes_target", lang, year=year, figure=target_link(
+                value_text(float(target.iloc[0]), "percent", 0, "exact", lang), g["metric"].iloc[0], year)))
+        lines.append(t("narrative.extremes_item", lang, metric=metric, date=figure_of(g.iloc[0]).when(lang),
+                       parts="; ".join(bits)))
     return "\n".join(lines)
 
 
@@ -400,17 +303,11 @@ def progress_title(df: pd.DataFrame, lang: str) -> str:
     not_met: list[str] = []
     for _, r in with_target.iterrows():
         verdict = _target_met(r)
-        item = t(
-            "narrative.progress_item",
-            lang,
-            metric=r["metric_label"],
-            region=r["region_name"],
-            date=figure_of(r).when(lang),
-        )
+        item = t("narrative.progress_item", lang, metric=r["metric_label"], region=r["region_name"],
+                 date=figure_of(r).when(lang))
         (met if verdict else not_met if verdict is False else []).append(item)
-    parts = ([t("narrative.progress_met", lang, items="; ".join(met))] if met else []) + (
-        [t("narrative.progress_not_met", lang, items="; ".join(not_met))] if not_met else []
-    )
+    parts = ([t("narrative.progress_met", lang, items="; ".join(met))] if met else []) + \
+            ([t("narrative.progress_not_met", lang, items="; ".join(not_met))] if not_met else [])
     return " · ".join(parts) or t("narrative.progress_none", lang)
 
 
@@ -420,32 +317,12 @@ def progress_text(df: pd.DataFrame, metric: str, missing: Sequence[str], lang: s
     for _, r in one_per_figure(df, ["region_code", "metric", "as_of", "value", "qualifier", "kind"], lang).iterrows():
         f = figure_of(r)
         year = f.as_of.year if f.as_of else ""
-        target = (
-            t("narrative.progress_no_target", lang, year=year)
-            if pd.isna(r["target"])
-            else t(
-                "narrative.progress_target",
-                lang,
-                year=year,
-                figure=target_link(
-                    value_text(float(r["target"]), "percent", 0, "exact", lang), r["metric"], r["target_year"]
-                ),
-            )
-        )
+        target = (t("narrative.progress_no_target", lang, year=year) if pd.isna(r["target"]) else
+                  t("narrative.progress_target", lang, year=year, figure=target_link(
+                      value_text(float(r["target"]), "percent", 0, "exact", lang), r["metric"], r["target_year"])))
         how = "" if r["kind"] == "stated" else t("narrative.progress_how", lang, inputs=r["inputs_label"])
-        lines.append(
-            t(
-                "narrative.progress_line",
-                lang,
-                metric=r["metric_label"],
-                region=r["region_name"],
-                date=f.when(lang),
-                figure=f.text(lang),
-                target=target,
-                how=how,
-                sources=r["sources_label"],
-            )
-        )
+        lines.append(t("narrative.progress_line", lang, metric=r["metric_label"], region=r["region_name"],
+                       date=f.when(lang), figure=f.text(lang), target=target, how=how, sources=r["sources_label"]))
     tail = missing_sentence(metric, missing, lang)
     return "\n".join(lines) + ("\n\n" + tail if tail else "")
 
@@ -467,42 +344,21 @@ def quality_text(q: dict[str, pd.DataFrame], lang: str) -> str:
     c = q["consistency"]
     checked, approx = [], []
     for _, r in c.iterrows():
-        fields = {
-            "region": r["region_name"],
-            "metric": r["metric_label"],
-            "date": r["as_of_label"],
-            "stated": r["stated_label"],
-            "inputs": r["inputs_label"],
-            "derived": r["derived_label"],
-            "sources": r["sources_label"],
-        }
+        fields = {"region": r["region_name"], "metric": r["metric_label"], "date": r["as_of_label"],
+                  "stated": r["stated_label"], "inputs": r["inputs_label"], "derived": r["derived_label"],
+                  "sources": r["sources_label"]}
         if r["checkable"]:
             checked.append(t("narrative.quality_line", lang, mark="✔" if r["agrees"] else "✘", **fields))
         else:
             approx.append(t("narrative.quality_approx_line", lang, **fields))
-    over = [
-        t(
-            "narrative.quality_over_line",
-            lang,
-            region=r["region_label"],
-            figure=figure_of(r).text(lang),
-            kind=word(r["kind"], lang),
-            date=r["as_of_label"],
-            why=r["why"],
-            sources=r["sources_label"],
-        )
-        for _, r in q["over_100"].iterrows()
-    ]
-    undated = [
-        t("narrative.quality_undated_line", lang, title=cited_title(r, lang), date=r["date_label"])
-        for _, r in q["undated_sources"].iterrows()
-    ]
+    over = [t("narrative.quality_over_line", lang, region=r["region_label"], figure=figure_of(r).text(lang),
+              kind=word(r["kind"], lang), date=r["as_of_label"], why=r["why"],
+              sources=r["sources_label"]) for _, r in q["over_100"].iterrows()]
+    undated = [t("narrative.quality_undated_line", lang, title=cited_title(r, lang), date=r["date_label"])
+               for _, r in q["undated_sources"].iterrows()]
     heads = ("checked", "approx", "over", "undated")
-    return "\n\n".join(
-        f"**{t(f'narrative.quality_heads_{h}', lang)}**\n\n" + "\n".join(body)
-        for h, body in zip(heads, (checked, approx, over, undated))
-        if body
-    )
+    return "\n\n".join(f"**{t(f'narrative.quality_heads_{h}', lang)}**\n\n" + "\n".join(body)
+                       for h, body in zip(heads, (checked, approx, over, undated)) if body)
 
 
 def profile_title(df: pd.DataFrame, region_name: str, lang: str, unit: str | None = None) -> str:
@@ -521,11 +377,8 @@ def date_span(df: pd.DataFrame, lang: str) -> str:
     undated = sum(1 for f in figs if f.as_of is None)
     whole = span(figs, lang)
     if undated:
-        return (
-            t("narrative.span_undated", lang, span=whole, n=undated)
-            if whole
-            else t("narrative.span_only_undated", lang, n=undated)
-        )
+        return t("narrative.span_undated", lang, span=whole, n=undated) if whole else \
+            t("narrative.span_only_undated", lang, n=undated)
     return whole
 
 
@@ -534,46 +387,20 @@ def spread_title(spread: pd.DataFrame, metric: str, lang: str) -> str:
     if spread.empty:
         return t("narrative.spread_none_title", lang)
     last = spread.iloc[-1]
-    return t(
-        "narrative.spread_title",
-        lang,
-        metric=metric,
-        province=last["province_name"],
-        date=last["period_label"],
-        median=last["median_label"],
-        n=int(last["n"]),
-    )
+    return t("narrative.spread_title", lang, metric=metric, province=last["province_name"], date=last["period_label"],
+             median=last["median_label"], n=int(last["n"]))
 
 
 def spread_text(spread: pd.DataFrame, coverage: pd.DataFrame, lang: str) -> str:
     if spread.empty:
         if coverage.empty:
             return t("narrative.spread_no_rows", lang)
-        lines = [
-            t(
-                "narrative.spread_partial",
-                lang,
-                province=r["province_name"],
-                date=r["period_label"],
-                n=int(r["n"]),
-                total=int(r["total"]),
-            )
-            for _, r in coverage.iterrows()
-        ]
+        lines = [t("narrative.spread_partial", lang, province=r["province_name"], date=r["period_label"], n=int(r["n"]),
+                   total=int(r["total"])) for _, r in coverage.iterrows()]
         return t("narrative.spread_why_none", lang, minimum=MIN_VALUES) + "\n\n" + "\n".join(lines)
-    return "\n\n".join(
-        t(
-            "narrative.spread_text",
-            lang,
-            province=r["province_name"],
-            date=r["period_label"],
-            n=int(r["n"]),
-            lo=r["lo_label"],
-            median=r["median_label"],
-            hi=r["hi_label"],
-        )
-        for _, r in spread.tail(3).iterrows()
-    )
+    return "\n\n".join(t("narrative.spread_text", lang, province=r["province_name"], date=r["period_label"],
+                         n=int(r["n"]), lo=r["lo_label"], median=r["median_label"], hi=r["hi_label"])
+                       for _, r in spread.tail(3).iterrows())
 
 
 def snapshot_line(snapshot_id: str, lang: str) -> str:

@@ -67,13 +67,8 @@ class Report:
     def region_names(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT region_code, name FROM regions").fetchall())
 
-    def check_figures(
-        self,
-        frame: pd.DataFrame,
-        metrics: Sequence[str] = (),
-        regions: Sequence[str] | None = None,
-        within: bool = False,
-    ) -> None:
+    def check_figures(self, frame: pd.DataFrame, metrics: Sequence[str] = (), regions: Sequence[str] | None = None,
+                      within: bool = False) -> None:
         """Say in the output (one sentence per group) which of ``regions`` (default: the report's) have no
         row of ``metrics`` (any metric if empty) in ``frame``; raise :class:`NoFigures` if none has any.
         ``within``: a region's kabupaten/kota count as its own rows (a province's spread)."""
@@ -89,10 +84,8 @@ class Report:
                 missing.setdefault(absent, []).append(metric)
         if frame.empty or codes.empty:
             stop = [self._no_figure_sentence(absent, group, named=True) for absent, group in missing.items()]
-            raise NoFigures(
-                (" ".join(stop) or self._no_figure_sentence(tuple(regions), metrics, named=True))
-                + self._regions_with_figures([m for m in metrics if m])
-            )
+            raise NoFigures((" ".join(stop) or self._no_figure_sentence(tuple(regions), metrics, named=True))
+                            + self._regions_with_figures([m for m in metrics if m]))
         sentences = [self._no_figure_sentence(absent, group) for absent, group in missing.items()]
         if sentences:
             from IPython.display import Markdown, display
@@ -100,13 +93,11 @@ class Report:
             display(Markdown("\n\n".join(f"*{s}*" for s in sentences)))
 
     def _regions_with_figures(self, metrics: list[str]) -> str:
-        rows = self.con.execute(
-            """
+        rows = self.con.execute("""
             SELECT r.name FROM facts f JOIN regions r USING (region_code)
             WHERE f.kind = 'stated' AND (? IS NULL OR list_contains(?, f.metric)) AND (? IS NULL OR f.as_of <= ?)
             GROUP BY r.name, f.region_code ORDER BY f.region_code""",
-            [metrics or None, metrics or None, self.until, self.until],
-        ).fetchall()
+                                [metrics or None, metrics or None, self.until, self.until]).fetchall()
         names = [r[0] for r in rows]
         if not names:
             return ""
@@ -123,11 +114,8 @@ class Report:
         what = _join([labels.get(m, m) for m in metrics if m], self.lang, "or")
         where = _join([names.get(r, r) for r in regions], self.lang, "and")
         until = t("params.until", self.lang, date=format_date(self.until, "day", self.lang)) if self.until else ""
-        snapshot = (
-            t("params.named_snapshot", self.lang, snapshot=self.snapshot_id)
-            if named
-            else t("params.this_snapshot", self.lang)
-        )
+        snapshot = t("params.named_snapshot", self.lang, snapshot=self.snapshot_id) if named else \
+            t("params.this_snapshot", self.lang)
         if what:
             return t("params.no_figure_of", self.lang, metrics=what, regions=where, snapshot=snapshot, until=until)
         return t("params.no_figure_any", self.lang, regions=where, snapshot=snapshot, until=until)
@@ -148,13 +136,11 @@ def _parse_until(until: Any) -> date | None:
     try:
         return date.fromisoformat(str(until))
     except ValueError:
-        raise ParameterError(
-            f"until {until!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-31) or leave it empty for all dates"
-        ) from None
+        raise ParameterError(f"until {until!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-31) "
+                             "or leave it empty for all dates") from None
 
 
 # --- parameter names given to Papermill -----------------------------------------------------------
-
 
 def _executed_cells() -> list[str]:
     """The sources of the cells this IPython kernel has run, in order (empty outside IPython)."""
@@ -190,23 +176,14 @@ def check_injected_names(cells: Sequence[str] | None = None) -> None:
     if unknown:
         close = {n: difflib.get_close_matches(n, valid, n=1) for n in unknown}
         hints = "; ".join(f"did you mean {c[0]!r} instead of {n!r}?" for n, c in close.items() if c)
-        raise ParameterError(
-            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
-            f"this notebook's parameters are {', '.join(valid)}" + (f" ({hints})" if hints else "")
-        )
+        raise ParameterError(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
+                             f"this notebook's parameters are {', '.join(valid)}" + (f" ({hints})" if hints else ""))
 
 
 # --- the report -----------------------------------------------------------------------------------
 
-
-def open_report(
-    snapshot: str = "latest",
-    regions: Any = None,
-    lang: str = "id",
-    metric: str | None = None,
-    until: Any = None,
-    project: Project | None = None,
-) -> Report:
+def open_report(snapshot: str = "latest", regions: Any = None, lang: str = "id",
+                metric: str | None = None, until: Any = None, project: Project | None = None) -> Report:
     """Check every parameter and open the snapshot read-only.
 
     ``regions``: names, aliases or Kemendagri codes (``"Batam"``, ``"Kaltim"``, ``"64"``, ``64.71``), as a
@@ -219,16 +196,12 @@ def open_report(
         snapshot_id, path = resolve(project, str(snapshot))
     except SnapshotNotFound as exc:
         known = [e["snapshot_id"] for e in read_catalog(project)]
-        raise ParameterError(
-            f"snapshot: {exc}"
-            if not known
-            else f"snapshot {snapshot!r} not found. Valid choices: latest, {', '.join(reversed(known))}"
-        ) from None
+        raise ParameterError(f"snapshot: {exc}" if not known else f"snapshot {snapshot!r} not found. Valid choices: "
+                             f"latest, {', '.join(reversed(known))}") from None
     con = duckdb.connect(str(path), read_only=True)
     try:
-        wanted = (
-            DEFAULT_REGIONS if regions is None or (isinstance(regions, (str, list, tuple)) and not regions) else regions
-        )
+        wanted = DEFAULT_REGIONS if regions is None or (isinstance(regions, (str, list, tuple)) and not regions) \
+            else regions
         codes = queries.resolve_regions(con, wanted) or queries.resolve_regions(con, DEFAULT_REGIONS)
         if metric is not None:
             queries.check_metric(con, metric)

@@ -27,12 +27,8 @@ class Box:
     bottom: float
 
     def hits(self, other: Box, pad: float = 1.5) -> bool:
-        return (
-            self.left < other.right + pad
-            and other.left < self.right + pad
-            and self.top < other.bottom + pad
-            and other.top < self.bottom + pad
-        )
+        return (self.left < other.right + pad and other.left < self.right + pad
+                and self.top < other.bottom + pad and other.top < self.bottom + pad)
 
 
 def text_box(x: float, y: float, text: str, size: float, align: str = "center") -> Box:
@@ -42,14 +38,8 @@ def text_box(x: float, y: float, text: str, size: float, align: str = "center") 
     return Box(left, y - height / 2, left + width, y + height / 2)
 
 
-def place(
-    points: Sequence[tuple[float, float, str]],
-    size: float,
-    width: float,
-    height: float,
-    taken: Sequence[Box] = (),
-    offsets: Sequence[tuple[float, float]] = OFFSETS,
-) -> list[Box | None]:
+def place(points: Sequence[tuple[float, float, str]], size: float, width: float, height: float,
+          taken: Sequence[Box] = (), offsets: Sequence[tuple[float, float]] = OFFSETS) -> list[Box | None]:
     """For each (x, y, text) in priority order: the box, around its point, that keeps it clear of every
     label placed before it, of the ``taken`` boxes and of the plot's edges (some slack right), or None."""
     placed: list[Box] = list(taken)
@@ -84,19 +74,9 @@ def day_number(value: Any) -> float:
     return float(pd.Timestamp(value).toordinal())
 
 
-def label_positions(
-    df: pd.DataFrame,
-    x: str,
-    y: str,
-    text: str,
-    x_domain: tuple[float, float],
-    y_domain: tuple[float, float],
-    width: float,
-    height: float,
-    size: float,
-    priority: Sequence[int] | None = None,
-    time_x: bool = False,
-) -> pd.DataFrame:
+def label_positions(df: pd.DataFrame, x: str, y: str, text: str, x_domain: tuple[float, float],
+                    y_domain: tuple[float, float], width: float, height: float, size: float,
+                    priority: Sequence[int] | None = None, time_x: bool = False) -> pd.DataFrame:
     """``df`` with ``label_x``, ``label_y`` (the centre of each label, in data units of the chart's scales,
     which must have exactly these domains) and ``label_shown`` for the labels that fit; every point's own
     marker is kept clear; rows are placed in ``priority`` order (positions in ``df``)."""
@@ -104,19 +84,13 @@ def label_positions(
     ys = [scale(float(v), y_domain, height, flip=True) for v in df[y]]
     order = list(priority) if priority is not None else list(range(len(df)))
     markers = [Box(px - 5, py - 5, px + 5, py + 5) for px, py in zip(xs, ys)]
-    boxes = dict(
-        zip(order, place([(xs[i], ys[i], str(df[text].iloc[i])) for i in order], size, width, height, markers))
-    )
-    centre_x = [
-        None if (b := boxes.get(i)) is None else unscale((b.left + b.right) / 2, x_domain, width)
-        for i in range(len(df))
-    ]
-    centre_y = [
-        None if (b := boxes.get(i)) is None else unscale((b.top + b.bottom) / 2, y_domain, height, True)
-        for i in range(len(df))
-    ]
+    boxes = dict(zip(order, place([(xs[i], ys[i], str(df[text].iloc[i])) for i in order], size, width, height,
+                                  markers)))
+    centre_x = [None if (b := boxes.get(i)) is None else unscale((b.left + b.right) / 2, x_domain, width)
+                for i in range(len(df))]
+    centre_y = [None if (b := boxes.get(i)) is None else unscale((b.top + b.bottom) / 2, y_domain, height, True)
+                for i in range(len(df))]
     if time_x:
-        centre_x = [
-            None if v is None else pd.Timestamp(date.fromordinal(int(v))) + pd.Timedelta(days=v % 1) for v in centre_x
-        ]
+        centre_x = [None if v is None else pd.Timestamp(date.fromordinal(int(v))) + pd.Timedelta(days=v % 1)
+                    for v in centre_x]
     return df.assign(label_x=centre_x, label_y=centre_y, label_shown=[boxes.get(i) is not None for i in range(len(df))])

@@ -42,20 +42,16 @@ def _priority(pct: pd.DataFrame) -> list[int]:
     dated = pct.reset_index(drop=True).assign(stated=lambda d: d["kind"] == "stated")
     order: list[int] = []
     for pick in ("last", "first", "min", "max"):
-        for _, g in (
-            dated[dated["as_of"].notna()]
-            .sort_values(["as_of", "stated"], kind="stable")
-            .groupby("metric_label", sort=False)
-        ):
+        for _, g in dated[dated["as_of"].notna()].sort_values(["as_of", "stated"], kind="stable").groupby(
+                "metric_label", sort=False):
             i = {"last": g.index[-1], "first": g.index[0], "min": g["value"].idxmin(), "max": g["value"].idxmax()}[pick]
             if int(i) not in order:
                 order.append(int(i))
     return order
 
 
-def profile_labels(
-    pct: pd.DataFrame, rows: list[str], x_domain: tuple[float, float], width: float = theme.WIDTH
-) -> pd.DataFrame:
+def profile_labels(pct: pd.DataFrame, rows: list[str], x_domain: tuple[float, float],
+                   width: float = theme.WIDTH) -> pd.DataFrame:
     """``pct`` with ``label_x`` (data units), ``label_side`` (``above``/``below`` its row, or None: not
     shown): each figure's value label placed clear of every point and every other label."""
     data = pct.reset_index(drop=True)
@@ -69,14 +65,8 @@ def profile_labels(
         if key not in seen:
             seen.add(key)
             order.append(i)
-    boxes = place(
-        [(xs[i], ys[i], str(data["value_label"].iloc[i])) for i in order],
-        LABEL_SIZE,
-        width,
-        ROW * len(rows),
-        markers,
-        LABEL_OFFSETS,
-    )
+    boxes = place([(xs[i], ys[i], str(data["value_label"].iloc[i])) for i in order], LABEL_SIZE, width,
+                  ROW * len(rows), markers, LABEL_OFFSETS)
     label_x: list[float | None] = [None] * len(data)
     side: list[str | None] = [None] * len(data)
     for i, box in zip(order, boxes):
@@ -96,25 +86,10 @@ def profile(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.Laye
     y = alt.Y("metric_label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=300))
     scale = alt.Scale(domain=list(x_domain), nice=False)
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=scale)
-    points = (
-        alt.Chart()
-        .mark_point(size=120)
-        .encode(
-            x=x,
-            y=y,
-            fill=region_fill(),
-            stroke=region_stroke(),
-            tooltip=tooltip(lang, metric=True),
-            **status_encoding(lang),
-        )
-    )
-    labels = [
-        alt.Chart()
-        .mark_text(dy=dy, fontSize=LABEL_SIZE)
-        .transform_filter(f"datum.label_side == '{side}'")
-        .encode(x=alt.X("label_x:Q", scale=scale), y=y, text="value_label:N")
-        for side, dy in (("above", ABOVE), ("below", BELOW))
-    ]
+    points = alt.Chart().mark_point(size=120).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                     tooltip=tooltip(lang, metric=True), **status_encoding(lang))
+    labels = [alt.Chart().mark_text(dy=dy, fontSize=LABEL_SIZE).transform_filter(f"datum.label_side == '{side}'").encode(
+        x=alt.X("label_x:Q", scale=scale), y=y, text="value_label:N") for side, dy in (("above", ABOVE), ("below", BELOW))]
     chart = alt.layer(points, *labels, data=pct).properties(height=alt.Step(ROW))
     return describe(chart, "region-profile", title, subtitle, df[df["unit"] == "percent"], lang)
 
@@ -142,30 +117,14 @@ def profile_counts(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> a
     counts = df[df["unit"] != "percent"].drop_duplicates(["metric_label", "as_of_label", "kind", "value"])
     units = list(dict.fromkeys(counts["unit"]))
     name = unit(units[0], lang) if len(units) == 1 else ", ".join(unit(u, lang) for u in units)
-    data = _prepare(counts, lang).assign(
-        row=[f"{m} · {a}" for m, a in zip(counts["metric_label"], counts["as_of_label"])]
-    )
+    data = _prepare(counts, lang).assign(row=[f"{m} · {a}" for m, a in zip(counts["metric_label"], counts["as_of_label"])])
     y = alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=420), sort=None)
     ticks = whole_ticks(float(counts["value"].max()) if not counts.empty else 1.0)
-    x = alt.X(
-        "value:Q",
-        title=t("axis.count", lang, unit=name),
-        stack=None,  # two sources, same day: overlap, not add
-        scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
-        axis=alt.Axis(format=",d", values=ticks, labelFlush=True),
-    )
-    bars = (
-        alt.Chart()
-        .mark_bar(height=BAR)
-        .encode(
-            x=x,
-            y=y,
-            fill=region_fill(),
-            stroke=region_stroke(),
-            tooltip=tooltip(lang, metric=True),
-            **status_encoding(lang),
-        )
-    )
+    x = alt.X("value:Q", title=t("axis.count", lang, unit=name), stack=None,  # two sources, same day: overlap, not add
+              scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
+              axis=alt.Axis(format=",d", values=ticks, labelFlush=True))
+    bars = alt.Chart().mark_bar(height=BAR).encode(x=x, y=y, fill=region_fill(), stroke=region_stroke(),
+                                                  tooltip=tooltip(lang, metric=True), **status_encoding(lang))
     labels = alt.Chart().mark_text(align="left", dx=4).encode(x=x, y=y, text="value_label:N")
     chart = alt.layer(bars, labels, data=data)
     chart_id = "region-profile-counts" if len(units) != 1 else f"region-profile-counts-{units[0]}"

@@ -44,18 +44,10 @@ AGGREGATE = "#4477AA"
 
 STATUSES = ("stated", "derived", "approximate", "undated")
 STATUS_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "stated": "dinyatakan sumber",
-        "derived": "dihitung dari angka sumber",
-        "approximate": "kira-kira (sekitar, lebih/kurang dari)",
-        "undated": "tanpa tanggal",
-    },
-    "en": {
-        "stated": "stated by the source",
-        "derived": "derived from the source's counts",
-        "approximate": "approximate (about, more/less than)",
-        "undated": "undated",
-    },
+    "id": {"stated": "dinyatakan sumber", "derived": "dihitung dari angka sumber", "approximate": "kira-kira (sekitar, lebih/kurang dari)",
+           "undated": "tanpa tanggal"},
+    "en": {"stated": "stated by the source", "derived": "derived from the source's counts",
+           "approximate": "approximate (about, more/less than)", "undated": "undated"},
 }
 #: One look per status, in every chart: (fill opacity, outline dash).
 STATUS_STYLE: dict[str, tuple[float, list[int]]] = {
@@ -121,22 +113,10 @@ def status_encoding(lang: Lang, field: str = "status_label") -> dict[str, Any]:
     ("sekitar 98 %", "dihitung dari angka sumber: 102,31 %", "tanpa tanggal")."""
     domain = [STATUS_LABELS[lang][s] for s in STATUSES]
     title = {"id": "Angka", "en": "Figure"}[lang]
-    return {
-        "fillOpacity": alt.FillOpacity(
-            f"{field}:O",
-            title=title,
-            legend=None,
-            sort=domain,
-            scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][0] for s in STATUSES]),
-        ),
-        "strokeDash": alt.StrokeDash(
-            f"{field}:O",
-            title=title,
-            legend=None,
-            sort=domain,
-            scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][1] for s in STATUSES]),
-        ),
-    }
+    return {"fillOpacity": alt.FillOpacity(f"{field}:O", title=title, legend=None, sort=domain,
+                                           scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][0] for s in STATUSES])),
+            "strokeDash": alt.StrokeDash(f"{field}:O", title=title, legend=None, sort=domain,
+                                         scale=alt.Scale(domain=domain, range=[STATUS_STYLE[s][1] for s in STATUSES]))}
 
 
 def theme_config(lang: Lang) -> dict[str, Any]:

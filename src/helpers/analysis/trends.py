@@ -28,7 +28,6 @@ def _figures(rows: pd.DataFrame) -> list[Figure]:
 
 # --- denominators ----------------------------------------------------------------------------------------
 
-
 def denominators(report: Report) -> pd.DataFrame:
     """The stated wajib KTP and recorded counts of the report's regions, dated, with labels."""
     df = label(queries.facts(report.con, report.regions, DENOMINATORS, kind="stated", until=report.until), report)
@@ -45,56 +44,28 @@ def _required_parts(required: pd.DataFrame, lang: Lang) -> list[str]:
     first, last = points[0], points[-1]
     if len(points) == 1:
         return [t("trends.required_one", lang, figure=first.text(lang), date=first.when(lang))]
-    parts = [
-        t(
-            "trends.required_change",
-            lang,
-            first=first.text(lang),
-            first_date=first.when(lang),
-            last=last.text(lang),
-            last_date=last.when(lang),
-        )
-    ]
+    parts = [t("trends.required_change", lang, first=first.text(lang), first_date=first.when(lang),
+               last=last.text(lang), last_date=last.when(lang))]
     falls = [(a, b) for a, b in zip(points, points[1:]) if a.as_of != b.as_of and direction(a, b) == -1]
     if falls:
         high, low = max(falls, key=lambda pair: pair[0].value - pair[1].value)
-        parts.append(
-            t(
-                "trends.required_falls",
-                lang,
-                n=len(falls),
-                high=high.text(lang),
-                high_date=high.when(lang),
-                low=low.text(lang),
-                low_date=low.when(lang),
-            )
-        )
+        parts.append(t("trends.required_falls", lang, n=len(falls), high=high.text(lang), high_date=high.when(lang),
+                       low=low.text(lang), low_date=low.when(lang)))
     return parts
 
 
 def _recorded_over(recorded: pd.DataFrame, required: pd.DataFrame, lang: Lang) -> str:
     """The dates where one source's recorded count exceeds its own wajib KTP count."""
     by_source = {(r["as_of"], r["source_id"]): figure_of(r) for _, r in required.iterrows()}
-    over = sorted(
-        (
-            (figure_of(r), by_source[(r["as_of"], r["source_id"])])
-            for _, r in recorded.iterrows()
-            if (r["as_of"], r["source_id"]) in by_source
-            and direction(by_source[(r["as_of"], r["source_id"])], figure_of(r)) == 1
-        ),
-        key=lambda pair: pair[0].as_of,  # type: ignore[arg-type, return-value]  # dated figures only
-    )
+    over = sorted(((figure_of(r), by_source[(r["as_of"], r["source_id"])]) for _, r in recorded.iterrows()
+                   if (r["as_of"], r["source_id"]) in by_source
+                   and direction(by_source[(r["as_of"], r["source_id"])], figure_of(r)) == 1),
+                  key=lambda pair: pair[0].as_of)  # type: ignore[arg-type, return-value]
     if not over:
         return ""
     rec, req = over[-1]
-    return t(
-        "trends.recorded_over",
-        lang,
-        n=len({r.as_of for r, _ in over}),
-        date=rec.when(lang),
-        recorded=rec.text(lang),
-        required=req.text(lang),
-    )
+    return t("trends.recorded_over", lang, n=len({r.as_of for r, _ in over}), date=rec.when(lang),
+             recorded=rec.text(lang), required=req.text(lang))
 
 
 def denominator_findings(df: pd.DataFrame, lang: Lang) -> list[str]:
@@ -105,14 +76,8 @@ def denominator_findings(df: pd.DataFrame, lang: Lang) -> list[str]:
         parts = _required_parts(required, lang)
         parts.append(_recorded_over(rows[rows["metric"] == "ktp_recorded"], required, lang))
         if any(parts):
-            lines.append(
-                t(
-                    "trends.region_line",
-                    lang,
-                    region=rows["region_name"].iloc[0],
-                    parts="; ".join(p for p in parts if p),
-                )
-            )
+            lines.append(t("trends.region_line", lang, region=rows["region_name"].iloc[0],
+                           parts="; ".join(p for p in parts if p)))
     return lines
 
 
@@ -132,46 +97,30 @@ def denominators_text(df: pd.DataFrame, lang: Lang) -> str:
 def denominators_chart(df: pd.DataFrame, lang: Lang, title: str, subtitle: str) -> alt.TopLevelMixin:
     """One panel per region (its own scale): wajib KTP and recorded counts over time."""
     color = alt.Color("metric_label:N", title=None, scale=alt.Scale(range=[PALETTE[1], PALETTE[0]]))
-    tip = [
-        alt.Tooltip("metric_label:N", title=word("metric", lang)),
-        alt.Tooltip("value_label:N", title=word("value", lang)),
-        alt.Tooltip("as_of_label:N", title=word("date", lang)),
-        alt.Tooltip("source_label:N", title=word("source", lang)),
-        TOOLTIP_QUOTE,
-    ]
+    tip = [alt.Tooltip("metric_label:N", title=word("metric", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
+           alt.Tooltip("as_of_label:N", title=word("date", lang)), alt.Tooltip("source_label:N", title=word("source", lang)),
+           TOOLTIP_QUOTE]
     x = alt.X("plot_date:T", title=word("date", lang), axis=alt.Axis(format="%Y", tickCount="year"))
-    y = alt.Y(
-        "value:Q",
-        title=t("axis.count", lang, unit=unit("persons", lang)),
-        scale=alt.Scale(zero=False, padding=12),
-        axis=alt.Axis(format="~s"),
-    )
+    y = alt.Y("value:Q", title=t("axis.count", lang, unit=unit("persons", lang)),
+              scale=alt.Scale(zero=False, padding=12), axis=alt.Axis(format="~s"))
     base = alt.Chart().encode(x=x, y=y, color=color)
     lines = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(tooltip=tip)
-    chart = (
-        alt.layer(lines, data=df)
-        .properties(width=WIDTH - 60, height=150)
-        .facet(
-            row=alt.Row(
-                "region_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")
-            )
-        )
-        .resolve_scale(y="independent")
-    )
+    chart = (alt.layer(lines, data=df).properties(width=WIDTH - 60, height=150)
+             .facet(row=alt.Row("region_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                                  labelFontWeight="bold")))
+             .resolve_scale(y="independent"))
     return finish(chart, "denominators", title, subtitle, df, lang)
 
 
 # --- kabupaten/kota across dates -------------------------------------------------------------------------
-
 
 def kabupaten_kota_dates(report: Report, province: str, metric: str = RECORDING) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every dated figure of ``metric`` for the kabupaten/kota of ``province`` (stated, else derived from the
     same source's counts), and the province's own figures for reference."""
     df = queries.facts(report.con, metrics=[metric], until=report.until)
     df = df[df["as_of"].notna() & ((df["region_code"] == province) | df["region_code"].str.startswith(province + "."))]
-    df = df.sort_values("kind", ascending=False).drop_duplicates(  # stated before derived
-        ["region_code", "as_of", "source_id"]
-    )
+    df = (df.sort_values("kind", ascending=False)  # stated before derived
+          .drop_duplicates(["region_code", "as_of", "source_id"]))
     df = label(df, report).assign(plot_date=lambda d: pd.to_datetime(d["as_of"]))
     if not df.empty:
         df["kind_label"] = [word(k, report.lang) for k in df["kind"]]
@@ -191,16 +140,8 @@ def dates_with(local: pd.DataFrame, at_least: int = 2) -> pd.DataFrame:
     keys = _date_keys(local)
     if local.empty:
         return pd.DataFrame(columns=[*keys, "n", "low", "high"])
-    g = (
-        local.groupby(keys)
-        .agg(
-            n=("region_code", "nunique"),
-            low=("value", "min"),
-            high=("value", "max"),
-            precision=("as_of_precision", "first"),
-        )
-        .reset_index()
-    )
+    g = local.groupby(keys).agg(n=("region_code", "nunique"), low=("value", "min"), high=("value", "max"),
+                                precision=("as_of_precision", "first")).reset_index()
     return g[g["n"] >= at_least]
 
 
@@ -231,17 +172,9 @@ def _date_line(at: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang) -> str
         items = [f"{r['region_name']} {figure_of(r).text(lang)}" for _, r in once.iterrows()]
         return t("trends.kk_date_few", lang, date=when, items=join(items, lang), province=ref)
     low, high = at.loc[at["value"].idxmin()], at.loc[at["value"].idxmax()]
-    return t(
-        "trends.kk_date_line",
-        lang,
-        date=when,
-        n=at["region_code"].nunique(),
-        low_region=low["region_name"],
-        low=figure_of(low).text(lang),
-        high_region=high["region_name"],
-        high=figure_of(high).text(lang),
-        province=ref,
-    )
+    return t("trends.kk_date_line", lang, date=when, n=at["region_code"].nunique(),
+             low_region=low["region_name"], low=figure_of(low).text(lang), high_region=high["region_name"],
+             high=figure_of(high).text(lang), province=ref)
 
 
 def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang) -> str:
@@ -256,17 +189,8 @@ def kabupaten_kota_text(local: pd.DataFrame, province_rows: pd.DataFrame, lang: 
         points = _figures(rows)
         if len({f.as_of for f in points}) >= 2:
             first, last = points[0], points[-1]
-            moved.append(
-                t(
-                    "trends.kk_moved_line",
-                    lang,
-                    region=name,
-                    first=first.text(lang),
-                    first_date=first.when(lang),
-                    last=last.text(lang),
-                    last_date=last.when(lang),
-                )
-            )
+            moved.append(t("trends.kk_moved_line", lang, region=name, first=first.text(lang),
+                           first_date=first.when(lang), last=last.text(lang), last_date=last.when(lang)))
     if moved:
         text += "\n\n" + t("trends.kk_moved_head", lang) + "\n\n" + "\n".join(moved)
     return text
@@ -280,7 +204,7 @@ OTHER_DATES = "#a0a0a0"
 
 def sequential(k: int) -> list[str]:
     """``k`` colours along :data:`SEQUENTIAL`, oldest (light) first."""
-    anchors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in reversed(SEQUENTIAL)]
+    anchors = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in reversed(SEQUENTIAL)]
     out = []
     for j in range(k):
         pos = 0.0 if k == 1 else j * (len(anchors) - 1) / (k - 1)
@@ -290,9 +214,8 @@ def sequential(k: int) -> list[str]:
     return out
 
 
-def kabupaten_kota_chart(
-    local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang, title: str, subtitle: str
-) -> alt.TopLevelMixin:
+def kabupaten_kota_chart(local: pd.DataFrame, province_rows: pd.DataFrame, lang: Lang, title: str,
+                         subtitle: str) -> alt.TopLevelMixin:
     """One row per kabupaten/kota (the province first): a point per date, joined by a line, so both the
     ranking at a date and each one's change show.  Only dates with two or more kabupaten/kota are coloured
     (light = oldest, dark = newest); a figure at any other date is grey."""
@@ -305,31 +228,16 @@ def kabupaten_kota_chart(
     dates = both[compared].sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     y = alt.Y("region_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=300))
     x = alt.X("value:Q", title=t("axis.percent", lang), scale=alt.Scale(zero=False, padding=12))
-    tip = [
-        alt.Tooltip("region_label:N", title=word("region", lang)),
-        alt.Tooltip("value_label:N", title=word("value", lang)),
-        alt.Tooltip("kind_label:N", title=word("kind", lang)),
-        alt.Tooltip("as_of_label:N", title=word("date", lang)),
-        alt.Tooltip("source_label:N", title=word("source", lang)),
-        TOOLTIP_QUOTE,
-    ]
+    tip = [alt.Tooltip("region_label:N", title=word("region", lang)), alt.Tooltip("value_label:N", title=word("value", lang)),
+           alt.Tooltip("kind_label:N", title=word("kind", lang)), alt.Tooltip("as_of_label:N", title=word("date", lang)),
+           alt.Tooltip("source_label:N", title=word("source", lang)), TOOLTIP_QUOTE]
     domain = dates + ([other] if (both["date_key"] == other).any() else [])
-    color = alt.Color(
-        "date_key:N",
-        title=word("date", lang),
-        sort=domain,
-        scale=alt.Scale(domain=domain, range=[*sequential(len(dates)), OTHER_DATES][: len(domain)]),
-    )
-    line = (
-        alt.Chart(both)
-        .mark_line(color="#ccc", strokeWidth=1.5)
-        .encode(x=x, y=y, detail="region_name:N", order="as_of:T")
-    )
-    points = (
-        alt.Chart(both)
-        .mark_point(size=110, filled=True, opacity=0.95)
-        .encode(x=x, y=y, color=color, shape=alt.Shape("kind_label:N", title=word("kind", lang)), tooltip=tip)
-    )
+    color = alt.Color("date_key:N", title=word("date", lang), sort=domain,
+                      scale=alt.Scale(domain=domain, range=[*sequential(len(dates)), OTHER_DATES][:len(domain)]))
+    line = alt.Chart(both).mark_line(color="#ccc", strokeWidth=1.5).encode(x=x, y=y, detail="region_name:N",
+                                                                           order="as_of:T")
+    points = alt.Chart(both).mark_point(size=110, filled=True, opacity=0.95).encode(
+        x=x, y=y, color=color, shape=alt.Shape("kind_label:N", title=word("kind", lang)), tooltip=tip)
     chart = alt.layer(line, points).properties(width=WIDTH, height=alt.Step(34))
     return finish(chart, "kabupaten-kota-dates", title, subtitle, both, lang)
 
@@ -337,42 +245,28 @@ def kabupaten_kota_chart(
 def kabupaten_kota_table(local: pd.DataFrame, lang: Lang) -> Table:
     """Kabupaten/kota × date, the value as the source wrote it (a figure derived from counts says so), each
     cell linked to its fact."""
-    cells = local.assign(
-        cell=[
-            v if k == "stated" else t("trends.derived_mark", lang, value=v)
-            for v, k in zip(local["value_label"], local["kind"])
-        ]
-    )
+    cells = local.assign(cell=[v if k == "stated" else t("trends.derived_mark", lang, value=v)
+                               for v, k in zip(local["value_label"], local["kind"])])
     dates = cells.sort_values("as_of")["as_of_label"].drop_duplicates().tolist()
     first = cells.drop_duplicates(["region_name", "as_of_label"]).set_index(["region_name", "as_of_label"])
     names = sorted(cells["region_name"].unique())
-    frame = pd.DataFrame(
-        [[name, *(first["cell"].get((name, d), "–") for d in dates)] for name in names],
-        columns=[word("region", lang), *dates],
-    )
-    links = [
-        [None, *(f"{FACT_ANCHOR}{first['fact_id'][(name, d)]}" if (name, d) in first.index else None for d in dates)]
-        for name in names
-    ]
+    frame = pd.DataFrame([[name, *(first["cell"].get((name, d), "–") for d in dates)] for name in names],
+                         columns=[word("region", lang), *dates])
+    links = [[None, *(f"{FACT_ANCHOR}{first['fact_id'][(name, d)]}" if (name, d) in first.index else None
+                      for d in dates)] for name in names]
     return Table(frame, ["region_name", *["value_label"] * len(dates)], links)
 
 
 # --- region profile --------------------------------------------------------------------------------------
 
-
 def profile_note(report: Report, region: str) -> str:
     """What a profile of ``region`` rests on; for a region with no figures, where figures are instead."""
     con = report.con
-    own = con.execute(
-        """SELECT count(*) FILTER (kind = 'stated'), count(DISTINCT source_id) FILTER (kind = 'stated'),
-                                count(*) FILTER (kind = 'derived') FROM facts WHERE region_code = ?""",
-        [region],
-    ).fetchone()
-    children = con.execute(
-        """SELECT r.name, count(*) FROM facts f JOIN regions r USING (region_code)
+    own = con.execute("""SELECT count(*) FILTER (kind = 'stated'), count(DISTINCT source_id) FILTER (kind = 'stated'),
+                                count(*) FILTER (kind = 'derived') FROM facts WHERE region_code = ?""", [region]).fetchone()
+    children = con.execute("""SELECT r.name, count(*) FROM facts f JOIN regions r USING (region_code)
                               WHERE r.parent_code = ? AND f.kind = 'stated' GROUP BY r.name ORDER BY 2 DESC, 1""",
-        [region],
-    ).fetchall()
+                           [region]).fetchall()
     name = report.region_names[region]
     lang = report.lang
     assert own is not None
@@ -384,9 +278,7 @@ def profile_note(report: Report, region: str) -> str:
     with_figures = con.execute("""SELECT r.name FROM facts f JOIN regions r USING (region_code)
                                   WHERE r.region_code <> '00' GROUP BY r.name ORDER BY r.name""").fetchall()
     listed = ", ".join(n for (n,) in with_figures)
-    parts = [
-        t("trends.profile_none", lang, region=name),
-        t("trends.profile_none_children", lang, items=below) if below else "",
-        t("trends.profile_where", lang, items=listed),
-    ]
+    parts = [t("trends.profile_none", lang, region=name),
+             t("trends.profile_none_children", lang, items=below) if below else "",
+             t("trends.profile_where", lang, items=listed)]
     return " ".join(p for p in parts if p)

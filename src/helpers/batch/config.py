@@ -63,18 +63,15 @@ GridSources = Mapping[str, Callable[[Any], list[Any]]]
 
 # --- YAML ---------------------------------------------------------------------------------------
 
-
 class _Loader(yaml.SafeLoader):
     """SafeLoader without timestamps, and with only true/false as booleans (YAML 1.2 style)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 def _value_problem(value: Any) -> str | None:
@@ -111,21 +108,14 @@ def check_size(node: yaml.Node | None) -> None:
     open_: set[int] = set()
     while stack:
         current, children_done = stack.pop()
-        kids = (
-            [x for pair in current.value for x in pair]
-            if isinstance(current, yaml.MappingNode)
-            else list(current.value)
-            if isinstance(current, yaml.SequenceNode)
-            else []
-        )
+        kids = ([x for pair in current.value for x in pair] if isinstance(current, yaml.MappingNode)
+                else list(current.value) if isinstance(current, yaml.SequenceNode) else [])
         if children_done:
             open_.discard(id(current))
             sizes[id(current)] = 1 + sum(sizes[id(k)] for k in kids)
             if sizes[id(current)] > MAX_YAML_NODES:
-                raise TooLarge(
-                    f"expands to more than {MAX_YAML_NODES:,} values (YAML aliases repeat what they "
-                    "refer to); write the values out"
-                )
+                raise TooLarge(f"expands to more than {MAX_YAML_NODES:,} values (YAML aliases repeat what they "
+                               "refer to); write the values out")
             continue
         if id(current) in sizes:
             continue
@@ -164,7 +154,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key.isidentifier():
-            raise UsageError(f'-p {item!r}: write key=value, e.g. -p lang=en or -p regions=\'["Batam", "64"]\'')
+            raise UsageError(f"-p {item!r}: write key=value, e.g. -p lang=en or -p regions='[\"Batam\", \"64\"]'")
         try:
             value = parse_value(text)
         except TooLarge as exc:
@@ -198,7 +188,6 @@ def check_name(name: Any) -> str | None:
 
 
 # --- reports.yaml -------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -243,9 +232,7 @@ class _ConfigReader:
     def problem(self, node: yaml.Node | int, field: str, message: str) -> None:
         self.problems.append(Problem(self.label, node if isinstance(node, int) else _line(node), field, message))
 
-    def mapping(
-        self, node: yaml.Node, field: str, allowed: Sequence[str] | None = None
-    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node, field: str, allowed: Sequence[str] | None = None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, field, "must be a mapping (key: value lines)")
             return {}
@@ -278,9 +265,7 @@ class _ConfigReader:
                 values[key], lines[key] = value, _line(key_node)
         return values, lines
 
-    def text(
-        self, fields: Mapping[str, tuple[yaml.Node, yaml.Node]], key: str, where: yaml.Node
-    ) -> tuple[str | None, int]:
+    def text(self, fields: Mapping[str, tuple[yaml.Node, yaml.Node]], key: str, where: yaml.Node) -> tuple[str | None, int]:
         if key not in fields:
             self.problem(where, key, "is missing")
             return None, _line(where)
@@ -311,12 +296,8 @@ class _ConfigReader:
     def notebook(self, path: str, line: int) -> None:
         target = (self.project.root / path).resolve()
         if Path(path).is_absolute() or "\\" in path or not target.is_relative_to(self.project.root.resolve()):
-            self.problem(
-                line,
-                "notebook",
-                f"{path!r} must be a path inside the project, relative to its root "
-                "(e.g. notebooks/01_region_comparison.ipynb)",
-            )
+            self.problem(line, "notebook", f"{path!r} must be a path inside the project, relative to its root "
+                                           "(e.g. notebooks/01_region_comparison.ipynb)")
         elif not path.endswith(".ipynb"):
             self.problem(line, "notebook", f"{path!r} is not a .ipynb file")
         elif not target.is_file():
@@ -339,9 +320,8 @@ class _ConfigReader:
         if name is None or notebook is None or len(self.problems) > problems_before_grid:
             return []
         if grid and (why := _grid_problem(name, grid)) is not None:
-            self.problem(
-                name_line if why.startswith("name") else fields["grid"][1], why.split(":")[0], why.split(": ", 1)[1]
-            )
+            self.problem(name_line if why.startswith("name") else fields["grid"][1], why.split(":")[0],
+                         why.split(": ", 1)[1])
             return []
         specs = []
         for combo in itertools.product(*grid.values()) if grid else [()]:
@@ -355,16 +335,11 @@ class _ConfigReader:
                 self.problem(name_line, "name", why + (f" (from the grid values {values})" if grid else ""))
                 continue
             grid_lines = {k: _line(fields["grid"][1]) for k in values}
-            specs.append(
-                RunSpec(run_name, notebook, {**params, **values}, name_line, notebook_line, {**lines, **grid_lines})
-            )
+            specs.append(RunSpec(run_name, notebook, {**params, **values}, name_line, notebook_line,
+                                 {**lines, **grid_lines}))
         if grid and not all(f"{{{k}}}" in name for k in grid):
-            self.problem(
-                name_line,
-                "name",
-                f"{name!r} must contain {', '.join('{' + k + '}' for k in grid)} "
-                "so that every grid run has its own output",
-            )
+            self.problem(name_line, "name", f"{name!r} must contain {', '.join('{' + k + '}' for k in grid)} "
+                                            "so that every grid run has its own output")
         return specs
 
     def grid(self, node: yaml.Node) -> dict[str, list[Any]]:
@@ -381,21 +356,18 @@ class _ConfigReader:
                 out[key] = value
         return out
 
+
     def grid_source(self, node: yaml.Node, key: str, value: dict[str, Any]) -> list[Any] | None:
         """The values of a grid source such as ``{kabupaten_kota_of: "64"}``; None (and a problem) if bad."""
         names = ", ".join(self.sources or ("kabupaten_kota_of",))
         if len(value) != 1:
-            self.problem(
-                node, f"grid.{key}", f'give a list of values or one source ({names}), e.g. {{kabupaten_kota_of: "64"}}'
-            )
+            self.problem(node, f"grid.{key}", f"give a list of values or one source ({names}), e.g. "
+                                              "{kabupaten_kota_of: \"64\"}")
             return None
-        ((source, argument),) = value.items()
+        (source, argument), = value.items()
         if self.sources is None:
-            self.problem(
-                node,
-                f"grid.{key}.{source}",
-                "grid sources are resolved from a snapshot; this reader was given none (use `ktpel report`)",
-            )
+            self.problem(node, f"grid.{key}.{source}", "grid sources are resolved from a snapshot; this reader "
+                                                       "was given none (use `ktpel report`)")
             return None
         if source not in self.sources:
             self.problem(node, f"grid.{key}.{source}", f"unknown grid source; valid sources: {names}")
@@ -441,9 +413,8 @@ def load_config(project: Project, path: Path | None = None, sources: GridSources
         raise ValidationFailed([Problem(label, 1, "yaml", f"the file {exc}")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ValidationFailed(
-            [Problem(label, (mark.line + 1) if mark else 1, "yaml", f"not valid YAML: {exc.problem or exc}")]
-        ) from None
+        raise ValidationFailed([Problem(label, (mark.line + 1) if mark else 1, "yaml",
+                                        f"not valid YAML: {exc.problem or exc}")]) from None
     if root is None:
         raise ValidationFailed([Problem(label, 1, "runs", "the file is empty; it needs a `runs:` list")])
     top = reader.mapping(root, "", TOP_FIELDS)
@@ -463,13 +434,12 @@ def load_config(project: Project, path: Path | None = None, sources: GridSources
     seen: dict[str, RunSpec] = {}
     for spec in runs:
         if (first := seen.get(spec.name.lower())) is not None:
-            reader.problem(
-                spec.line,
-                "name",
-                f"{spec.name!r} is used twice (also on line {first.line}); every run needs its own output name",
-            )
+            reader.problem(spec.line, "name", f"{spec.name!r} is used twice (also on line {first.line}); "
+                                              "every run needs its own output name")
         seen.setdefault(spec.name.lower(), spec)
     slides = reader.slides(top["slides"][1], {spec.name for spec in runs}) if "slides" in top else []
     if reader.problems:
         raise ValidationFailed(reader.problems)
     return ReportConfig(path, label, defaults, default_lines, runs, slides)
+
+

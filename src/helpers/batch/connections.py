@@ -31,7 +31,7 @@ def remove_orphan_connection_dirs() -> None:
     if not sys.platform.startswith("linux"):
         return
     for path in Path(tempfile.gettempdir()).glob(f"{CONNECTION_DIR_PREFIX}*-*"):
-        pid = path.name[len(CONNECTION_DIR_PREFIX) :].split("-", 1)[0]
+        pid = path.name[len(CONNECTION_DIR_PREFIX):].split("-", 1)[0]
         try:
             mine = path.stat().st_uid == os.getuid()
         except OSError:

@@ -80,13 +80,9 @@ def this_python_spec(fork: bool) -> KernelSpec:
     """``sys.executable -m ipykernel_launcher``, whatever ``python3`` kernelspec another environment (or
     ``~/.local/share/jupyter``) defines; with ``fork``, provisioned by :data:`FORK_PROVISIONER`."""
     metadata = {"kernel_provisioner": {"provisioner_name": FORK_PROVISIONER}} if fork else {}
-    return KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (ktpel)",
-        language="python",
-        resource_dir="",
-        metadata=metadata,
-    )
+    return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                      display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (ktpel)",
+                      language="python", resource_dir="", metadata=metadata)
 
 
 class ThisPythonKernelSpecManager(KernelSpecManager):
@@ -136,8 +132,7 @@ def register_fork_provisioner() -> None:
     factory = KernelProvisionerFactory.instance()
     if FORK_PROVISIONER not in factory.get_provisioner_entries():
         factory.provisioners[FORK_PROVISIONER] = EntryPoint(
-            FORK_PROVISIONER, f"{ForkProvisioner.__module__}:{ForkProvisioner.__name__}", _PROVISIONER_GROUP
-        )
+            FORK_PROVISIONER, f"{ForkProvisioner.__module__}:{ForkProvisioner.__name__}", _PROVISIONER_GROUP)
 
 
 class _Client(PapermillNotebookClient):
@@ -170,9 +165,8 @@ class _Client(PapermillNotebookClient):
         try:
             return super().start_new_kernel_client()
         except Exception as exc:
-            raise KernelStartFailed(
-                f"the kernel did not answer within {self.startup_timeout} s ({type(exc).__name__}: {exc})"
-            ) from exc
+            raise KernelStartFailed(f"the kernel did not answer within {self.startup_timeout} s "
+                                    f"({type(exc).__name__}: {exc})") from exc
         finally:
             self._release_slot()
             if "kernel_t0" in self._ktpel:  # a kernel started (not a kept one): launch until it answered
@@ -186,9 +180,8 @@ class _Client(PapermillNotebookClient):
             code = warm.RESET if k["reused"] else warm.RECORD
             reply = self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
             if not reply or reply["content"].get("status") != "ok":
-                raise KernelStartFailed(
-                    f"the kept kernel could not be reset: {(reply or {}).get('content', {}).get('evalue', 'no reply')}"
-                )
+                raise KernelStartFailed("the kept kernel could not be reset: "
+                                        f"{(reply or {}).get('content', {}).get('evalue', 'no reply')}")
         t1 = time.perf_counter()
         _add(k["phases"], "reset", t1 - t0)
         super().papermill_execute_cells()
@@ -220,17 +213,10 @@ class KtpelEngine(NBClientEngine):
     :class:`SpawnKernelManager`."""
 
     @classmethod
-    def execute_managed_notebook(
-        cls,
-        nb_man: NotebookExecutionManager,
-        kernel_name: str,
-        log_output: bool = False,
-        stdout_file: Any = None,
-        stderr_file: Any = None,
-        start_timeout: float = 60,
-        execution_timeout: float | None = None,
-        **kwargs: Any,
-    ) -> Any:
+    def execute_managed_notebook(cls, nb_man: NotebookExecutionManager, kernel_name: str,
+                                 log_output: bool = False, stdout_file: Any = None, stderr_file: Any = None,
+                                 start_timeout: float = 60, execution_timeout: float | None = None,
+                                 **kwargs: Any) -> Any:
         ktpel = kwargs.pop("ktpel")
         ktpel["state"]["nb"] = nb_man.nb  # executed in place; on an error, Papermill adds its markers to it
         _report_cells(nb_man, ktpel["progress"])
@@ -243,18 +229,10 @@ class KtpelEngine(NBClientEngine):
             km = warm.take(key)
             ktpel["reused"] = km is not None
             km = km or manager_class(kernel_name=kernel_name)
-        final_kwargs = merge_kwargs(
-            safe_kwargs,
-            timeout=execution_timeout or kwargs.get("timeout"),
-            startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            kernel_manager_class=manager_class,
-            log=papermill_logger,
-            km=km,
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
-        )
+        final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
+                                    startup_timeout=start_timeout, kernel_name=kernel_name,
+                                    kernel_manager_class=manager_class, log=papermill_logger, km=km,
+                                    log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
         client = _Client(nb_man, ktpel=ktpel, **final_kwargs)
         if km is None:
             return client.execute()
@@ -321,34 +299,19 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
         error = None
         with tempfile.TemporaryFile() as log:
             state: dict[str, Any] = {}  # the engine puts the notebook being executed here
-            ktpel = {
-                "cwd": str(task.cwd),
-                "env": {**os.environ, **task.env},
-                "log": log,
-                "state": state,
-                "phases": phases,
-                "reuse": task.kernel_reuse,
-                "task_env": task.env,
-                "kernel_start": task.kernel_start,
-                "slot": slot or _NoSlot(),
-                "note": lambda why: emit(("fallback", task.name, why)),
-                "progress": lambda d, t: emit(("cells", task.name, d, t)),
-            }
+            ktpel = {"cwd": str(task.cwd), "env": {**os.environ, **task.env}, "log": log, "state": state,
+                     "phases": phases,
+                     "reuse": task.kernel_reuse, "task_env": task.env,
+                     "kernel_start": task.kernel_start, "slot": slot or _NoSlot(),
+                     "note": lambda why: emit(("fallback", task.name, why)),
+                     "progress": lambda d, t: emit(("cells", task.name, d, t))}
             try:
                 # No output path: Papermill would write the whole notebook (validated against the nbformat
                 # schema) before and after every cell; the notebook is written once, by _finish.
                 t0 = time.perf_counter()
-                pm.execute_notebook(
-                    str(task.notebook),
-                    None,
-                    parameters=task.parameters,
-                    engine_name=ENGINE_NAME,
-                    kernel_name=task.kernel_name,
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                    start_timeout=task.start_timeout,
-                    ktpel=ktpel,
-                )
+                pm.execute_notebook(str(task.notebook), None, parameters=task.parameters, engine_name=ENGINE_NAME,
+                                    kernel_name=task.kernel_name, progress_bar=False, request_save_on_cell_execute=False,
+                                    start_timeout=task.start_timeout, ktpel=ktpel)
                 _add(phases, "papermill", max(0.0, time.perf_counter() - t0 - sum(phases.values())))
                 break
             except KernelStartFailed as exc:
@@ -386,19 +349,8 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
             exported = True
         except Exception as exc:  # noqa: BLE001 - the run is good; the caller redoes what `after` does
             after_error = f"{type(exc).__name__}: {exc}"
-    return RunOutcome(
-        task.name,
-        "ok" if error is None else "failed",
-        time.time() - started,
-        output,
-        error,
-        attempt,
-        started,
-        time.time(),
-        after_error,
-        exported,
-        phases,
-    )
+    return RunOutcome(task.name, "ok" if error is None else "failed", time.time() - started, output, error, attempt,
+                      started, time.time(), after_error, exported, phases)
 
 
 _preloading: set[str] = set()

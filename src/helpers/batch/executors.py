@@ -183,9 +183,8 @@ class LocalProcessExecutor(Executor):
             self._events = self._ctx.Queue()
             slot = self._ctx.BoundedSemaphore(self.launch_limit)
             watched, self._lifeline = self._ctx.Pipe(duplex=False)
-            self._pool = cf.ProcessPoolExecutor(
-                self.jobs, mp_context=self._ctx, initializer=_init_worker, initargs=(self._events, slot, watched)
-            )
+            self._pool = cf.ProcessPoolExecutor(self.jobs, mp_context=self._ctx, initializer=_init_worker,
+                                                initargs=(self._events, slot, watched))
         return self._pool
 
     def _drain(self, on_event: Callable[[Event], None]) -> None:
@@ -243,6 +242,7 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+
 # --- a Dask distributed cluster --------------------------------------------------------------
 
 _ENGINE_REGISTERED = False
@@ -284,22 +284,13 @@ def _dask_work(task: RunTask, events_name: str, slot_name: str, launch_limit: in
         _ENGINE_REGISTERED = True
     host = socket.gethostname()
     if package_digest() != digest:
-        return _refused(
-            task,
-            f"worker on {host} has other helpers modules than the caller (install the "
-            f"same commit on every worker: pip install -e .)",
-        )
-    missing = [
-        label
-        for path, label in ((task.notebook, task.input_label), (task.output_dir, task.output_dir_label))
-        if not path.exists()
-    ]
+        return _refused(task, f"worker on {host} has other helpers modules than the caller (install the "
+                              f"same commit on every worker: pip install -e .)")
+    missing = [label for path, label in ((task.notebook, task.input_label), (task.output_dir, task.output_dir_label))
+               if not path.exists()]
     if missing:
-        return _refused(
-            task,
-            f"worker on {host} cannot see {', '.join(missing)}: every worker needs the project "
-            f"at the caller's path (a shared file system, or a copy synced to the same path)",
-        )
+        return _refused(task, f"worker on {host} cannot see {', '.join(missing)}: every worker needs the project "
+                              f"at the caller's path (a shared file system, or a copy synced to the same path)")
     client = distributed.get_client()
     events = distributed.Queue(events_name, client=client)  # one more reference, dropped by close() below
 
@@ -356,14 +347,11 @@ class DaskExecutor(Executor):
                 try:
                     self._client = distributed.Client(self.scheduler, set_as_default=False)
                 except OSError as exc:  # unreachable, or not a scheduler: a bad --scheduler
+
                     raise UsageError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})") from None
                 self._own_client = True
-            self._slot = distributed.Semaphore(
-                max_leases=self.launch_limit,
-                name=self._slot_name,
-                scheduler_rpc=self._client.scheduler,
-                loop=self._client.loop,
-            )
+            self._slot = distributed.Semaphore(max_leases=self.launch_limit, name=self._slot_name,
+                                               scheduler_rpc=self._client.scheduler, loop=self._client.loop)
             self._slot.register()
             # An executor its user never closed (``ktpel report`` does not) still releases its
             # scheduler state and flushes its client at exit; registered after ``distributed``'s
@@ -385,16 +373,8 @@ class DaskExecutor(Executor):
         def submit() -> None:
             while waiting and (self.jobs is None or len(submitted) < self.jobs):
                 task = waiting.pop()
-                future = client.submit(
-                    _dask_work,
-                    task,
-                    events.name,
-                    self._slot_name,
-                    self.launch_limit,
-                    digest,
-                    key=f"ktpel-{task.name}-{batch}",
-                    pure=False,
-                )
+                future = client.submit(_dask_work, task, events.name, self._slot_name, self.launch_limit, digest,
+                                       key=f"ktpel-{task.name}-{batch}", pure=False)
                 submitted[future] = task
                 completed.add(future)
 

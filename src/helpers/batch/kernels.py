@@ -69,19 +69,9 @@ from jupyter_client.provisioning import LocalProvisioner
 from helpers.codehash import package_digest
 
 #: Modules the zygote imports once: what the report notebooks and the kernel itself import.
-PRELOAD = (
-    "ipykernel.kernelapp",
-    "IPython.display",
-    "pandas",
-    "altair",
-    "duckdb",
-    "vl_convert",
-    "helpers.analysis.charts",
-    "helpers.analysis.figures",
-    "helpers.analysis.narrative",
-    "helpers.analysis.params",
-    "helpers.analysis.queries",
-)
+PRELOAD = ("ipykernel.kernelapp", "IPython.display", "pandas", "altair", "duckdb", "vl_convert",
+           "helpers.analysis.charts", "helpers.analysis.figures", "helpers.analysis.narrative",
+           "helpers.analysis.params", "helpers.analysis.queries")
 #: Environment of the zygote (and so of its kernels): one BLAS thread, so that no BLAS thread pool
 #: exists when it forks (see the module notes for the one thread that does).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -111,7 +101,6 @@ def foreign_threads(pid: int | None = None) -> list[str]:
 
 
 # --- the zygote (its own process) ------------------------------------------------------------
-
 
 class _KernelLike:
     kernel = True
@@ -212,7 +201,6 @@ def _become_kernel(request: dict[str, Any], log_fd: int | None) -> None:
 
 # --- the worker's side ------------------------------------------------------------------------
 
-
 class ZygoteFailed(RuntimeError):
     """The zygote could not be started, did not answer, or is not usable."""
 
@@ -224,9 +212,8 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {**os.environ, **SINGLE_THREADED}
         code = f"from helpers.batch.kernels import serve; serve({theirs.fileno()})"
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL
-        )
+        self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
+                                        stdin=subprocess.DEVNULL)
         theirs.close()
         self.sock = ours
         self.sock.settimeout(start_timeout)
@@ -377,21 +364,15 @@ class ForkProvisioner(LocalProvisioner):
         if list(cmd[1:3]) != ["-m", "ipykernel_launcher"] or _failures >= MAX_ZYGOTE_FAILURES:
             return await super().launch_kernel(cmd, **kwargs)
         try:
-            process = zygote().fork(
-                list(cmd),
-                str(kwargs.get("cwd") or os.getcwd()),
-                dict(kwargs.get("env") or os.environ),
-                kwargs.get("stdout"),
-            )
+            process = zygote().fork(list(cmd), str(kwargs.get("cwd") or os.getcwd()),
+                                    dict(kwargs.get("env") or os.environ), kwargs.get("stdout"))
         except (ZygoteFailed, OSError) as exc:
             discard_zygote()  # the next run tries a new one
             _failures += 1
             note = getattr(self.parent, "ktpel_note", None)
             if note is not None:
-                note(
-                    f"{exc}; this run's kernel is spawned instead"
-                    + ("; this worker stops forking" if _failures >= MAX_ZYGOTE_FAILURES else "")
-                )
+                note(f"{exc}; this run's kernel is spawned instead"
+                     + ("; this worker stops forking" if _failures >= MAX_ZYGOTE_FAILURES else ""))
             return await super().launch_kernel(cmd, **kwargs)
         _failures = 0
         # pgid None: jupyter_client would signal the group by number (os.killpg); the handle signals

@@ -44,13 +44,8 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-def fingerprint(
-    notebook: bytes,
-    code: str,
-    parameters: Mapping[str, Any],
-    snapshot_id: str,
-    export_settings: Mapping[str, Any] | None = None,
-) -> str:
+def fingerprint(notebook: bytes, code: str, parameters: Mapping[str, Any], snapshot_id: str,
+                export_settings: Mapping[str, Any] | None = None) -> str:
     """``code``: :func:`helpers.codehash.package_digest` of the package the run uses."""
     h = hashlib.sha256()
 
@@ -67,15 +62,8 @@ def fingerprint(
     return h.hexdigest()
 
 
-def plan(
-    project: Project,
-    config: ReportConfig,
-    snapshot_id: str,
-    *,
-    only: Sequence[str] = (),
-    overrides: Mapping[str, Any] | None = None,
-    export_settings: Mapping[str, Any] | None = None,
-) -> list[PlannedRun]:
+def plan(project: Project, config: ReportConfig, snapshot_id: str, *, only: Sequence[str] = (),
+         overrides: Mapping[str, Any] | None = None, export_settings: Mapping[str, Any] | None = None) -> list[PlannedRun]:
     """The runs to make, checked; raises :class:`ValidationFailed` (config problems) or :class:`UsageError`.
 
     Besides names: a ``lang`` must be one of :data:`helpers.i18n.LANGS`, and region parameters must name
@@ -105,36 +93,21 @@ def plan(
             continue
         valid = ", ".join(info.parameters)
         if "snapshot" not in info.parameters:
-            checker.problems.append(
-                Problem(
-                    config.label,
-                    spec.notebook_line,
-                    "notebook",
-                    f"{info.label} has no `snapshot` parameter; the runner passes the snapshot "
-                    f"id to every run (its parameters: {valid})",
-                )
-            )
+            checker.problems.append(Problem(config.label, spec.notebook_line, "notebook",
+                                            f"{info.label} has no `snapshot` parameter; the runner passes the snapshot "
+                                            f"id to every run (its parameters: {valid})"))
             continue
-        sourced = [
-            (config.default_lines, config.defaults, "defaults"),
-            (spec.parameter_lines, spec.parameters, "parameters"),
-        ]
+        sourced = [(config.default_lines, config.defaults, "defaults"), (spec.parameter_lines, spec.parameters, "parameters")]
         for lines, values, where in sourced:
             for key in values:
                 if key not in info.parameters:
-                    checker.problems.append(
-                        Problem(
-                            config.label,
-                            lines.get(key, spec.line),
-                            f"{where}.{key}",
-                            f"{info.label} (run {spec.name}) has no parameter {key!r}; valid names: {valid}",
-                        )
-                    )
+                    checker.problems.append(Problem(config.label, lines.get(key, spec.line), f"{where}.{key}",
+                                                    f"{info.label} (run {spec.name}) has no parameter {key!r}; "
+                                                    f"valid names: {valid}"))
         for key in overrides:
             if key not in info.parameters:
-                checker.usage.append(
-                    f"-p {key}: {info.label} (run {spec.name}) has no parameter {key!r}; valid names: {valid}"
-                )
+                checker.usage.append(f"-p {key}: {info.label} (run {spec.name}) has no parameter {key!r}; "
+                                     f"valid names: {valid}")
         parameters: dict[str, Any] = {}
         for lines, values, where in (*sourced, ({}, overrides, "-p")):
             for key, value in values.items():
@@ -144,26 +117,12 @@ def plan(
         lang = parameters.get("lang", _notebook_defaults(info).get("lang", DEFAULT_LANG))
         name = spec.name if lang == DEFAULT_LANG or not isinstance(lang, str) else f"{spec.name}.{lang}"
         if (first := outputs.get(name.lower())) is not None:
-            checker.problems.append(
-                Problem(
-                    config.label,
-                    spec.line,
-                    "name",
-                    f"run {spec.name} would write {name}.ipynb, as run {first.name} (line "
-                    f"{first.line}) does; give one of them another name",
-                )
-            )
+            checker.problems.append(Problem(config.label, spec.line, "name",
+                                            f"run {spec.name} would write {name}.ipynb, as run {first.name} (line "
+                                            f"{first.line}) does; give one of them another name"))
         outputs.setdefault(name.lower(), spec)
-        runs.append(
-            PlannedRun(
-                name,
-                info,
-                parameters,
-                out_dir / f"{name}.ipynb",
-                out_dir / f"{name}.failed.ipynb",
-                fingerprint(info.data, code, parameters, snapshot_id, export_settings),
-            )
-        )
+        runs.append(PlannedRun(name, info, parameters, out_dir / f"{name}.ipynb", out_dir / f"{name}.failed.ipynb",
+                               fingerprint(info.data, code, parameters, snapshot_id, export_settings)))
     checker.close()
     if checker.problems:
         raise ValidationFailed(checker.problems)
@@ -245,3 +204,5 @@ def stored_fingerprint(output: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return meta.get("fingerprint") if isinstance(meta, dict) else None
+
+

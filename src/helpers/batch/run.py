@@ -26,43 +26,20 @@ from helpers.rows import text_table
 
 # --- the batch ----------------------------------------------------------------------------------
 
-
 def _echo(line: str) -> None:
     print(line, flush=True)
 
 
-def _task(
-    project: Project,
-    run: PlannedRun,
-    snapshot_id: str,
-    start_timeout: float,
-    kernel_start: str,
-    after: str | None = None,
-    kernel_reuse: bool = False,
-) -> RunTask:
+def _task(project: Project, run: PlannedRun, snapshot_id: str, start_timeout: float, kernel_start: str,
+          after: str | None = None, kernel_reuse: bool = False) -> RunTask:
     return RunTask(
-        name=run.name,
-        notebook=run.notebook.path.resolve(),
-        output_dir=run.output.parent.resolve(),
-        parameters=run.parameters,
-        cwd=run.notebook.path.parent.resolve(),
-        env={"KTPEL_PROJECT": str(project.root.resolve())},
-        kernel_name=run.notebook.kernel_name,
-        input_label=run.notebook.label,
-        output_dir_label=project.rel(run.output.parent),
-        metadata={
-            "name": run.name,
-            "fingerprint": run.fingerprint,
-            "snapshot_id": snapshot_id,
-            "notebook": run.notebook.label,
-            "parameters": run.parameters,
-            "runner_version": RUNNER_VERSION,
-        },
-        start_timeout=start_timeout,
-        kernel_start=kernel_start,
-        after=after,
-        kernel_reuse=kernel_reuse,
-    )
+        name=run.name, notebook=run.notebook.path.resolve(), output_dir=run.output.parent.resolve(),
+        parameters=run.parameters, cwd=run.notebook.path.parent.resolve(),
+        env={"KTPEL_PROJECT": str(project.root.resolve())}, kernel_name=run.notebook.kernel_name,
+        input_label=run.notebook.label, output_dir_label=project.rel(run.output.parent),
+        metadata={"name": run.name, "fingerprint": run.fingerprint, "snapshot_id": snapshot_id,
+                  "notebook": run.notebook.label, "parameters": run.parameters, "runner_version": RUNNER_VERSION},
+        start_timeout=start_timeout, kernel_start=kernel_start, after=after, kernel_reuse=kernel_reuse)
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -70,23 +47,11 @@ def _first_line(text: str | None, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def run_batch(
-    project: Project,
-    snapshot: str = "latest",
-    *,
-    config: Path | None = None,
-    only: Sequence[str] = (),
-    overrides: Mapping[str, Any] | None = None,
-    jobs: int | None = None,
-    force: bool = False,
-    export_settings: Mapping[str, Any] | None = None,
-    executor: Executor | None = None,
-    start_timeout: float = 60.0,
-    kernel_start: str | None = None,
-    after: str | None = None,
-    kernel_reuse: bool = True,
-    echo: Callable[[str], None] = _echo,
-) -> list[RunOutcome]:
+def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None = None, only: Sequence[str] = (),
+              overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
+              export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
+              start_timeout: float = 60.0, kernel_start: str | None = None, after: str | None = None,
+              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunOutcome]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
 
     ``after``: ``"module:function"`` each worker calls as ``function(project_root, output)`` after a run
@@ -109,14 +74,8 @@ def run_batch(
     if kernel_start == "fork" and executor is None and (why := fork_unsupported()):
         raise UsageError(f"--kernel-start fork: {why}; use --kernel-start spawn")
     snapshot_id, _ = resolve(project, snapshot)
-    runs = plan(
-        project,
-        load_config(project, config, grid_sources(project, snapshot_id)),
-        snapshot_id,
-        only=only,
-        overrides=overrides,
-        export_settings=export_settings,
-    )
+    runs = plan(project, load_config(project, config, grid_sources(project, snapshot_id)), snapshot_id, only=only, overrides=overrides,
+                export_settings=export_settings)
     out_dir = project.reports_dir / snapshot_id
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, RunOutcome] = {}
@@ -138,11 +97,7 @@ def run_batch(
                 todo.append(run)
         if todo:
             n_jobs = max(1, min(jobs or default_jobs(), len(todo)))
-            where = (
-                f"{n_jobs} at a time"
-                if executor is None
-                else f"on {getattr(executor, 'label', type(executor).__name__)}"
-            )
+            where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
             echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
             own = executor is None
             ex = executor or EXECUTORS["local"](jobs=n_jobs)
@@ -166,9 +121,8 @@ def run_batch(
                         echo(f"      {name}: forked kernel start failed: {rest[0]}")
 
             try:
-                tasks = [
-                    _task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse) for run in todo
-                ]
+                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
+                         for run in todo]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = outcome
@@ -209,15 +163,8 @@ def _try_lock(lock: Any) -> bool:
 
 def summary_lines(project: Project, results: Sequence[RunOutcome], seconds: float) -> list[str]:
     """An aligned table (name, status, seconds, output), each failure's error under its row, and a total."""
-    rows = [
-        (
-            r.name,
-            r.status,
-            "-" if r.status == "up to date" else f"{r.seconds:.1f}",
-            project.rel(r.output) if r.output else "-",
-        )
-        for r in results
-    ]
+    rows = [(r.name, r.status, "-" if r.status == "up to date" else f"{r.seconds:.1f}",
+             project.rel(r.output) if r.output else "-") for r in results]
     head, *table = text_table(("name", "status", "seconds", "output"), rows, right={2})
     lines = ["", head]
     for result, row in zip(results, table):
@@ -226,10 +173,11 @@ def summary_lines(project: Project, results: Sequence[RunOutcome], seconds: floa
             lines += [f"    {line}" for line in result.error.strip().splitlines()[:12]]
     ran = [r.phases for r in results if r.phases]
     if ran:
-        total = {
-            k: sum(p.get(k, 0.0) for p in ran) for k in ("kernel", "reset", "papermill", "cells", "write", "export")
-        }
+        total = {k: sum(p.get(k, 0.0) for p in ran) for k in ("kernel", "reset", "papermill", "cells", "write", "export")}
         lines.append("seconds per run, mean: " + ", ".join(f"{k} {v / len(ran):.2f}" for k, v in total.items() if v))
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "up to date")}
-    lines.append(f"{counts['ok']} ok, {counts['failed']} failed, {counts['up to date']} up to date in {seconds:.1f} s")
+    lines.append(f"{counts['ok']} ok, {counts['failed']} failed, {counts['up to date']} up to date "
+                 f"in {seconds:.1f} s")
     return lines
+
+

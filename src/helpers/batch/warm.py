@@ -27,20 +27,16 @@ from typing import Any
 from jupyter_core.utils import run_sync
 
 #: Run silently in a kernel before its first run: what :data:`RESET` puts back.
-RECORD = (
-    "import os as _o, sys as _s, types as _t, warnings as _w\n"
-    "_f = _t.ModuleType('_ktpel_fresh'); _f.environ = dict(_o.environ); _f.cwd = _o.getcwd()\n"
-    "_f.path = list(_s.path); _f.filters = list(_w.filters); _s.modules['_ktpel_fresh'] = _f\n"
-    "del _o, _s, _t, _w, _f\n"
-)
+RECORD = ("import os as _o, sys as _s, types as _t, warnings as _w\n"
+          "_f = _t.ModuleType('_ktpel_fresh'); _f.environ = dict(_o.environ); _f.cwd = _o.getcwd()\n"
+          "_f.path = list(_s.path); _f.filters = list(_w.filters); _s.modules['_ktpel_fresh'] = _f\n"
+          "del _o, _s, _t, _w, _f\n")
 #: Run silently in a kept kernel before its next run.
-RESET = (
-    "import os as _o, sys as _s, warnings as _w\n"
-    "_f = _s.modules['_ktpel_fresh']\n"
-    "_o.chdir(_f.cwd); _o.environ.clear(); _o.environ.update(_f.environ); _s.path[:] = _f.path\n"
-    "_w.filters[:] = _f.filters; _w._filters_mutated()\n"
-    "get_ipython().reset(new_session=True)\n"
-)
+RESET = ("import os as _o, sys as _s, warnings as _w\n"
+         "_f = _s.modules['_ktpel_fresh']\n"
+         "_o.chdir(_f.cwd); _o.environ.clear(); _o.environ.update(_f.environ); _s.path[:] = _f.path\n"
+         "_w.filters[:] = _f.filters; _w._filters_mutated()\n"
+         "get_ipython().reset(new_session=True)\n")
 
 _kept: dict[str, Any] = {}  # "key": how its kernel was started, "km": its kernel manager
 

@@ -49,9 +49,8 @@ def _clean_leftovers(directory: Path) -> None:
         atomic.clean_leftovers(folder)
 
 
-def export_batch(
-    project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None, exported: Sequence[str] = ()
-) -> ExportResult:
+def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[str] | None = None,
+                 exported: Sequence[str] = ()) -> ExportResult:
     """Export the batch ``reports/<snapshot_id>/``: HTML pages, chart files, slide decks, index.
 
     ``names`` limits the reports whose page and chart files are (re)written; the index and the decks
@@ -68,16 +67,12 @@ def export_batch(
         selected = set(available if names is None else names)
         unknown = sorted(selected - set(available))
         if unknown:
-            raise ExportError(
-                f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
-                f"available: {', '.join(available) or '(none)'}"
-            )
+            raise ExportError(f"no executed notebook named {', '.join(unknown)} in {project.rel(directory)}/; "
+                              f"available: {', '.join(available) or '(none)'}")
         clashing = [r.name for r in batch.runs if f"{r.name}.html".casefold() == INDEX.casefold()]
         if clashing:
-            raise ExportError(
-                f"the report {clashing[0]!r} would overwrite the batch's {INDEX}; rename the run in "
-                "reports.yaml (and remove its notebook from the batch directory)"
-            )
+            raise ExportError(f"the report {clashing[0]!r} would overwrite the batch's {INDEX}; rename the run in "
+                              "reports.yaml (and remove its notebook from the batch directory)")
         charts_dir = directory / CHARTS_DIR
 
         # 1. Render everything in memory: a failure here writes nothing.
@@ -86,11 +81,8 @@ def export_batch(
         for run in batch.runs:
             for chart in run.charts:
                 existing = charts_dir / f"{chart.stem}.png"
-                fresh = (
-                    existing.is_file()
-                    and existing.stat().st_mtime >= run.path.stat().st_mtime
-                    and (stamp.get(run.name) == digest or run.name in exported)
-                )
+                fresh = (existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime
+                         and (stamp.get(run.name) == digest or run.name in exported))
                 if run.name in selected or not fresh:  # chart files of other reports only when stale
                     for ext, data in render_chart(chart.spec, chart.svg).items():
                         files[charts_dir / f"{chart.stem}.{ext}"] = data
@@ -101,16 +93,16 @@ def export_batch(
         ordered = in_config_order(project, batch.runs)
         for lang in dict.fromkeys(r.lang for r in ordered if r.charts):
             runs = [r for r in ordered if r.lang == lang]
-            groups = [(None, runs)] if sum(len(r.charts) for r in runs) <= DECK_CHARTS_MAX else batch.by_province(runs)
+            groups = ([(None, runs)] if sum(len(r.charts) for r in runs) <= DECK_CHARTS_MAX
+                      else batch.by_province(runs))
             for province, group in groups:
                 if any(r.charts for r in group):
                     name = deck_name(lang, province)
                     files[directory / name] = build_deck(batch, group, lang)
                     decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
-        pages = {
-            r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, "")) for r in batch.runs
-        }
+        pages = {r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, ""))
+                 for r in batch.runs}
         stamp_bytes = (json.dumps({"pages": pages}, indent=1, sort_keys=True) + "\n").encode()
 
         # 2. Write each file atomically; the index last, once what it links to is there.
@@ -137,11 +129,8 @@ def export_run(project_root: Path, notebook: Path) -> list[Path]:
     run = batch.runs[0]
     charts_dir = batch.directory / CHARTS_DIR
     charts_dir.mkdir(exist_ok=True)
-    files = {
-        charts_dir / f"{chart.stem}.{ext}": data
-        for chart in run.charts
-        for ext, data in render_chart(chart.spec, chart.svg).items()
-    }
+    files = {charts_dir / f"{chart.stem}.{ext}": data
+             for chart in run.charts for ext, data in render_chart(chart.spec, chart.svg).items()}
     files[batch.directory / f"{run.name}.html"] = report_page(batch, run)
     for path, data in files.items():
         atomic.write_bytes(path, data)
@@ -159,7 +148,6 @@ def in_config_order(project: Project, runs: list[Run]) -> list[Run]:
         order = {name: i for i, name in enumerate(load_config(project).slide_order())}
     except (FileNotFoundError, ValidationFailed):
         order = {}
-
     def spec_name(run: Run) -> str:  # a run in another language writes <name>.<lang>.ipynb
         suffix = f".{run.lang}"
         return run.name[: -len(suffix)] if run.name.endswith(suffix) and run.name not in order else run.name

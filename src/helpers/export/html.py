@@ -79,72 +79,20 @@ def _exporter() -> Any:
     config.HTMLExporter.exclude_anchor_links = True
     config.HTMLExporter.embed_images = False  # True re-parses inline HTML of markdown and breaks <cite>…</cite>
     config.HTMLExporter.sanitize_html = True  # markdown and HTML outputs go through clean_html (below)
-    exporter = HTMLExporter(
-        config=config,
-        template_name="lab",
-        template_file=TEMPLATE,
-        extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})],
-    )
+    exporter = HTMLExporter(config=config, template_name="lab", template_file=TEMPLATE,
+                            extra_loaders=[DictLoader({TEMPLATE: asset("report.html.j2")})])
     exporter.register_filter("clean_html", clean_html)
     return exporter
 
 
 #: What a narrative or a table may be made of; anything else a data string smuggles in (``<img onerror>``,
 #: ``<iframe>``, ``<svg onload>``, ``<meta http-equiv>``, ``javascript:`` links) is shown as text.
-SAFE_TAGS = frozenset(
-    {
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "caption",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "del",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "q",
-        "s",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "u",
-        "ul",
-    }
-)
-SAFE_ATTRIBUTES = {
-    "*": ["class", "id", "title"],
-    "a": ["href"],
-    "td": ["colspan", "rowspan"],
-    "th": ["colspan", "rowspan", "scope"],
-}
+SAFE_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "div",
+                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "q", "s",
+                       "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+                       "u", "ul"})
+SAFE_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href"], "td": ["colspan", "rowspan"],
+                   "th": ["colspan", "rowspan", "scope"]}
 
 
 def clean_html(html: Any) -> str:
@@ -153,14 +101,8 @@ def clean_html(html: Any) -> str:
     import bleach
 
     text = html.decode() if isinstance(html, bytes) else str(html)
-    return bleach.clean(
-        text,
-        tags=SAFE_TAGS,
-        attributes=SAFE_ATTRIBUTES,
-        protocols={"http", "https", "mailto"},
-        strip=False,
-        strip_comments=True,
-    )
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
+                        strip=False, strip_comments=True)
 
 
 def inline_svg(svg: str, chart: Chart) -> str:
@@ -178,9 +120,8 @@ def inline_svg(svg: str, chart: Chart) -> str:
 
 
 def chart_links(chart: Chart, lang: str) -> str:
-    links = " · ".join(
-        f'<a href="{CHARTS_DIR}/{escape(chart.stem)}.{ext}">{ext.upper()}</a>' for ext in ("png", "svg", "pdf")
-    )
+    links = " · ".join(f'<a href="{CHARTS_DIR}/{escape(chart.stem)}.{ext}">{ext.upper()}</a>'
+                       for ext in ("png", "svg", "pdf"))
     return f"{escape(text('chart_files', lang))}: {links}"
 
 
@@ -193,10 +134,8 @@ def _scrub(html: str, batch: Batch) -> str:
 
 
 def _snapshot_line(batch: Batch, lang: str) -> str:
-    return (
-        f"{escape(text('snapshot', lang))} <code>{escape(batch.snapshot_id)}</code> · {escape(text('built', lang))} "
-        f'<time datetime="{escape(batch.created_at)}">{escape(batch.built(lang))}</time>'
-    )
+    return (f"{escape(text('snapshot', lang))} <code>{escape(batch.snapshot_id)}</code> · {escape(text('built', lang))} "
+            f'<time datetime="{escape(batch.created_at)}">{escape(batch.built(lang))}</time>')
 
 
 def _source_items(batch: Batch, source_ids: list[str], lang: str) -> str:
@@ -222,21 +161,18 @@ def source_html(source: dict[str, Any], lang: str) -> str:
 
 
 def _head(title: str, lang: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="generator" content="ktpel export">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{asset('report.css')}\n</style>\n</head>\n"
-    )
+    return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="generator" content="ktpel export">\n'
+            f"<title>{escape(title)}</title>\n<style>\n{asset('report.css')}\n</style>\n</head>\n")
 
 
 def has_bound_parameter(spec: Any) -> bool:
     """Whether a Vega-Lite spec has a parameter bound to an input (a dropdown, a slider...)."""
     if isinstance(spec, dict):
         return any(isinstance(p, dict) and "bind" in p for p in spec.get("params", [])) or any(
-            has_bound_parameter(v) for v in spec.values()
-        )
+            has_bound_parameter(v) for v in spec.values())
     return isinstance(spec, list) and any(has_bound_parameter(v) for v in spec)
 
 
@@ -251,10 +187,8 @@ def vega_bundle(vl_version: str | None) -> str:
 def _interactive(chart: Chart, svg: str) -> str:
     """The chart's SVG inside a container Vega replaces with the live chart; its spec beside it."""
     spec = json.dumps(chart.spec, ensure_ascii=False).replace("</", "<\\/")
-    return (
-        f'<div class="ktpel-vega" data-ktpel-spec="spec-{escape(chart.stem)}">{svg}</div>\n'
-        f'<script type="application/json" id="spec-{escape(chart.stem)}">{spec}</script>'
-    )
+    return (f'<div class="ktpel-vega" data-ktpel-spec="spec-{escape(chart.stem)}">{svg}</div>\n'
+            f'<script type="application/json" id="spec-{escape(chart.stem)}">{spec}</script>')
 
 
 def _scripts(run: Run) -> tuple[str, str]:
@@ -264,9 +198,7 @@ def _scripts(run: Run) -> tuple[str, str]:
         return "", CSP
     bundle = vega_bundle(vegalite_version(live[0].spec))
     digest = base64.b64encode(hashlib.sha256(bundle.encode("utf-8")).digest()).decode()
-    return f"<script>{bundle}</script>", CSP.replace(
-        "default-src 'none';", f"default-src 'none'; script-src 'sha256-{digest}';"
-    )
+    return f"<script>{bundle}</script>", CSP.replace("default-src 'none';", f"default-src 'none'; script-src 'sha256-{digest}';")
 
 
 def report_page(batch: Batch, run: Run) -> bytes:
@@ -281,36 +213,21 @@ def report_page(batch: Batch, run: Run) -> bytes:
 
     scripts, csp = _scripts(run)
     nb = prepare_for_html(run, svg_of, lambda c: {"stem": c.stem, "links": chart_links(c, lang)})
-    nav = (
-        f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
-        f"<span>{_snapshot_line(batch, lang)}</span>"
-        f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}"><code>{escape(run.path.name)}</code></a></span>'
-        "</nav>"
-    )
+    nav = (f'<nav class="ktpel-nav"><a href="{INDEX}">{escape(text("back", lang))}</a>'
+           f"<span>{_snapshot_line(batch, lang)}</span>"
+           f'<span>{escape(text("notebook", lang))}: <a href="{escape(run.path.name)}"><code>{escape(run.path.name)}</code></a></span>'
+           "</nav>")
     used = list(dict.fromkeys(s for c in run.charts for s in c.sources))
     heading = text("sources_of_report", lang) if used else text("sources_of_snapshot", lang)
-    sources = (
-        f'<footer class="ktpel-sources"><h2>{escape(text("sources", lang))}</h2>\n'
-        f"<p>{escape(heading)} ({_snapshot_line(batch, lang)}):</p>\n"
-        f"<ul>\n{_source_items(batch, used or [s['source_id'] for s in batch.sources], lang)}\n</ul>\n"
-        f'<p class="note">{escape(text("offline", lang))}</p></footer>'
-    )
-    resources = {
-        "ktpel": {
-            "lang": lang,
-            "csp": csp,
-            "title": f"{run.title} · KTP-el",
-            "css": asset("report.css"),
-            "nav": nav,
-            "sources": sources,
-            "scripts": scripts,
-        },
-        "metadata": {"name": run.name},
-    }
+    sources = (f'<footer class="ktpel-sources"><h2>{escape(text("sources", lang))}</h2>\n'
+               f"<p>{escape(heading)} ({_snapshot_line(batch, lang)}):</p>\n"
+               f'<ul>\n{_source_items(batch, used or [s["source_id"] for s in batch.sources], lang)}\n</ul>\n'
+               f'<p class="note">{escape(text("offline", lang))}</p></footer>')
+    resources = {"ktpel": {"lang": lang, "csp": csp, "title": f"{run.title} · KTP-el", "css": asset("report.css"),
+                           "nav": nav, "sources": sources, "scripts": scripts},
+                 "metadata": {"name": run.name}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = body.replace(
-        "</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang, linked_targets(body))}", 1
-    )
+    body = body.replace("</main>", f"</main>\n{facts_section(batch, linked_facts(body), lang, linked_targets(body))}", 1)
     return _scrub(body, batch).encode("utf-8")
 
 
@@ -339,43 +256,27 @@ def facts_section(batch: Batch, fact_ids: list[str], lang: str, target_ids: list
     items += [target_item(batch, tid, lang) for tid in target_ids or [] if tid in batch.targets]
     if not items:
         return ""
-    return (
-        f'<section class="ktpel-facts" id="facts"><h2>{escape(text("facts_heading", lang))}</h2>\n'
-        f'<p class="note">{escape(text("facts_intro", lang))}</p>\n<ol>\n{"".join(items)}</ol></section>'
-    )
+    return (f'<section class="ktpel-facts" id="facts"><h2>{escape(text("facts_heading", lang))}</h2>\n'
+            f'<p class="note">{escape(text("facts_intro", lang))}</p>\n<ol>\n{"".join(items)}</ol></section>')
 
 
 def fact_item(batch: Batch, fact_id: str, lang: str) -> str:
     f = batch.facts[fact_id]
-    inferred = date_inferred(f.get("note")) or any(
-        date_inferred(batch.facts.get(i, {}).get("note")) for i in _inputs(f)
-    )
-    exact_derived = (
-        f["kind"] == "derived" and f["qualifier"] == "exact"
-    )  # an approximate sum keeps its inputs' precision
-    value = value_text(
-        f["value"], f["unit"], max(int(f["decimals"]), 2) if exact_derived else int(f["decimals"]), f["qualifier"], lang
-    )
+    inferred = date_inferred(f.get("note")) or any(date_inferred(batch.facts.get(i, {}).get("note")) for i in _inputs(f))
+    exact_derived = f["kind"] == "derived" and f["qualifier"] == "exact"  # an approximate sum keeps its inputs' precision
+    value = value_text(f["value"], f["unit"], max(int(f["decimals"]), 2) if exact_derived else int(f["decimals"]),
+                       f["qualifier"], lang)
     kind = text("fact_derived" if f["kind"] == "derived" else "fact_stated", lang)
     if inferred:
         kind += f"; {text('fact_inferred', lang)}"
-    parts = [
-        f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
-        f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"
-    ]
+    parts = [f"<strong>{escape(value)}</strong> · {escape(str(f['label_' + lang]))} · {escape(str(f['region_name']))} · "
+             f"{escape(date_text(f['as_of'], f['as_of_precision'], lang, inferred))} · <em>{escape(kind)}</em>"]
     inputs = _inputs(f)
     if inputs:  # in the shape of the formula (÷, ×, −), each input named and linked; never a metric id
-        linked = {
-            str(batch.facts[i]["metric"]): f"{escape(str(batch.facts[i]['label_' + lang]))} "
-            f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>'
-            for i in inputs
-            if i in batch.facts
-        }
-        shown = (
-            formula_text(str(f["formula"]), linked, lang)
-            if isinstance(f.get("formula"), str) and f["formula"]
-            else ", ".join(linked.values())
-        )
+        linked = {str(batch.facts[i]["metric"]): f'{escape(str(batch.facts[i]["label_" + lang]))} '
+                  f'<a href="#fact-{escape(i)}">{escape(_fact_value(batch, i, lang))}</a>' for i in inputs if i in batch.facts}
+        shown = (formula_text(str(f["formula"]), linked, lang) if isinstance(f.get("formula"), str) and f["formula"]
+                 else ", ".join(linked.values()))
         parts.append(f"{escape(text('fact_inputs', lang))} {shown}")
     if f["kind"] == "stated" and isinstance(f.get("quote"), str):
         parts.append(f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(f["quote"])}</q>')
@@ -386,11 +287,9 @@ def target_item(batch: Batch, target_id: str, lang: str) -> str:
     """A national target as the page cites it: value, metric, year (estimated or stated), quote, source."""
     r = batch.targets[target_id]
     year = f"{r['year']}" + (f" ({word('year_estimated', lang)})" if r["year_is_estimate"] else "")
-    parts = [
-        f"<strong>{escape(value_text(r['value'], r['unit'], 0, 'exact', lang))}</strong> · "
-        f"{escape(word('target', lang))} · {escape(str(r['label_' + lang]))} · {escape(year)}",
-        f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>',
-    ]
+    parts = [f"<strong>{escape(value_text(r['value'], r['unit'], 0, 'exact', lang))}</strong> · "
+             f"{escape(word('target', lang))} · {escape(str(r['label_' + lang]))} · {escape(year)}",
+             f'{escape(text("fact_quote", lang))}: <q class="verbatim">{escape(str(r["quote"]))}</q>']
     return _item(f"target-{target_id}", parts + _source_part(batch, str(r["source_id"]), lang))
 
 
@@ -399,7 +298,7 @@ def _source_part(batch: Batch, source_id: str, lang: str) -> list[str]:
     source = batch.source(source_id)
     if source is None:
         return []
-    return [f"{escape(text('fact_source', lang))}: {source_html(source, lang)}"]
+    return [f'{escape(text("fact_source", lang))}: {source_html(source, lang)}']
 
 
 def _item(anchor: str, parts: list[str]) -> str:
@@ -421,9 +320,8 @@ def _parameters(run: Run) -> str:
     items = []
     for key, value in run.effective.items():
         cls = ' class="set"' if key in run.parameters else ""
-        items.append(
-            f"<li{cls}><code>{escape(key)} = {escape(json.dumps(value, ensure_ascii=False, default=str))}</code></li>"
-        )
+        items.append(f"<li{cls}><code>{escape(key)} = {escape(json.dumps(value, ensure_ascii=False, default=str))}"
+                     "</code></li>")
     return f'<ul class="params">{"".join(items)}</ul>'
 
 
@@ -437,77 +335,56 @@ def index_page(batch: Batch, decks: dict[str, tuple[str, str | None, int]]) -> b
     With more than :data:`GROUP_MIN_RUNS` reports, they are grouped by province, with a list of them."""
     lang = batch.lang
     c = batch.counts
-    parts = [
-        _head(f"{text('index_title', lang)} · {batch.snapshot_id}", lang),
-        '<body>\n<div class="page">\n',
-        f"<header><h1>{escape(text('index_title', lang))}</h1>\n<p>{_snapshot_line(batch, lang)} · "
-        f"{c.get('fact_count')} {escape(text('facts', lang))}, {c.get('source_count')} "
-        f"{escape(text('sources', lang).lower())}</p></header>\n",
-    ]
+    parts = [_head(f"{text('index_title', lang)} · {batch.snapshot_id}", lang), '<body>\n<div class="page">\n',
+             f"<header><h1>{escape(text('index_title', lang))}</h1>\n<p>{_snapshot_line(batch, lang)} · "
+             f"{c.get('fact_count')} {escape(text('facts', lang))}, {c.get('source_count')} "
+             f"{escape(text('sources', lang).lower())}</p></header>\n"]
     regions = batch.regions()
     if regions:
         parts.append(f"<p>{escape(text('regions', lang))}: {escape(', '.join(regions))}</p>\n")
     parts.append(f"<h2>{escape(text('reports', lang))}</h2>\n")
     groups = batch.by_province() if len(batch.runs) > GROUP_MIN_RUNS else [(None, batch.runs)]
     if len(groups) > 1:
-        parts.append(
-            '<p class="provinces">'
-            + " · ".join(
-                f'<a href="#provinsi-{escape(code)}">{escape(batch.region_names.get(code, code))}</a> ({len(runs)})'
-                for code, runs in groups
-                if code is not None
-            )
-            + "</p>\n"
-        )
+        parts.append('<p class="provinces">' + " · ".join(
+            f'<a href="#provinsi-{escape(code)}">{escape(batch.region_names.get(code, code))}</a> ({len(runs)})'
+            for code, runs in groups if code is not None) + "</p>\n")
     if batch.runs:
-        parts.append(
-            f'<table class="reports"><thead><tr><th>{escape(text("report", lang))}</th>'
-            f"<th>{escape(text('parameters', lang))}</th><th>{escape(text('charts', lang))}</th>"
-            f"<th>{escape(text('notebook', lang))}</th></tr></thead>\n<tbody>\n"
-        )
+        parts.append(f"<table class=\"reports\"><thead><tr><th>{escape(text('report', lang))}</th>"
+                     f"<th>{escape(text('parameters', lang))}</th><th>{escape(text('charts', lang))}</th>"
+                     f"<th>{escape(text('notebook', lang))}</th></tr></thead>\n<tbody>\n")
         for code, runs in groups:
             if len(groups) > 1 and code is not None:
-                parts.append(
-                    f'<tr class="group" id="provinsi-{escape(code)}"><th colspan="4">'
-                    f"{escape(batch.region_names.get(code, code))}</th></tr>\n"
-                )
+                parts.append(f'<tr class="group" id="provinsi-{escape(code)}"><th colspan="4">'
+                             f"{escape(batch.region_names.get(code, code))}</th></tr>\n")
             parts += [_index_row(run, lang) for run in runs]
-        parts.append(
-            f'</tbody></table>\n<p class="note">{escape(text("parameters", lang))}: '
-            f"{escape(text('set_by_run', lang))}.</p>\n"
-        )
+        parts.append(f"</tbody></table>\n<p class=\"note\">{escape(text('parameters', lang))}: "
+                     f"{escape(text('set_by_run', lang))}.</p>\n")
     else:
         parts.append(f"<p>{escape(text('no_reports', lang))}</p>\n")
     if decks:
         parts.append(f"<h2>{escape(text('slides', lang))}</h2>\n<ul>\n")
         for name, (deck_lang, province, n) in decks.items():
             where = f"{batch.region_names.get(province, province)}, " if province else ""
-            parts.append(
-                f'<li><a href="{escape(name)}">{escape(name)}</a> ({escape(where)}'
-                f"{escape(LANG_NAMES.get(deck_lang, deck_lang))}, {n} {escape(text('charts_count', lang))})</li>\n"
-            )
+            parts.append(f'<li><a href="{escape(name)}">{escape(name)}</a> ({escape(where)}'
+                         f"{escape(LANG_NAMES.get(deck_lang, deck_lang))}, {n} {escape(text('charts_count', lang))})</li>\n")
         parts.append("</ul>\n")
     if batch.failed:
-        parts.append(f'<h3 class="failed">{escape(text("failed", lang))}</h3>\n<ul>\n')
+        parts.append(f"<h3 class=\"failed\">{escape(text('failed', lang))}</h3>\n<ul>\n")
         parts += [f'<li><a href="{escape(p.name)}">{escape(p.name)}</a></li>\n' for p in batch.failed]
         parts.append("</ul>\n")
-    parts.append(
-        f"<h2>{escape(text('sources', lang))}</h2>\n<p>{escape(text('sources_of_snapshot', lang))}:</p>\n"
-        f'<ol class="sources-list">\n{_source_items(batch, [s["source_id"] for s in batch.sources], lang)}\n'
-        f'</ol>\n<p class="note">{escape(text("offline", lang))}</p>\n</div>\n</body>\n</html>\n'
-    )
+    parts.append(f"<h2>{escape(text('sources', lang))}</h2>\n<p>{escape(text('sources_of_snapshot', lang))}:</p>\n"
+                 f'<ol class="sources-list">\n{_source_items(batch, [s["source_id"] for s in batch.sources], lang)}\n'
+                 f"</ol>\n<p class=\"note\">{escape(text('offline', lang))}</p>\n</div>\n</body>\n</html>\n")
     return _scrub("".join(parts), batch).encode("utf-8")
 
 
 def _index_row(run: Run, lang: str) -> str:
     charts = "".join(f"<li>{escape(ch.title)}<br>{chart_links(ch, lang)}</li>" for ch in run.charts)
     ran = f" · {escape(text('run_at', lang))} {escape(_short_time(run.finished, lang))}" if run.finished else ""
-    return (
-        f'<tr><td><a href="{escape(run.name)}.html">{escape(run.title)}</a><br>'
-        f'<span class="muted">{escape(run.name)} · {escape(LANG_NAMES.get(run.lang, run.lang))}'
-        f"{ran}</span></td><td>{_parameters(run)}</td><td><ul>{charts}</ul></td>"
-        f'<td><a href="{escape(run.path.name)}">{escape(run.path.name)}</a></td></tr>\n'
-    )
+    return (f'<tr><td><a href="{escape(run.name)}.html">{escape(run.title)}</a><br>'
+            f'<span class="muted">{escape(run.name)} · {escape(LANG_NAMES.get(run.lang, run.lang))}'
+            f"{ran}</span></td><td>{_parameters(run)}</td><td><ul>{charts}</ul></td>"
+            f'<td><a href="{escape(run.path.name)}">{escape(run.path.name)}</a></td></tr>\n')
 
 
 def _short_time(value: str | None, lang: str) -> str:
@@ -515,11 +392,8 @@ def _short_time(value: str | None, lang: str) -> str:
     return format_timestamp(value, lang)
 
 
-def prepare_for_html(
-    run: Run,
-    chart_svg: Callable[[Chart], str],
-    chart_meta: Callable[[Chart], dict[str, Any]],
-) -> nbformat.NotebookNode:
+def prepare_for_html(run: Run, chart_svg: Callable[[Chart], str], chart_meta: Callable[[Chart], dict[str, Any]],
+                     ) -> nbformat.NotebookNode:
     """A copy of the run's notebook holding only what a reader needs: the outputs
     that are narrative, tables or charts (the chart as its SVG; no streams, errors or scripts)."""
     keep = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")

@@ -53,7 +53,6 @@ INDEX = "index.html"
 TMP_MARK = ".tmp-export-"
 VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
 
-
 def text(key: str, lang: str, **fields: object) -> str:
     """A text of the export from the catalogue (``export.<key>``)."""
     return t(f"export.{key}", lang if lang in LANGS else "id", **fields)
@@ -231,14 +230,8 @@ def deck_name(lang: str, province: str | None = None) -> str:
 def is_report_notebook(path: Path) -> bool:
     """An executed notebook of a batch: not failed, hidden, temporary or a checkpoint."""
     name = path.name
-    return (
-        path.suffix == ".ipynb"
-        and not name.startswith((".", "~", "#"))
-        and not name.endswith(".failed.ipynb")
-        and ".tmp" not in name
-        and "-checkpoint" not in name
-        and path.is_file()
-    )
+    return (path.suffix == ".ipynb" and not name.startswith((".", "~", "#")) and not name.endswith(".failed.ipynb")
+            and ".tmp" not in name and "-checkpoint" not in name and path.is_file())
 
 
 def _spec_title(spec: dict[str, Any]) -> str:
@@ -253,17 +246,9 @@ def _spec_title(spec: dict[str, Any]) -> str:
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     """The page heading: the first markdown heading the run wrote (its intro, in the run's language),
     else the notebook's own first markdown heading."""
-    texts = [
-        (
-            "".join(o["data"]["text/markdown"])
-            if isinstance(o["data"]["text/markdown"], list)
-            else o["data"]["text/markdown"]
-        )
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for o in cell.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-    ]
+    texts = [("".join(o["data"]["text/markdown"]) if isinstance(o["data"]["text/markdown"], list)
+              else o["data"]["text/markdown"]) for cell in nb.cells if cell.cell_type == "code"
+             for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
     texts += [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     for source in texts:
         for line in source.splitlines():
@@ -278,16 +263,8 @@ def _read_run(path: Path) -> Run:
     parameters = dict(pm.get("parameters") or {})
     effective = {**parameter_defaults(nb.cells), **parameters}
     lang = str(effective.get("lang") or "id")
-    run = Run(
-        name=path.stem,
-        path=path,
-        nb=nb,
-        parameters=parameters,
-        effective=effective,
-        lang=lang,
-        title=_title(nb, path.stem),
-        finished=pm.get("end_time"),
-    )
+    run = Run(name=path.stem, path=path, nb=nb, parameters=parameters, effective=effective, lang=lang,
+              title=_title(nb, path.stem), finished=pm.get("end_time"))
     used: set[str] = set()
     for ci, cell in enumerate(nb.cells):
         for oi, output in enumerate(cell.get("outputs", []) if cell.cell_type == "code" else []):
@@ -325,9 +302,8 @@ def batch_directory(project: Project, snapshot: str = "latest") -> tuple[str, Pa
     sid, _ = resolve(project, snapshot)
     directory = project.reports_dir / sid
     if not directory.is_dir():
-        raise FileNotFoundError(
-            f"no report batch for snapshot {sid} ({project.rel(directory)}/ does not exist); run `ktpel report` first"
-        )
+        raise FileNotFoundError(f"no report batch for snapshot {sid} ({project.rel(directory)}/ does not exist); "
+                                "run `ktpel report` first")
     return sid, directory
 
 
@@ -353,34 +329,13 @@ def load_batch(project: Project, snapshot: str = "latest", notebooks: Iterable[P
         runs.append(run)
     info, sources, region_names, region_index, facts, targets = _snapshot_context(str(db))
     counts = {k: info.get(k) for k in ("fact_count", "derived_count", "source_count", "region_count")}
-    return Batch(
-        project,
-        sid,
-        directory,
-        str(info.get("created_at") or ""),
-        counts,
-        runs,
-        failed,
-        skipped,
-        [dict(s) for s in sources],
-        dict(region_names),
-        region_index,
-        dict(facts),
-        dict(targets),
-    )
+    return Batch(project, sid, directory, str(info.get("created_at") or ""), counts, runs, failed, skipped,
+                 [dict(s) for s in sources], dict(region_names), region_index, dict(facts), dict(targets))
 
 
 @functools.lru_cache(maxsize=4)
-def _snapshot_context(
-    db: str,
-) -> tuple[
-    dict[str, Any],
-    list[dict[str, Any]],
-    dict[str, str],
-    RegionIndex,
-    dict[Any, dict[str, Any]],
-    dict[str, dict[str, Any]],
-]:
+def _snapshot_context(db: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], RegionIndex,
+                                         dict[Any, dict[str, Any]], dict[str, dict[str, Any]]]:
     """What a batch's exports need from its snapshot; kept per process (a snapshot file never changes: its
     name is its content's id), so a worker exporting run after run reads it once."""
     con = duckdb.connect(db, read_only=True)

@@ -63,9 +63,8 @@ def _title_slide(prs: Any, batch: Batch, runs: list[Run], lang: str) -> None:
     lines = [f"{text('snapshot', lang)} {batch.snapshot_id} · {text('built', lang)} {batch.built(lang)}"]
     if regions:
         lines.append(f"{text('regions', lang)}: {', '.join(regions)}")
-    lines.append(
-        f"{sum(len(r.charts) for r in runs)} {text('charts_count', lang)} · {len(runs)} {text('reports', lang).lower()}"
-    )
+    lines.append(f"{sum(len(r.charts) for r in runs)} {text('charts_count', lang)} · "
+                 f"{len(runs)} {text('reports', lang).lower()}")
     _set_text(subtitle.text_frame, lines, 20, color=GREY)
 
 
@@ -84,19 +83,14 @@ def without_titles(spec: Any, texts: set[str]) -> Any:
         return [without_titles(x, texts) for x in spec]
     if not isinstance(spec, dict):
         return spec
-    return {
-        k: without_titles(v, texts)
-        for k, v in spec.items()
-        if not (k == "title" and _texts_of(v) and _texts_of(v) <= texts)
-    }
+    return {k: without_titles(v, texts) for k, v in spec.items()
+            if not (k == "title" and _texts_of(v) and _texts_of(v) <= texts)}
 
 
 def slide_spec(chart: Chart) -> dict[str, Any]:
     """The chart for a slide: without the title, subtitle and footer the slide already shows as text."""
-    return without_titles(
-        chart.spec,
-        {chart.title, *title_lines(chart.title), *chart.subtitle, chart.footer, *textwrap.wrap(chart.footer, 100)},
-    )
+    return without_titles(chart.spec, {chart.title, *title_lines(chart.title), *chart.subtitle, chart.footer,
+                                       *textwrap.wrap(chart.footer, 100)})
 
 
 def slide_png(chart: Chart) -> bytes:
@@ -139,15 +133,13 @@ def _chart_slides(prs: Any, runs: list[Run], lang: str) -> None:
             px_w, px_h = png_size(png)
             scale = min(area_w / px_w, area_h / px_h)
             pic_w, pic_h = int(px_w * scale), int(px_h * scale)
-            slide.shapes.add_picture(
-                io.BytesIO(png), Emu(int(MARGIN + (area_w - pic_w) / 2)), Emu(int(top)), Emu(pic_w), Emu(pic_h)
-            )
+            slide.shapes.add_picture(io.BytesIO(png), Emu(int(MARGIN + (area_w - pic_w) / 2)), Emu(int(top)),
+                                     Emu(pic_w), Emu(pic_h))
             footer = slide.shapes.add_textbox(MARGIN, footer_top, WIDTH - 2 * MARGIN, Inches(0.7))
             footer.name = "Sources"
             _set_text(footer.text_frame, [chart.footer or text("sources", lang)], 11, color=GREY)
-            slide.notes_slide.notes_text_frame.text = text(
-                "slide_notes", lang, title=run.title, name=run.name, chart=chart.chart_id
-            )
+            slide.notes_slide.notes_text_frame.text = text("slide_notes", lang, title=run.title, name=run.name,
+                                                           chart=chart.chart_id)
 
 
 def _sources_slide(prs: Any, batch: Batch, lang: str) -> None:

@@ -66,8 +66,6 @@ def export_after_batch(project: Project, results: Sequence[RunOutcome], echo: Ca
 
     t0 = time.monotonic()
     written = export_batch(project, directory.name, names, exported=done).written
-    echo(
-        f"exported {len(done) + len(names)} report(s), {len(done)} of them on the workers as they finished; "
-        f"then {len(written)} file(s) here (pages and charts of the others, decks, "
-        f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s"
-    )
+    echo(f"exported {len(done) + len(names)} report(s), {len(done)} of them on the workers as they finished; "
+         f"then {len(written)} file(s) here (pages and charts of the others, decks, "
+         f"{project.rel(directory / INDEX)}) in {time.monotonic() - t0:.1f} s")

@@ -12,36 +12,10 @@ from datetime import date
 from helpers.raw.numbers import Mention, NumberFormatError, find_numbers, parse_numeral
 from helpers.raw.records import Region
 
-MONTHS = {
-    "januari": 1,
-    "jan": 1,
-    "februari": 2,
-    "pebruari": 2,
-    "feb": 2,
-    "maret": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "mei": 5,
-    "juni": 6,
-    "jun": 6,
-    "juli": 7,
-    "jul": 7,
-    "agustus": 8,
-    "agu": 8,
-    "agt": 8,
-    "agus": 8,
-    "september": 9,
-    "sep": 9,
-    "sept": 9,
-    "oktober": 10,
-    "okt": 10,
-    "november": 11,
-    "nopember": 11,
-    "nov": 11,
-    "desember": 12,
-    "des": 12,
-}
+MONTHS = {"januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3, "april": 4,
+          "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8,
+          "agus": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
+          "nopember": 11, "nov": 11, "desember": 12, "des": 12}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?\s+((?:19|20)\d\d)\b", re.I)
 _MONTH_DATE = re.compile(rf"\b({_MONTH})\.?\s+((?:19|20)\d\d)\b", re.I)
@@ -52,22 +26,16 @@ _EDITORIAL = re.compile(r"\[[^\]]*\]")
 #: dash), "10/1/2025".
 _STATEMENT = re.compile(r"\((\d{1,2})/(\d{1,2})(?:[/-]((?:19|20)?\d\d)|/)?\)|\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
 NOW = re.compile(r"\b(?:hingga |sampai |sampai dengan )?(?:saat ini|kini|sekarang)\b", re.I)
-NOT_FIGURE_AFTER = re.compile(
-    r"\s*(?:(?:-|hingga|sampai|atau)\s*\d+\s*)?(?:tahun|hari|bulan|minggu|pekan|jam|menit|kali|tahap)\b"
-    r"|:\d|\s*(?:wib|wita|wit|am|pm)\b",
-    re.I,
-)
+NOT_FIGURE_AFTER = re.compile(r"\s*(?:(?:-|hingga|sampai|atau)\s*\d+\s*)?(?:tahun|hari|bulan|minggu|pekan|jam|menit|kali|tahap)\b"
+                               r"|:\d|\s*(?:wib|wita|wit|am|pm)\b", re.I)
 #: Day and month without a year ("per 13 Juni").
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\b(?!\.?\s+(?:19|20)\d\d)", re.I)
 #: Clock times are never figures: "pukul 10.30 WIB", "10.30 Wita", "pukul 08.00-16.00", "jam 9 pagi", "1:06pm".
 _ZONE = r"(?:wib|wita|wit|am|pm|pagi|siang|sore|malam)\b"
 _HOUR = r"\d{1,2}(?:[.:]\d{2})?"
-CLOCK = re.compile(
-    rf"\b(?:pukul|jam|pkl\.?)\s+{_HOUR}(?:\s*(?:-|\u2013|s/d|hingga|sampai(?: dengan)?)\s*(?:pukul\s+)?{_HOUR})?"
-    rf"(?:\s*{_ZONE})?|\b\d{{1,2}}[.:]\d{{2}}(?:\s*(?:-|\u2013|s/d|hingga|sampai)\s*\d{{1,2}}[.:]\d{{2}})?\s*{_ZONE}"
-    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b",
-    re.I,
-)
+CLOCK = re.compile(rf"\b(?:pukul|jam|pkl\.?)\s+{_HOUR}(?:\s*(?:-|\u2013|s/d|hingga|sampai(?: dengan)?)\s*(?:pukul\s+)?{_HOUR})?"
+                   rf"(?:\s*{_ZONE})?|\b\d{{1,2}}[.:]\d{{2}}(?:\s*(?:-|\u2013|s/d|hingga|sampai)\s*\d{{1,2}}[.:]\d{{2}})?\s*{_ZONE}"
+                   r"|\b\d{1,2}:\d{2}(?::\d{2})?\b", re.I)
 #: A date written the ISO way, as in a page's dateline ("2016-10-06 05:00:05"): a statement day.
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:sedangkan|sementara|serta|namun|dan)\s(?!Pencatatan|Catatan)", re.I)
@@ -101,7 +69,7 @@ def split_paragraphs(text: str) -> list[tuple[int, str]]:
 def split_sentences(paragraph: str) -> list[tuple[int, str]]:
     out, pos = [], 0
     for m in _SENTENCE_END.finditer(paragraph):
-        out.append((pos, paragraph[pos : m.start()]))
+        out.append((pos, paragraph[pos:m.start()]))
         pos = m.end()
     out.append((pos, paragraph[pos:]))
     return [(p, s) for p, s in out if s.strip()]
@@ -132,15 +100,14 @@ def safe_numbers(text: str) -> tuple[list[Mention], list[str]]:
                     parse_numeral(m.group(0))
                 except NumberFormatError:
                     bad.append(m.group(0))
-                    masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+                    masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
                     break
             else:  # pragma: no cover - find_numbers raised on nothing we can find
                 return [], bad
 
 
-def find_dates(
-    sentence: str, published: date | None, latest: date | None = None, later: list[DateFound] | None = None
-) -> tuple[list[DateFound], list[DateFound]]:
+def find_dates(sentence: str, published: date | None, latest: date | None = None,
+               later: list[DateFound] | None = None) -> tuple[list[DateFound], list[DateFound]]:
     """Data dates ("13 Juni 2024", "Oktober 2024", "tahun 2021") and statement dates ("(10/1)").
 
     ``latest`` is the end of the publication period (``published`` itself when not given): a day without a year
@@ -222,9 +189,8 @@ def date_spans(sentence: str) -> list[tuple[int, int]]:
 
 
 def as_of_text(d: DateFound) -> str:
-    return {"day": d.start_date.isoformat(), "month": d.start_date.isoformat()[:7], "year": str(d.start_date.year)}[
-        d.precision
-    ]
+    return {"day": d.start_date.isoformat(), "month": d.start_date.isoformat()[:7],
+            "year": str(d.start_date.year)}[d.precision]
 
 
 @dataclass(frozen=True)
@@ -276,13 +242,8 @@ def totals_of_parts(figures: list[Mention]) -> set[int]:
     """Positions of percentages that are the sum of two later ones of the sentence: "105 persen, karena
     ... 98 persen dan ... 7 persen" states a total and its parts."""
     percents = [m for m in figures if m.is_percent]
-    return {
-        m.start
-        for i, m in enumerate(percents)
-        for j, a in enumerate(percents[i + 1 :], i + 1)
-        for b in percents[j + 1 :]
-        if a.value + b.value == m.value
-    }
+    return {m.start for i, m in enumerate(percents) for j, a in enumerate(percents[i + 1:], i + 1)
+            for b in percents[j + 1:] if a.value + b.value == m.value}
 
 
 def region_pattern(regions: dict[str, Region]) -> tuple[re.Pattern[str], dict[str, str]]:

@@ -62,16 +62,11 @@ MAX_REPORTED = 20
 MEMORY_LIMIT = "1GB"
 #: Largest key space checked for duplicates with a bitmap (2**29 bits: 64 MB per thread).
 MAX_KEY_BITS = 2**29
-_NUMBER_TYPES = re.compile(
-    r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|"
-    r"FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))"
-)
-_HINT = {
-    "value": "write a plain number such as 926654 or 99.54 ('.' as decimal point, no grouping)",
-    "as_of": "write a real date as YYYY-MM-DD",
-    "region_code": "write a code of regions.csv",
-    "metric": "write a metric id of metrics.csv",
-}
+_NUMBER_TYPES = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|"
+                           r"FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))")
+_HINT = {"value": "write a plain number such as 926654 or 99.54 ('.' as decimal point, no grouping)",
+         "as_of": "write a real date as YYYY-MM-DD",
+         "region_code": "write a code of regions.csv", "metric": "write a metric id of metrics.csv"}
 
 #: The rows as read (``bulk_rows``, in file order) and one row per file (``bulk_files``).  The view
 #: ``bulk_facts`` (see :data:`BULK_VIEW`) adds unit, file and line: storing them per row would make the
@@ -91,7 +86,6 @@ CREATE VIEW bulk_facts AS
 
 # --- where bulk tables are ---------------------------------------------------------------------------------
 
-
 def bulk_dir(project: Project) -> Path:
     return project.raw / "bulk"
 
@@ -106,15 +100,11 @@ def bulk_files(project: Project) -> list[Path]:
     folder = bulk_dir(project)
     if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".") and p.name != REGIONS_FILE
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not p.name.startswith(".") and p.name != REGIONS_FILE)
 
 
 # --- loading -----------------------------------------------------------------------------------------------
-
 
 def configure(con: duckdb.DuckDBPyConnection, spill_dir: Path) -> None:
     """Bounded memory (spilling to ``spill_dir``) and file order kept, so that line numbers are right."""
@@ -126,7 +116,6 @@ def configure(con: duckdb.DuckDBPyConnection, spill_dir: Path) -> None:
 @dataclass
 class _Loaded:
     """A bulk file in ``bulk_rows``: its name, rows and the CSV lines DuckDB rejected."""
-
     name: str
     rows: int
     rejected_records: list[int]  # record numbers (line - 1) of rejected lines, sorted
@@ -142,40 +131,32 @@ def _csv_header(path: Path, name: str) -> tuple[list[str] | None, list[Problem]]
     try:
         text = first.decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError as exc:
-        return None, [
-            Problem(name, 1, "encoding", f"byte 0x{first[exc.start]:02x} is not UTF-8; save the file as UTF-8")
-        ]
+        return None, [Problem(name, 1, "encoding", f"byte 0x{first[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
     header = [h.strip() for h in next(csv.reader([text]), [])]
     return header, header_problems(header, COLUMNS, name)
 
 
 def _register(con: duckdb.DuckDBPyConnection, file_id: int, name: str, fmt: str, first_line: int) -> int:
     """Record where the rows of a file are in ``bulk_rows`` (contiguous, in file order); its row count."""
-    first, last, rows = con.execute(
-        "SELECT min(rowid), max(rowid), count(*) FROM bulk_rows WHERE file_id = ?", [file_id]
-    ).fetchone()  # type: ignore[misc]
+    first, last, rows = con.execute("SELECT min(rowid), max(rowid), count(*) FROM bulk_rows WHERE file_id = ?",
+                                    [file_id]).fetchone()  # type: ignore[misc]
     if rows and last - first + 1 != rows:  # pragma: no cover - DuckDB appends in order
         raise RuntimeError(f"rows of {name} are not contiguous in bulk_rows; line numbers would be wrong")
     con.execute("INSERT INTO bulk_files VALUES (?, ?, ?, ?, ?, ?)", [file_id, name, fmt, first or 0, rows, first_line])
     return int(rows)
 
 
-def _load_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, file_id: int
-) -> tuple[_Loaded | None, list[Problem]]:
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, file_id: int) -> tuple[_Loaded | None, list[Problem]]:
     header, problems = _csv_header(path, name)
     if header is None or problems:
         return None, problems
     columns = "{" + ", ".join(f"'{c}': '{CSV_TYPES[c]}'" for c in header) + "}"
-    con.execute(
-        f"""
+    con.execute(f"""
         INSERT INTO bulk_rows
         SELECT region_code, metric, as_of, value, ?::INTEGER
         FROM read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '"',
                       escape = '"', store_rejects = true, rejects_table = '_bulk_rejects',
-                      rejects_scan = '_bulk_scans', rejects_limit = 10000)""",
-        [file_id, str(path)],
-    )
+                      rejects_scan = '_bulk_scans', rejects_limit = 10000)""", [file_id, str(path)])
     rows = _register(con, file_id, name, "csv", 2)
     rejected = con.execute("""
         SELECT line, column_name, error_type::VARCHAR, csv_line, error_message FROM _bulk_rejects
@@ -193,13 +174,8 @@ def _reject_problems(rejected: Sequence[tuple[Any, ...]], name: str, header: Seq
     seen: set[tuple[int, str]] = set()
     for line, column, kind, csv_line, message in rejected:
         if kind == "MISSING COLUMNS" or kind == "TOO MANY COLUMNS":
-            field, what = (
-                "row",
-                (
-                    f"{csv_line.count(',') + 1} fields, expected {len(COLUMNS)} ({','.join(COLUMNS)}); "
-                    "a ',' inside a number? write numbers with '.' as decimal point, no grouping"
-                ),
-            )
+            field, what = "row", (f"{csv_line.count(',') + 1} fields, expected {len(COLUMNS)} ({','.join(COLUMNS)}); "
+                                  "a ',' inside a number? write numbers with '.' as decimal point, no grouping")
         elif kind == "CAST":
             text = _field_text(csv_line, column, header)
             field, what = column, f"{text!r} is not {'a number' if column == 'value' else 'a date'}; {_HINT[column]}"
@@ -220,9 +196,7 @@ def _field_text(csv_line: str, column: str, header: Sequence[str]) -> str:
     return fields[i] if 0 <= i < len(fields) else ",".join(fields)
 
 
-def _load_parquet(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, file_id: int
-) -> tuple[_Loaded | None, list[Problem]]:
+def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, file_id: int) -> tuple[_Loaded | None, list[Problem]]:
     try:
         schema = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
@@ -237,10 +211,8 @@ def _load_parquet(
             problems.append(Problem(name, 1, column, f"the Parquet column is {kind}; expected {expected}"))
     if problems:
         return None, problems
-    con.execute(
-        "INSERT INTO bulk_rows SELECT region_code, metric, as_of, value::DOUBLE, ?::INTEGER FROM read_parquet(?)",
-        [file_id, str(path)],
-    )
+    con.execute("INSERT INTO bulk_rows SELECT region_code, metric, as_of, value::DOUBLE, ?::INTEGER "
+                "FROM read_parquet(?)", [file_id, str(path)])
     rows = _register(con, file_id, name, "parquet", 1)
     return _Loaded(name, rows, []), [] if rows else [Problem(name, 1, "file", "no data rows")]
 
@@ -250,31 +222,19 @@ def _load_parquet(
 #: rule -> (field, SQL condition on a row of bulk_rows joined with the known regions, message SQL)
 _RULES: list[tuple[str, str, str]] = [
     ("region_code", "b.region_code IS NULL", "'empty; ' || 'write a code of regions.csv'"),
-    (
-        "region_code",
-        "b.region_code IS NOT NULL AND r.code IS NULL",
-        "'unknown region ' || '''' || b.region_code || '''' || '; add it to regions.csv (or data/raw/bulk/regions.csv) first'",
-    ),
+    ("region_code", "b.region_code IS NOT NULL AND r.code IS NULL",
+     "'unknown region ' || '''' || b.region_code || '''' || '; add it to regions.csv (or data/raw/bulk/regions.csv) first'"),
     ("metric", "b.metric IS NULL", "'empty; write a metric id of metrics.csv'"),
-    (
-        "metric",
-        "b.metric IS NOT NULL AND b.unit IS NULL",
-        "'unknown metric ' || '''' || b.metric || '''' || '; add it to metrics.csv first'",
-    ),
+    ("metric", "b.metric IS NOT NULL AND b.unit IS NULL",
+     "'unknown metric ' || '''' || b.metric || '''' || '; add it to metrics.csv first'"),
     ("as_of", "b.as_of IS NULL", "'empty; write a real date as YYYY-MM-DD'"),
-    (
-        "as_of",
-        "b.as_of > $today",
-        "strftime(b.as_of, '%Y-%m-%d') || ' is in the future (the build ran on ' || strftime($today, '%Y-%m-%d') || ')'",
-    ),
+    ("as_of", "b.as_of > $today",
+     "strftime(b.as_of, '%Y-%m-%d') || ' is in the future (the build ran on ' || strftime($today, '%Y-%m-%d') || ')'"),
     ("value", "b.value IS NULL", "'empty; write a number'"),
     ("value", "NOT isfinite(b.value)", "b.value::VARCHAR || ' is not a number; write e.g. 926654 or 99.54'"),
     ("value", "b.value < 0", "b.value::VARCHAR || ' is negative; counts and percentages cannot be'"),
-    (
-        "value",
-        f"b.unit = 'percent' AND b.value > {MAX_PERCENT}",
-        f"b.value::VARCHAR || ' % is out of range (0 to {MAX_PERCENT})'",
-    ),
+    ("value", f"b.unit = 'percent' AND b.value > {MAX_PERCENT}",
+     f"b.value::VARCHAR || ' % is out of range (0 to {MAX_PERCENT})'"),
 ]
 
 
@@ -315,8 +275,7 @@ def _keys_are_unique(con: duckdb.DuckDBPyConnection) -> bool:
           FROM (SELECT DISTINCT as_of FROM bulk_rows WHERE as_of IS NOT NULL)""")
     rows, regions, metrics, dates = con.execute(
         "SELECT (SELECT count(*) FROM bulk_rows), (SELECT count(*) FROM _bulk_key_r), (SELECT count(*) FROM _bulk_key_m), "
-        "(SELECT count(*) FROM _bulk_key_d)"
-    ).fetchone()  # type: ignore[misc]
+        "(SELECT count(*) FROM _bulk_key_d)").fetchone()  # type: ignore[misc]
     space = regions * metrics * dates
     if 0 < space <= MAX_KEY_BITS:
         keyed, distinct = con.execute(f"""
@@ -339,9 +298,7 @@ def _duplicates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str, int
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _bulk_dup_hashes AS
         SELECT hash(region_code, metric, as_of) AS h FROM bulk_rows GROUP BY h HAVING count(*) > 1""")
-    return [
-        (f, int(line), ff, int(fl), int(n))
-        for f, line, ff, fl, n in con.execute(f"""
+    return [(f, int(line), ff, int(fl), int(n)) for f, line, ff, fl, n in con.execute(f"""
         WITH c AS (
           SELECT f.file, b.rowid - f.first_rowid + f.first_line AS line, b.region_code, b.metric, b.as_of
           FROM bulk_rows b JOIN bulk_files f USING (file_id)
@@ -351,8 +308,7 @@ def _duplicates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str, int
                  row_number() OVER w AS k
           FROM c WINDOW w AS (PARTITION BY region_code, metric, as_of ORDER BY file, line))
         SELECT file, line, first_file, first_line, count(*) OVER () AS n FROM ranked WHERE k > 1
-        ORDER BY file, line LIMIT {MAX_REPORTED}""").fetchall()
-    ]
+        ORDER BY file, line LIMIT {MAX_REPORTED}""").fetchall()]
 
 
 def _true_line(line: int, rejected_records: list[int]) -> int:
@@ -388,11 +344,8 @@ def validate(con: duckdb.DuckDBPyConnection, loaded: Sequence[_Loaded], today: d
     dups = _duplicates(con)
     for file, line, first_file, first_line, _ in dups:
         where = f"line {line_of(first_file, first_line)}" + ("" if first_file == file else f" of {first_file}")
-        problems.append(
-            Problem(
-                file, line_of(file, line), "metric", f"duplicate row: same region_code, metric and as_of as {where}"
-            )
-        )
+        problems.append(Problem(file, line_of(file, line), "metric",
+                                f"duplicate row: same region_code, metric and as_of as {where}"))
     if dups and dups[0][4] > len(dups):
         problems.append(Problem(dups[0][0], 0, "metric", f"... and {dups[0][4] - len(dups)} more duplicate row(s)"))
     return problems
@@ -411,13 +364,8 @@ def _limit(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def load(
-    con: duckdb.DuckDBPyConnection,
-    project: Project,
-    regions: Iterable[str],
-    metrics: dict[str, Metric],
-    today: date | None = None,
-) -> tuple[int, list[Problem]]:
+def load(con: duckdb.DuckDBPyConnection, project: Project, regions: Iterable[str], metrics: dict[str, Metric],
+         today: date | None = None) -> tuple[int, list[Problem]]:
     """Create ``bulk_rows`` and ``bulk_files`` in ``con`` from every bulk table, then validate them in SQL.
 
     Returns the number of rows and the problems (the table is only meaningful without problems).
@@ -427,10 +375,8 @@ def load(
     con.execute("CREATE OR REPLACE TEMP TABLE _bulk_regions (code VARCHAR PRIMARY KEY)")
     con.execute("INSERT INTO _bulk_regions SELECT unnest(?::VARCHAR[])", [list(regions)])
     con.execute("CREATE OR REPLACE TEMP TABLE _bulk_metrics (metric VARCHAR PRIMARY KEY, unit VARCHAR)")
-    con.execute(
-        "INSERT INTO _bulk_metrics SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
-        [[m.metric for m in metrics.values()], [m.unit for m in metrics.values()]],
-    )
+    con.execute("INSERT INTO _bulk_metrics SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                [[m.metric for m in metrics.values()], [m.unit for m in metrics.values()]])
     problems: list[Problem] = []
     loaded: list[_Loaded] = []
     for file_id, path in enumerate(bulk_files(project)):
@@ -448,9 +394,8 @@ def load(
     return total, problems
 
 
-def check(
-    project: Project, regions: Iterable[str], metrics: dict[str, Metric], today: date | None = None
-) -> list[Problem]:
+def check(project: Project, regions: Iterable[str], metrics: dict[str, Metric],
+          today: date | None = None) -> list[Problem]:
     """Validate the bulk tables in a throw-away database outside the project (``ktpel check``)."""
     if not bulk_files(project):
         return []

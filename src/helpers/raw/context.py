@@ -47,9 +47,8 @@ def whole_occurrences(text: str, quote: str) -> list[int]:
     found, start = [], text.find(quote)
     while start >= 0:
         end = start + len(quote)
-        if not (quote[0].isalnum() and _inside_token(text, start, -1)) and not (
-            quote[-1].isalnum() and _inside_token(text, end, 1)
-        ):
+        if not (quote[0].isalnum() and _inside_token(text, start, -1)) and \
+                not (quote[-1].isalnum() and _inside_token(text, end, 1)):
             found.append(start)
         start = text.find(quote, start + 1)
     return found
@@ -110,11 +109,8 @@ class RegionNames:
         if self._pattern is None:
             return []
         found = [Mention(m.start(), m.end(), self.names[m.group(1)]) for m in self._pattern.finditer(text)]
-        found += [
-            Mention(m.start(), m.end(), self.upper[m.group(1)])
-            for m in self._dateline.finditer(text)
-            if m.group(1) in self.upper and m.group(1) not in self.names
-        ]
+        found += [Mention(m.start(), m.end(), self.upper[m.group(1)]) for m in self._dateline.finditer(text)
+                  if m.group(1) in self.upper and m.group(1) not in self.names]
         return sorted(found, key=lambda m: m.start)
 
     def level(self, code: str) -> str:
@@ -128,20 +124,18 @@ class RegionNames:
         begin, end = sentence_span(text, pos, pos)
         para_end = text.find("\n", pos)
         para_end = len(text) if para_end < 0 else para_end
-        pick = (
-            [i for i, m in enumerate(found) if begin <= m.start < pos][-1:]
-            or [i for i, m in enumerate(found) if pos <= m.start < end][:1]
-            or [i for i, m in enumerate(found) if m.start < begin][-1:]
-            or [i for i, m in enumerate(found) if pos <= m.start < para_end][:1]
-        )
+        pick = ([i for i, m in enumerate(found) if begin <= m.start < pos][-1:]
+                or [i for i, m in enumerate(found) if pos <= m.start < end][:1]
+                or [i for i, m in enumerate(found) if m.start < begin][-1:]
+                or [i for i, m in enumerate(found) if pos <= m.start < para_end][:1])
         if not pick:
             return set()
         lo = hi = pick[0]
-        while lo > 0 and _JOINED.fullmatch(text[found[lo - 1].end : found[lo].start]):
+        while lo > 0 and _JOINED.fullmatch(text[found[lo - 1].end:found[lo].start]):
             lo -= 1
-        while hi + 1 < len(found) and _JOINED.fullmatch(text[found[hi].end : found[hi + 1].start]):
+        while hi + 1 < len(found) and _JOINED.fullmatch(text[found[hi].end:found[hi + 1].start]):
             hi += 1
-        return {m.code for m in found[lo : hi + 1]}
+        return {m.code for m in found[lo:hi + 1]}
 
     def label(self, codes: Iterable[str]) -> str:
         return " and ".join(f"{self.regions[c].name} ({c})" for c in sorted(codes))

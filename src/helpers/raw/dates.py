@@ -11,11 +11,8 @@ from typing import Literal
 
 Precision = Literal["day", "month", "year", "unknown"]
 PRECISIONS: tuple[str, ...] = ("day", "month", "year", "unknown")
-_FORMS = {
-    "day": re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"),
-    "month": re.compile(r"([0-9]{4})-([0-9]{2})"),
-    "year": re.compile(r"([0-9]{4})"),
-}  # ASCII digits only: "２０２５" is refused, not read as 2025
+_FORMS = {"day": re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"), "month": re.compile(r"([0-9]{4})-([0-9]{2})"),
+          "year": re.compile(r"([0-9]{4})")}  # ASCII digits only: "２０２５" is refused, not read as 2025
 #: The earliest date a figure of this workspace may describe (KTP-el began in 2011).
 EARLIEST = date(2000, 1, 1)
 _EXAMPLE = {"day": "2024-06-13", "month": "2024-06", "year": "2024"}
@@ -57,6 +54,7 @@ def parse_period(text: str, precision: str) -> Period:
         return Period(date(year, 1, 1), date(year, 12, 31), "year")
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date ({exc})") from None
+
 
 
 def period_problem(period: Period, today: date | None = None) -> str | None:

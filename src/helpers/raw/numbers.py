@@ -29,16 +29,8 @@ Lang = Literal["id", "en"]
 SCALES: dict[str, int] = {"ribu": 1_000, "juta": 1_000_000, "miliar": 1_000_000_000, "triliun": 10**12}
 #: Digits written as words ("masing-masing dua unit").
 UNIT_WORDS: dict[str, int] = {
-    "nol": 0,
-    "satu": 1,
-    "dua": 2,
-    "tiga": 3,
-    "empat": 4,
-    "lima": 5,
-    "enam": 6,
-    "tujuh": 7,
-    "delapan": 8,
-    "sembilan": 9,
+    "nol": 0, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6,
+    "tujuh": 7, "delapan": 8, "sembilan": 9,
 }
 #: Whole numbers written as one word.
 WORDS: dict[str, int] = {**UNIT_WORDS, "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
@@ -161,11 +153,8 @@ def find_numbers(text: str) -> list[Mention]:
         for i, (number, start, end) in enumerate(found):
             last = i == len(found) - 1
             end = m.end() if last else m.start("word") + end
-            mentions.append(
-                Mention(
-                    Decimal(number), 0, last and bool(m["tail"]), text[m.start() + start : end], m.start() + start, end
-                )
-            )
+            mentions.append(Mention(Decimal(number), 0, last and bool(m["tail"]), text[m.start() + start:end],
+                                    m.start() + start, end))
     return sorted(mentions, key=lambda x: x.start)
 
 

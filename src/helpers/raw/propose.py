@@ -51,18 +51,8 @@ from helpers.raw.articles import (
 from helpers.raw.numbers import Mention
 from helpers.raw.records import Metric, Region
 
-COLUMNS = [
-    "region_code",
-    "metric",
-    "value",
-    "unit",
-    "qualifier",
-    "as_of",
-    "as_of_precision",
-    "quote",
-    "confidence",
-    "reason",
-]
+COLUMNS = ["region_code", "metric", "value", "unit", "qualifier", "as_of", "as_of_precision", "quote",
+           "confidence", "reason"]
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _COUNT_UNIT_AFTER = re.compile(r"\s*(?:jiwa|orang|penduduk|warga|keping|unit|lembar|KTP)", re.I)
@@ -77,21 +67,14 @@ _UP_TO = re.compile(r"\b(?:hingga|sampai|per|posisi|data)\s+(?:dengan\s+|tanggal
 #: A target the sentence says is national ("target nasional", "di seluruh Indonesia", "Kemendagri").
 _NATIONAL = re.compile(r"\b(?:nasional|Indonesia|Kemendagri|Kementerian Dalam Negeri|Ditjen Dukcapil)\b", re.I)
 #: The unit a word after a count gives it.
-_UNIT_AFTER = [
-    (re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
-    (re.compile(r"\s*kecamatan\b", re.I), "districts"),
-    (re.compile(r"\s*(?:unit|mesin)\b", re.I), "machines"),
-    (re.compile(r"\s*(?:keping|lembar)\b", re.I), "cards"),
-    (re.compile(r"\s*permohonan\b", re.I), "requests"),
-    (re.compile(r"\s*kategori\b", re.I), "categories"),
-    (re.compile(r"\s*(?:jiwa|orang|penduduk|warga)\b", re.I), "persons"),
-]
+_UNIT_AFTER = [(re.compile(r"\s*(?:kabupaten/kota|kabupaten|kota)\b", re.I), "regions"),
+               (re.compile(r"\s*kecamatan\b", re.I), "districts"), (re.compile(r"\s*(?:unit|mesin)\b", re.I), "machines"),
+               (re.compile(r"\s*(?:keping|lembar)\b", re.I), "cards"), (re.compile(r"\s*permohonan\b", re.I), "requests"),
+               (re.compile(r"\s*kategori\b", re.I), "categories"),
+               (re.compile(r"\s*(?:jiwa|orang|penduduk|warga)\b", re.I), "persons")]
 #: "dua kabupaten/kota tersebut", "keduanya": the regions the text named together just before.
-_GROUP_REFERENCE = re.compile(
-    r"\b(?:(?:dua|tiga|kedua|ketiga)\s+(?:kabupaten/kota|kabupaten|kota|daerah)\s+(?:tersebut|itu)"
-    r"|keduanya|ketiganya)\b",
-    re.I,
-)
+_GROUP_REFERENCE = re.compile(r"\b(?:(?:dua|tiga|kedua|ketiga)\s+(?:kabupaten/kota|kabupaten|kota|daerah)\s+(?:tersebut|itu)"
+                              r"|keduanya|ketiganya)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -124,16 +107,9 @@ class Candidate:
 def load_cues() -> list[Cue]:
     """The metric dictionary (``helpers/assets/metric_words.csv``)."""
     text = (files("helpers") / "assets" / "metric_words.csv").read_text(encoding="utf-8")
-    return [
-        Cue(
-            r["metric"],
-            r["kind"],
-            r["family"],
-            r["strength"] == "strong",
-            re.compile(rf"(?<!\w)(?:{r['words'] or '(?!)'})(?!\w)", re.I),
-        )
-        for r in csv.DictReader(text.splitlines())
-    ]
+    return [Cue(r["metric"], r["kind"], r["family"], r["strength"] == "strong",
+                re.compile(rf"(?<!\w)(?:{r['words'] or '(?!)'})(?!\w)", re.I))
+            for r in csv.DictReader(text.splitlines())]
 
 
 @dataclass
@@ -168,7 +144,7 @@ def _distance(hit: _Hit, m: Mention) -> tuple[int, bool]:
 def _score(hit: _Hit, m: Mention, clause: tuple[int, int], others: list[Mention], sentence: str = "") -> int:
     dist, after = _distance(hit, m)
     score = dist + (0 if hit.strong else 60)
-    if _OF.search(sentence[hit.end : m.start] if not after else sentence[m.end : hit.start]):
+    if _OF.search(sentence[hit.end:m.start] if not after else sentence[m.end:hit.start]):
         score += 40  # "X yang telah merekam dari total Y wajib KTP": words across "dari" describe the other
     if after and dist <= 2 and not hit.strong:
         score += 50  # "2.110.581 penduduk": the word right after a count is its unit more than its metric
@@ -188,13 +164,8 @@ def _hits(sentence: str, pattern: re.Pattern[str], label: str, strong: bool = Tr
 
 def _longest(hits: list[_Hit]) -> list[_Hit]:
     """Drop hits inside a longer one ("belum melakukan perekaman" hides its "perekaman")."""
-    return [
-        h
-        for h in hits
-        if not any(
-            o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in hits
-        )
-    ]
+    return [h for h in hits if not any(o is not h and o.start <= h.start and h.end <= o.end
+                                       and (o.end - o.start) > (h.end - h.start) for o in hits)]
 
 
 def _is_figure(sentence: str, m: Mention, skip: list[tuple[int, int]]) -> bool:
@@ -202,7 +173,7 @@ def _is_figure(sentence: str, m: Mention, skip: list[tuple[int, int]]) -> bool:
         return False
     if m.is_percent:
         return True
-    after = sentence[m.end : m.end + 20]
+    after = sentence[m.end:m.end + 20]
     if _YEAR.fullmatch(m.text) and not _COUNT_UNIT_AFTER.match(after):
         return False
     return not NOT_FIGURE_AFTER.match(after)
@@ -232,7 +203,7 @@ def _quote(sentence: str, parts: list[tuple[int, int]]) -> str:
 def _qualifier(sentence: str, m: Mention) -> tuple[str, int]:
     from helpers.raw.facts import _QUALIFIER_WORDS
 
-    before = sentence[max(0, m.start - 30) : m.start]
+    before = sentence[max(0, m.start - 30):m.start]
     for qualifier, pattern in _QUALIFIER_WORDS:
         found = pattern.search(before)
         if found:
@@ -242,7 +213,7 @@ def _qualifier(sentence: str, m: Mention) -> tuple[str, int]:
 
 def _inside_other_name(sentence: str, hit: _Hit) -> bool:
     """A region name inside another place name: "Kecamatan Belakang Padang", "Batu Ampar", "Batam Kota"."""
-    if _PLACE_BEFORE.search(sentence[max(0, hit.start - 40) : hit.start]):
+    if _PLACE_BEFORE.search(sentence[max(0, hit.start - 40):hit.start]):
         return True
     return " " not in hit.text and bool(_CAPITALISED_AFTER.match(sentence, hit.end))
 
@@ -252,7 +223,7 @@ _DATELINE_AFTER = re.compile(r"\s*(?:\([^)]{0,40}\)\s*)?[-\u2013\u2014]\s")
 
 def _is_dateline(sentence: str, hit: _Hit) -> bool:
     """The place an article was written, "Samarinda (ANTARA) - ...": not what the text is about."""
-    return not sentence[: hit.start].strip() and bool(_DATELINE_AFTER.match(sentence, hit.end))
+    return not sentence[:hit.start].strip() and bool(_DATELINE_AFTER.match(sentence, hit.end))
 
 
 _OUTLET = re.compile(r"\((?:ANTARA|Antaranews|Antara)\b[^)]*$")
@@ -262,7 +233,7 @@ _NATIONAL_FIGURE = re.compile(r"\b(?:secara nasional|rata-rata nasional|skala na
 
 def _in_outlet_name(sentence: str, hit: _Hit) -> bool:
     """ "(ANTARA Kaltim)": the name of the outlet, not a place the text is about."""
-    return bool(_OUTLET.search(sentence[max(0, hit.start - 20) : hit.start]))
+    return bool(_OUTLET.search(sentence[max(0, hit.start - 20):hit.start]))
 
 
 def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
@@ -271,9 +242,8 @@ def _most_specific(hit: _Hit, hits: list[_Hit]) -> _Hit:
     return children[-1] if children else hit
 
 
-def _region_for(
-    m: Mention, sentence: str, clause: tuple[int, int], hits: list[_Hit], reader: _Reader
-) -> list[tuple[str, str, _Hit | None]]:
+def _region_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_Hit], reader: _Reader
+                ) -> list[tuple[str, str, _Hit | None]]:
     """``[(region_code, why, hit)]`` for figure ``m``: one, or each region of a group the sentence refers to."""
     near = [h for h in hits if h.label != "00" or clause[0] <= h.start < clause[1]]
     in_clause = [h for h in near if clause[0] <= h.start < clause[1]]
@@ -285,11 +255,10 @@ def _region_for(
             # "Samarinda (ANTARA Kaltim) - ... secara nasional sudah mencapai 95,4 persen"
             return [("00", f"region 00: {national.group(0)!r}; {hit.text!r} is only the dateline", None)]
         return [(hit.label, f"region {hit.text!r} in the sentence", hit)]
-    if reader.group and _GROUP_REFERENCE.search(sentence[: m.start]):
+    if reader.group and _GROUP_REFERENCE.search(sentence[:m.start]):
         names = " and ".join(repr(h.text) for h in reader.group)
-        return [
-            (h.label, f"region {h.text!r}: the sentence refers to {names} named before", None) for h in reader.group
-        ]
+        return [(h.label, f"region {h.text!r}: the sentence refers to {names} named before", None)
+                for h in reader.group]
     if reader.region:
         return [(reader.region[0], f"region {reader.region[1]!r} carried from before", None)]
     if near:
@@ -298,16 +267,8 @@ def _region_for(
     return [("", "no region named yet", None)]
 
 
-def _metric_for(
-    m: Mention,
-    sentence: str,
-    clause: tuple[int, int],
-    hits: list[_Hit],
-    kinds: dict[str, str],
-    units: dict[str, str],
-    figures: list[Mention],
-    reader: _Reader,
-) -> tuple[str, str, _Hit | None]:
+def _metric_for(m: Mention, sentence: str, clause: tuple[int, int], hits: list[_Hit], kinds: dict[str, str],
+                units: dict[str, str], figures: list[Mention], reader: _Reader) -> tuple[str, str, _Hit | None]:
     """``(metric, why, hit)`` for figure ``m``: the unit word after a count ("12 kecamatan", "1.429 keping")
     narrows the metrics to those of that unit."""
     kind = "percent" if m.is_percent else "count"
@@ -326,13 +287,8 @@ def _metric_for(
     return cue.label, f"metric from {cue.text!r}", cue
 
 
-def propose(
-    text: str,
-    published: Published,
-    regions: dict[str, Region],
-    metrics: dict[str, Metric],
-    cues: list[Cue] | None = None,
-) -> tuple[list[Candidate], list[str]]:
+def propose(text: str, published: Published, regions: dict[str, Region], metrics: dict[str, Metric],
+            cues: list[Cue] | None = None) -> tuple[list[Candidate], list[str]]:
     """Candidate facts of an article, and notes on what was left out (malformed numerals)."""
     text = unicodedata.normalize("NFKC", text)  # fullwidth digits and letters read as the ones they stand for
     cues = [c for c in (cues if cues is not None else load_cues()) if c.metric in metrics]
@@ -346,9 +302,8 @@ def propose(
     reader = _Reader()
     paragraphs = [p for _, p in split_paragraphs(text)]
     latest = published.latest
-    statements = [
-        [s for _, sent in split_sentences(p) for s in find_dates(sent, published.day, latest)[1]] for p in paragraphs
-    ]
+    statements = [[s for _, sent in split_sentences(p) for s in find_dates(sent, published.day, latest)[1]]
+                  for p in paragraphs]
     later: list[DateFound] = []  # dates after the publication period: a plan, a target, or a wrong --published
     for number, paragraph in enumerate(paragraphs):
         reader.paragraph_date = None
@@ -357,24 +312,16 @@ def propose(
             mentions, bad = safe_numbers(sentence)
             notes += [f"not read as a number (not Indonesian style): {b!r} in {sentence.strip()[:80]!r}" for b in bad]
             data_dates, sentence_statements = find_dates(sentence, published.day, latest, later)
-            region_hits = [
-                _Hit(h.start, h.end, forms[h.text], h.text)
-                for h in _hits(sentence, rpattern, "")
-                if not _inside_other_name(sentence, h)
-            ]
-            cue_hits = [
-                h
-                for kind in ("count", "percent")
-                for h in _longest(
-                    [h for c in cues if c.kind == kind for h in _hits(sentence, c.pattern, c.metric, c.strong)]
-                )
-            ]
+            region_hits = [_Hit(h.start, h.end, forms[h.text], h.text) for h in _hits(sentence, rpattern, "")
+                           if not _inside_other_name(sentence, h)]
+            cue_hits = [h for kind in ("count", "percent") for h in _longest(
+                [h for c in cues if c.kind == kind for h in _hits(sentence, c.pattern, c.metric, c.strong)])]
             skip = date_spans(sentence) + [(h.start, h.end) for h in region_hits]
             figures = [m for m in mentions if _is_figure(sentence, m, skip)]
             sentence_metrics: dict[str, str] = {}
             totals = totals_of_parts(figures)
             for m in figures:
-                if not m.text[0].isdigit() and not _WORD_UNIT_AFTER.match(sentence[m.end : m.end + 12]):
+                if not m.text[0].isdigit() and not _WORD_UNIT_AFTER.match(sentence[m.end:m.end + 12]):
                     continue  # a number word that counts no unit: "dua kabupaten/kota", "satu sekolah"
                 clause = clause_bounds(sentence, m.start)
                 metric, metric_why, cue = _metric_for(m, sentence, clause, cue_hits, kinds, units, figures, reader)
@@ -384,68 +331,35 @@ def propose(
                 earlier = reader.figures.get((m.value, m.is_percent)) if cue is None else None
                 if earlier is not None and not (m.is_percent and m.value == 100):  # "sudah melebihi 105 persen" again
                     metric, metric_why = earlier.metric, f"the same figure as {earlier.quote!r} before"
-                    as_of, precision, date_why, inferred = (
-                        earlier.as_of,
-                        earlier.as_of_precision,
-                        "as_of as before",
-                        False,
-                    )
+                    as_of, precision, date_why, inferred = earlier.as_of, earlier.as_of_precision, "as_of as before", False
                     places: list[tuple[str, str, _Hit | None]] = [(earlier.region_code, "region as before", None)]
                 else:
                     as_of, precision, date_why, inferred = _date_for(
-                        m,
-                        sentence,
-                        clause,
-                        data_dates,
-                        reader,
-                        families.get(metric, ""),
-                        published,
-                        sentence_statements or statements[number],
-                    )
+                        m, sentence, clause, data_dates, reader, families.get(metric, ""), published,
+                        sentence_statements or statements[number])
                     places = _region_for(m, sentence, clause, region_hits, reader)
-                target = _TARGET_BEFORE.search(sentence[clause[0] : m.start])
+                target = _TARGET_BEFORE.search(sentence[clause[0]:m.start])
                 if target and (_NATIONAL.search(sentence) or not region_hits):
                     # "target nasional tahun 2024 adalah 60,00 persen", "target IKD Tahun 2024 sebesar 30 persen"
-                    places = [
-                        (
-                            "00",
-                            f"region 00: {target.group(0)!r} before it in a sentence that "
-                            + ("says it is national" if _NATIONAL.search(sentence) else "names no region")
-                            + ", a national target",
-                            None,
-                        )
-                    ]
+                    places = [("00", f"region 00: {target.group(0)!r} before it in a sentence that "
+                                     + ("says it is national" if _NATIONAL.search(sentence) else "names no region")
+                                     + ", a national target", None)]
                 qualifier, qstart = _qualifier(sentence, m)
                 unit = metrics[metric].unit if metric else ("percent" if m.is_percent else "")
                 for region_code, region_why, region_hit in places:
-                    parts = [(qstart, m.end)] + [
-                        (h.start, h.end)
-                        for h in (cue, region_hit)
-                        if h is not None and clause[0] <= h.start < clause[1]
-                    ]
+                    parts = [(qstart, m.end)] + [(h.start, h.end) for h in (cue, region_hit)
+                                                 if h is not None and clause[0] <= h.start < clause[1]]
                     doubts = [not metric, not region_code, inferred, region_hit is None]
                     confidence = "high" if not any(doubts) else "medium" if sum(doubts) == 1 and metric else "low"
-                    target = _TARGET_BEFORE.search(sentence[clause[0] : m.start])
+                    target = _TARGET_BEFORE.search(sentence[clause[0]:m.start])
                     if target:  # "target nasional tahun 2024 adalah 60,00 persen"
                         confidence = "low"
-                    found.append(
-                        Candidate(
-                            region_code,
-                            metric,
-                            _value_text(m),
-                            unit,
-                            qualifier,
-                            as_of,
-                            precision,
-                            _quote(sentence, parts),
-                            confidence,
-                            "; ".join(
-                                [region_why, metric_why, date_why]
-                                + ([f"{target.group(0)!r} before it: a target, not a figure?"] if target else [])
-                            ),
-                            {"high": 2, "medium": 1, "low": 0}[confidence],
-                        )
-                    )
+                    found.append(Candidate(region_code, metric, _value_text(m), unit, qualifier, as_of, precision,
+                                           _quote(sentence, parts), confidence,
+                                           "; ".join([region_why, metric_why, date_why]
+                                                     + ([f"{target.group(0)!r} before it: a target, not a figure?"]
+                                                        if target else [])),
+                                           {"high": 2, "medium": 1, "low": 0}[confidence]))
                 if metric:
                     sentence_metrics["percent" if m.is_percent else "count"] = metric
                     reader.figures.setdefault((m.value, m.is_percent), found[-1])
@@ -461,32 +375,19 @@ def propose(
             if data_dates:
                 reader.paragraph_date = max(data_dates, key=lambda d: d.start)
                 said = reader.paragraph_date
-                if (
-                    said.precision == "month"
-                    and not any(m.text[0].isdigit() for m in figures)
-                    and _UP_TO.search(sentence[max(0, said.start - 20) : said.start])
-                ):
+                if (said.precision == "month" and not any(m.text[0].isdigit() for m in figures)
+                        and _UP_TO.search(sentence[max(0, said.start - 20):said.start])):
                     reader.month_date = said  # "hingga Februari 2018", said of the figures after it
             if sentence_statements:
                 reader.statement = sentence_statements[-1]
     for text_of_date in dict.fromkeys(d.text for d in later):  # each date once, in the order of the text
-        notes.append(
-            f"{text_of_date!r} is after the publication date {published.text} (--published): not read as "
-            "the date of a figure (a plan or a target?); if the article is later, correct --published"
-        )
+        notes.append(f"{text_of_date!r} is after the publication date {published.text} (--published): not read as "
+                     "the date of a figure (a plan or a target?); if the article is later, correct --published")
     return _dedupe(found), notes
 
 
-def _date_for(
-    m: Mention,
-    sentence: str,
-    clause: tuple[int, int],
-    data_dates: list[DateFound],
-    reader: _Reader,
-    family: str,
-    published: Published,
-    statements: list[DateFound],
-) -> tuple[str, str, str, bool]:
+def _date_for(m: Mention, sentence: str, clause: tuple[int, int], data_dates: list[DateFound], reader: _Reader,
+              family: str, published: Published, statements: list[DateFound]) -> tuple[str, str, str, bool]:
     """``(as_of, precision, why, inferred)`` for figure ``m`` (see the module's docstring for the order)."""
     usable = [d for d in data_dates if clause[0] <= d.start < clause[1] or d.end <= m.start]
     now = NOW.search(sentence)
@@ -532,3 +433,5 @@ def _dedupe(found: list[Candidate]) -> list[Candidate]:
             best[key] = c
     keep = {id(c) for c in best.values()}
     return [c for c in found if id(c) in keep]
+
+

@@ -17,24 +17,8 @@ from helpers.project import Project
 from helpers.raw.dates import Period, parse_period
 from helpers.raw.tables import control_problem
 
-FIELDS = (
-    "id",
-    "title",
-    "publisher",
-    "place",
-    "published_on",
-    "published_precision",
-    "published_not_before",
-    "published_not_after",
-    "date_note",
-    "file",
-    "original_file",
-    "sha256",
-    "language",
-    "url",
-    "excerpt",
-    "notes",
-)
+FIELDS = ("id", "title", "publisher", "place", "published_on", "published_precision", "published_not_before",
+          "published_not_after", "date_note", "file", "original_file", "sha256", "language", "url", "excerpt", "notes")
 #: Fields written true/false (every other field is text).
 BOOLEAN_FIELDS = ("excerpt",)
 REQUIRED = ("id", "title", "published_precision", "file", "sha256", "language")
@@ -55,24 +39,13 @@ def load_yaml(text: str) -> Any:
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
             mark = cast("yaml.Mark | None", event.start_mark)  # libyaml's Mark has the same fields
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed here; write the value out", mark
-            )
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed here; write the value out",
+                                              mark)
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
-_QUOTES = str.maketrans(
-    {
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u00a0": " ",
-        "\u2013": "-",
-        "\u2014": "-",
-    }
-)
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
+                         "\u00a0": " ", "\u2013": "-", "\u2014": "-"})
 
 
 def normalise_text(text: str) -> str:
@@ -118,11 +91,8 @@ def _compose_lines(text: str) -> dict[int, tuple[int, dict[str, int]]]:
     for key, value in root.value:
         if key.value == "sources" and isinstance(value, yaml.SequenceNode):
             for i, item in enumerate(value.value):
-                keys = {
-                    k.value: k.start_mark.line + 1
-                    for k, _ in getattr(item, "value", [])
-                    if isinstance(item, yaml.MappingNode)
-                }
+                keys = {k.value: k.start_mark.line + 1 for k, _ in getattr(item, "value", [])
+                        if isinstance(item, yaml.MappingNode)}
                 lines[i] = (item.start_mark.line + 1, keys)
     return lines
 
@@ -144,9 +114,7 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
         return {}, [Problem(name, 1, "encoding", f"not UTF-8 ({exc.reason})")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return {}, [
-            Problem(name, (mark.line + 1) if mark else 1, "yaml", f"not valid YAML: {getattr(exc, 'problem', exc)}")
-        ]
+        return {}, [Problem(name, (mark.line + 1) if mark else 1, "yaml", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
         return {}, [Problem(name, 1, "sources", "expected a top-level 'sources:' list with one entry per source")]
 
@@ -198,20 +166,12 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
                 bad(field, str(exc))
                 bounds[field] = None
         if published.end and bounds["published_not_before"] and bounds["published_not_before"] > published.end:
-            bad(
-                "published_not_before",
-                f"{bounds['published_not_before']} is after published_on "
-                f"({entry['published_on']}); one of them is wrong",
-            )
-        if (
-            bounds["published_not_before"]
-            and bounds["published_not_after"]
-            and bounds["published_not_before"] > bounds["published_not_after"]
-        ):
-            bad(
-                "published_not_before",
-                f"{bounds['published_not_before']} is after published_not_after ({bounds['published_not_after']})",
-            )
+            bad("published_not_before", f"{bounds['published_not_before']} is after published_on "
+                                        f"({entry['published_on']}); one of them is wrong")
+        if bounds["published_not_before"] and bounds["published_not_after"] and \
+                bounds["published_not_before"] > bounds["published_not_after"]:
+            bad("published_not_before", f"{bounds['published_not_before']} is after published_not_after "
+                                        f"({bounds['published_not_after']})")
         file_problem = _file_problem(str(entry["file"]))
         if file_problem:
             bad("file", file_problem)
@@ -230,34 +190,19 @@ def load_sources(project: Project) -> tuple[dict[str, Source], list[Problem]]:
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != str(entry["sha256"]).lower():
-            bad(
-                "sha256",
-                f"{project.rel(text_path)} has sha256 {digest}, not the recorded one: "
-                "source texts are kept as received; if the new text is intended, update sha256",
-            )
+            bad("sha256", f"{project.rel(text_path)} has sha256 {digest}, not the recorded one: "
+                          "source texts are kept as received; if the new text is intended, update sha256")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             bad("file", f"{project.rel(text_path)} is not UTF-8 ({exc.reason})")
             continue
         sources[sid] = Source(
-            id=sid,
-            title=str(entry["title"]),
-            publisher=entry.get("publisher"),
-            place=entry.get("place"),
-            published=published,
-            published_on=entry.get("published_on"),
-            published_not_before=bounds["published_not_before"],
-            published_not_after=bounds["published_not_after"],
-            date_note=entry.get("date_note"),
-            file=str(entry["file"]),
-            original_file=entry.get("original_file"),
-            sha256=digest,
-            language=str(entry["language"]),
-            notes=entry.get("notes"),
-            line=line,
-            text=text,
-        )
+            id=sid, title=str(entry["title"]), publisher=entry.get("publisher"), place=entry.get("place"),
+            published=published, published_on=entry.get("published_on"),
+            published_not_before=bounds["published_not_before"], published_not_after=bounds["published_not_after"],
+            date_note=entry.get("date_note"), file=str(entry["file"]), original_file=entry.get("original_file"),
+            sha256=digest, language=str(entry["language"]), notes=entry.get("notes"), line=line, text=text)
     return sources, problems
 
 

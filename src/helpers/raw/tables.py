@@ -30,30 +30,24 @@ def control_problem(text: str) -> str | None:
     return f"control character U+{ord(m.group(0)):04X} at position {m.start() + 1}; remove it"
 
 
-def header_problems(
-    header: Sequence[str], columns: Sequence[str], name: str, optional: frozenset[str] = frozenset()
-) -> list[Problem]:
+def header_problems(header: Sequence[str], columns: Sequence[str], name: str,
+                    optional: frozenset[str] = frozenset()) -> list[Problem]:
     """Problems of a header (line 1 of ``name``) that must hold ``columns``, in any order, each once;
     those in ``optional`` may be absent."""
     problems = []
     missing = [c for c in columns if c not in header and c not in optional]
     extra = [h for h in header if h not in columns]
     if missing:
-        problems.append(
-            Problem(name, 1, "header", f"missing column(s): {', '.join(missing)}; expected {','.join(columns)}")
-        )
+        problems.append(Problem(name, 1, "header", f"missing column(s): {', '.join(missing)}; expected {','.join(columns)}"))
     if extra:
-        problems.append(
-            Problem(name, 1, "header", f"unknown column(s): {', '.join(extra)}; expected {','.join(columns)}")
-        )
+        problems.append(Problem(name, 1, "header", f"unknown column(s): {', '.join(extra)}; expected {','.join(columns)}"))
     if len(set(header)) != len(header):
         problems.append(Problem(name, 1, "header", "a column name appears twice"))
     return problems
 
 
-def read_rows(
-    path: Path, name: str, columns: list[str], optional: frozenset[str] = frozenset()
-) -> tuple[list[tuple[int, Row]], list[Problem]]:
+def read_rows(path: Path, name: str, columns: list[str], optional: frozenset[str] = frozenset()
+              ) -> tuple[list[tuple[int, Row]], list[Problem]]:
     """Rows of ``path`` as ``(line number, {column: stripped text})``.
 
     ``name`` is how the file is named in messages (repo-relative).  Columns in
@@ -67,9 +61,8 @@ def read_rows(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [
-            Problem(name, line, "encoding", f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")
-        ]
+        return [], [Problem(name, line, "encoding",
+                            f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
     if not text.strip():
         return [], [Problem(name, 1, "file", f"file is empty; expected a header: {','.join(columns)}")]
 
@@ -90,9 +83,8 @@ def read_rows(
                 line = reader.line_num + 1
                 continue
             if len(fields) != len(header):
-                problems.append(
-                    Problem(name, line, "row", f"{len(fields)} fields, expected {len(header)} ({','.join(header)})")
-                )
+                problems.append(Problem(name, line, "row",
+                                        f"{len(fields)} fields, expected {len(header)} ({','.join(header)})"))
             else:
                 row = {h: f.strip() for h, f in zip(header, fields)}
                 problems += [Problem(name, line, h, m) for h, f in row.items() if (m := control_problem(f))]

@@ -2,27 +2,17 @@
 (``data/processed/snapshots/<id>.duckdb``) with their catalog; read them back, diff two of them."""
 
 from helpers.snapshot.store import (
-    BuildResult,
-    SnapshotNotFound,
-    build,
-    catalog_status,
-    connect,
-    diff,
-    input_hash,
-    iter_catalog_lines,
-    read_catalog,
-    resolve,
+                                    BuildResult,
+                                    SnapshotNotFound,
+                                    build,
+                                    catalog_status,
+                                    connect,
+                                    diff,
+                                    input_hash,
+                                    iter_catalog_lines,
+                                    read_catalog,
+                                    resolve,
 )
 
-__all__ = [
-    "BuildResult",
-    "SnapshotNotFound",
-    "build",
-    "catalog_status",
-    "connect",
-    "diff",
-    "input_hash",
-    "iter_catalog_lines",
-    "read_catalog",
-    "resolve",
-]
+__all__ = ["BuildResult", "SnapshotNotFound", "build", "catalog_status", "connect", "diff", "input_hash", "iter_catalog_lines",
+           "read_catalog", "resolve"]

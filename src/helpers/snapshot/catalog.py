@@ -34,10 +34,8 @@ def read_meta(path: Path) -> dict[str, Any]:
     """A catalog entry read from the snapshot file itself; raises :class:`duckdb.Error` if it is damaged."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        row = con.execute(
-            "SELECT snapshot_id, created_at, input_hash, fact_count, derived_count, source_count, "
-            "region_count, disagreement_count FROM snapshot"
-        ).fetchone()
+        row = con.execute("SELECT snapshot_id, created_at, input_hash, fact_count, derived_count, source_count, "
+                          "region_count, disagreement_count FROM snapshot").fetchone()
         has_bulk = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bulk_rows'").fetchone()
         bulk_rows = con.execute("SELECT count(*) FROM bulk_rows").fetchone()[0] if has_bulk and has_bulk[0] else 0  # type: ignore[index]
         con.execute("SELECT count(*) FROM facts").fetchone()  # reads the table's blocks: their checksums
@@ -45,21 +43,10 @@ def read_meta(path: Path) -> dict[str, Any]:
         con.close()
     if row is None or row[0] != path.stem:
         raise duckdb.InvalidInputException(f"{path.name} holds snapshot {row[0] if row else None}")
-    return {
-        "snapshot_id": row[0],
-        "created_at": row[1],
-        "input_hash": row[2],
-        "file": f"snapshots/{path.name}",
-        "bytes": path.stat().st_size,
-        "counts": {
-            "facts": row[3],
-            "derived": row[4],
-            "sources": row[5],
-            "regions": row[6],
-            "disagreements": row[7],
-            "bulk": bulk_rows,
-        },
-    }
+    return {"snapshot_id": row[0], "created_at": row[1], "input_hash": row[2], "file": f"snapshots/{path.name}",
+            "bytes": path.stat().st_size,
+            "counts": {"facts": row[3], "derived": row[4], "sources": row[5], "regions": row[6],
+                       "disagreements": row[7], "bulk": bulk_rows}}
 
 
 def snapshot_is_sound(path: Path, entry: dict[str, Any] | None = None) -> bool:
@@ -78,15 +65,9 @@ def _valid_entry(entry: Any) -> bool:
         return False
     sid = entry.get("snapshot_id")
     counts = entry.get("counts")
-    return (
-        isinstance(sid, str)
-        and SNAPSHOT_ID.fullmatch(sid) is not None
-        and entry.get("file") == f"snapshots/{sid}.duckdb"
-        and isinstance(entry.get("created_at"), str)
-        and isinstance(entry.get("built_at", ""), str)
-        and isinstance(counts, dict)
-        and all(isinstance(counts.get(k), int) for k in _COUNTS)
-    )
+    return (isinstance(sid, str) and SNAPSHOT_ID.fullmatch(sid) is not None and entry.get("file") == f"snapshots/{sid}.duckdb"
+            and isinstance(entry.get("created_at"), str) and isinstance(entry.get("built_at", ""), str)
+            and isinstance(counts, dict) and all(isinstance(counts.get(k), int) for k in _COUNTS))
 
 
 def snapshot_files(project: Project) -> list[Path]:
@@ -190,9 +171,8 @@ def connect(project: Project, snapshot: str = "latest") -> duckdb.DuckDBPyConnec
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error:  # its message names the machine's path: say it in the workspace's words
-        raise SnapshotNotFound(
-            f"snapshot {sid} cannot be opened: {project.rel(path)} is damaged; run `ktpel build` to build it again"
-        ) from None
+        raise SnapshotNotFound(f"snapshot {sid} cannot be opened: {project.rel(path)} is damaged; "
+                               "run `ktpel build` to build it again") from None
 
 
 def iter_catalog_lines(project: Project) -> Iterator[str]:
@@ -204,7 +184,5 @@ def iter_catalog_lines(project: Project) -> Iterator[str]:
         mark = "  <- latest" if i == len(entries) - 1 else ""
         problem = _unusable(project, e)
         mark += f"  ({problem})" if problem else ""
-        yield (
-            f"{e['snapshot_id']:<13} {e['created_at']:<26} {c['facts']:>7} {c['derived']:>8} {c['sources']:>8} "
-            f"{c['disagreements']:>9}{mark}"
-        )
+        yield (f"{e['snapshot_id']:<13} {e['created_at']:<26} {c['facts']:>7} {c['derived']:>8} {c['sources']:>8} "
+               f"{c['disagreements']:>9}{mark}")

@@ -35,56 +35,19 @@ class Rule:
 #: In order of preference: a metric is derived once per source, region and date, by the first rule whose
 #: inputs the source gives (so a source that states counts and shares yields one derived coverage, not three).
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "ktp_recording_pct",
-        "ktp_recorded / ktp_required × 100",
-        ("ktp_recorded", "ktp_required"),
-        lambda a, b: a / b * 100,
-        "percent",
-        2,
-    ),
-    Rule(
-        "ktp_recording_pct",
-        "(ktp_required − ktp_unrecorded) / ktp_required × 100",
-        ("ktp_required", "ktp_unrecorded"),
-        lambda a, b: (a - b) / a * 100,
-        "percent",
-        2,
-    ),
+    Rule("ktp_recording_pct", "ktp_recorded / ktp_required × 100", ("ktp_recorded", "ktp_required"),
+         lambda a, b: a / b * 100, "percent", 2),
+    Rule("ktp_recording_pct", "(ktp_required − ktp_unrecorded) / ktp_required × 100",
+         ("ktp_required", "ktp_unrecorded"), lambda a, b: (a - b) / a * 100, "percent", 2),
     Rule("ktp_recording_pct", "100 − ktp_unrecorded_pct", ("ktp_unrecorded_pct",), lambda a: 100 - a, "percent", 2),
-    Rule(
-        "ikd_activation_pct",
-        "ikd_activated / ktp_required × 100",
-        ("ikd_activated", "ktp_required"),
-        lambda a, b: a / b * 100,
-        "percent",
-        2,
-    ),
-    Rule(
-        "ikd_target_achievement_pct",
-        "ikd_activation_pct / national IKD target × 100",
-        ("ikd_activation_pct",),
-        lambda a, t: a / t * 100,
-        "percent",
-        2,
-        target="ikd_activation_pct",
-    ),
-    Rule(
-        "ktp_recording_total_pct",
-        "ktp_recording_pct + ktp_prerecording_pct",
-        ("ktp_recording_pct", "ktp_prerecording_pct"),
-        lambda a, b: a + b,
-        "percent",
-        0,
-    ),
-    Rule(
-        "blank_cards_remaining",
-        "blank_cards_received − ktp_printed",
-        ("blank_cards_received", "ktp_printed"),
-        lambda a, b: a - b,
-        "cards",
-        0,
-    ),
+    Rule("ikd_activation_pct", "ikd_activated / ktp_required × 100", ("ikd_activated", "ktp_required"),
+         lambda a, b: a / b * 100, "percent", 2),
+    Rule("ikd_target_achievement_pct", "ikd_activation_pct / national IKD target × 100", ("ikd_activation_pct",),
+         lambda a, t: a / t * 100, "percent", 2, target="ikd_activation_pct"),
+    Rule("ktp_recording_total_pct", "ktp_recording_pct + ktp_prerecording_pct",
+         ("ktp_recording_pct", "ktp_prerecording_pct"), lambda a, b: a + b, "percent", 0),
+    Rule("blank_cards_remaining", "blank_cards_received − ktp_printed", ("blank_cards_received", "ktp_printed"),
+         lambda a, b: a - b, "cards", 0),
 )
 
 
@@ -141,20 +104,8 @@ def derive(facts: list[Fact], targets: list[Target]) -> list[Derived]:
                 continue
             value = rule.compute(*args)
             qualifier = "approx" if any(i.qualifier == "approx" for i in inputs) else "exact"
-            fact = Fact(
-                source_id,
-                region_code,
-                rule.metric,
-                value,
-                rule.decimals,
-                rule.unit,
-                qualifier,
-                as_of,
-                as_of_text(as_of),
-                "",
-                f"derived: {rule.formula}",
-                0,
-            )
+            fact = Fact(source_id, region_code, rule.metric, value, rule.decimals, rule.unit, qualifier, as_of,
+                        as_of_text(as_of), "", f"derived: {rule.formula}", 0)
             d = Derived(fact, rule.formula, tuple(inputs))
             derived.append(d)
             done.add(rule.metric)
@@ -183,3 +134,4 @@ def as_of_text(period: Period) -> str:
     if period.precision == "month":
         return period.start.isoformat()[:7]
     return str(period.start.year)
+

@@ -58,7 +58,7 @@ def _key(text: str) -> str:
 
 def _bare(name: str) -> str:
     key = _key(name)
-    return next((key[len(p) :] for p in PREFIXES if key.startswith(p)), key)
+    return next((key[len(p):] for p in PREFIXES if key.startswith(p)), key)
 
 
 class RegionIndex:
@@ -79,9 +79,8 @@ class RegionIndex:
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection) -> RegionIndex:
         """The ``regions`` table of an open snapshot (snapshots before schema 3 have no aliases)."""
-        has_aliases = con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'regions' AND column_name = 'aliases'"
-        ).fetchone()
+        has_aliases = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'regions' "
+                                  "AND column_name = 'aliases'").fetchone()
         aliases = "coalesce(aliases, [])" if has_aliases and has_aliases[0] else "[]::VARCHAR[]"
         rows = con.execute(f"SELECT region_code, name, {aliases} FROM regions ORDER BY region_code").fetchall()
         return cls([Region(code, name, tuple(al or ())) for code, name, al in rows])
@@ -92,28 +91,23 @@ class RegionIndex:
     def resolve(self, item: Any, parameter: str = "region") -> str:
         """The code of the one region ``item`` names; :class:`RegionError` otherwise."""
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise RegionError(
-                f"{parameter} {item!r} is not a region; give a name, an alias or a Kemendagri "
-                "code such as 'Kota Batam', 'Batam' or '21.71'"
-            )
+            raise RegionError(f"{parameter} {item!r} is not a region; give a name, an alias or a Kemendagri "
+                              "code such as 'Kota Batam', 'Batam' or '21.71'")
         if isinstance(item, (int, float)):
             return self._resolve_number(item, parameter)
         key = _key(item)
         if "," in key:
-            raise RegionError(
-                f'{parameter} {item!r} is several values; give one region per item (a list: ["Batam", "64"])'
-            )
+            raise RegionError(f"{parameter} {item!r} is several values; give one region per item "
+                              "(a list: [\"Batam\", \"64\"])")
         for table in (self.exact, self.loose):
             found = table.get(key, [])
             if len(found) == 1:
                 return found[0].code
             if len(found) > 1:
-                raise RegionError(
-                    f"{parameter} {item!r} could be {_or(r.label for r in found)}; give the full name or the code"
-                )
-        raise RegionError(
-            f"{parameter} {item!r} is not a region code, name or alias of this snapshot" + self._suggest(key)
-        )
+                raise RegionError(f"{parameter} {item!r} could be {_or(r.label for r in found)}; "
+                                  "give the full name or the code")
+        raise RegionError(f"{parameter} {item!r} is not a region code, name or alias of this snapshot"
+                          + self._suggest(key))
 
     def _resolve_number(self, number: int | float, parameter: str) -> str:
         """Papermill and YAML turn ``64.71`` into a float and ``64`` into an int: read them as codes."""
@@ -126,10 +120,8 @@ class RegionIndex:
         if code in self.by_code:
             return code
         why = f"Kemendagri has no region {code}" if code != was else f"no region has the code {code}"
-        raise RegionError(
-            f"{parameter} {was} (read as a number) is not a region: {why}; codes have two "
-            "digits per level, e.g. 21.71" + self._suggest(code, number=was)
-        )
+        raise RegionError(f"{parameter} {was} (read as a number) is not a region: {why}; codes have two "
+                          "digits per level, e.g. 21.71" + self._suggest(code, number=was))
 
     def _suggest(self, key: str, number: str | None = None) -> str:
         candidates = self.candidates(key, number)
@@ -150,7 +142,8 @@ class RegionIndex:
         text = number or key
         if CODE_TEXT.fullmatch(text):
             whole, _, frac = text.partition(".")
-            near = [f"{whole}.{frac.rjust(2, '0')}", f"{whole}.{frac.ljust(2, '0')}"] if frac else [whole.rjust(2, "0")]
+            near = ([f"{whole}.{frac.rjust(2, '0')}", f"{whole}.{frac.ljust(2, '0')}"] if frac
+                    else [whole.rjust(2, "0")])
             add([self.by_code[c] for c in near if c in self.by_code])
             siblings = [c for c in self.by_code if c.startswith(f"{whole}.")]
             if len(frac) == 1:  # 64.1: 64.01 or 64.10, else 64.1x
@@ -191,12 +184,10 @@ def region_items(value: Any, parameter: str = "regions") -> list[Any]:
         try:
             parsed = yaml.safe_load(value)
         except yaml.YAMLError as exc:
-            raise RegionError(
-                f"{parameter}: {value!r} is not a list ({getattr(exc, 'problem', exc)}); write it "
-                'as ["Batam", "64"] or Batam,64'
-            ) from None
+            raise RegionError(f"{parameter}: {value!r} is not a list ({getattr(exc, 'problem', exc)}); write it "
+                              "as [\"Batam\", \"64\"] or Batam,64") from None
         if not isinstance(parsed, list):
-            raise RegionError(f'{parameter}: {value!r} is not a list; write it as ["Batam", "64"] or Batam,64')
+            raise RegionError(f"{parameter}: {value!r} is not a list; write it as [\"Batam\", \"64\"] or Batam,64")
         items = parsed
     elif isinstance(value, str) and "," in value:
         items = [part.strip() for part in value.split(",")]
@@ -204,9 +195,8 @@ def region_items(value: Any, parameter: str = "regions") -> list[Any]:
         items = [value]
     bad = [i for i in items if isinstance(i, bool) or not isinstance(i, (str, int, float)) or i == ""]
     if bad:
-        raise RegionError(
-            f'{parameter}: {bad[0]!r} is not a region; give names, aliases or Kemendagri codes such as ["Batam", "64"]'
-        )
+        raise RegionError(f"{parameter}: {bad[0]!r} is not a region; give names, aliases or Kemendagri codes "
+                          "such as [\"Batam\", \"64\"]")
     return items
 
 
@@ -220,9 +210,8 @@ def kabupaten_kota_of(con: duckdb.DuckDBPyConnection, value: Any) -> list[str]:
     :class:`RegionError` if ``value`` names no province or a province has none."""
     levels = list(SECOND_TIER)
     if isinstance(value, str) and value.strip().casefold() == "all":
-        rows = con.execute(
-            "SELECT region_code FROM regions WHERE level IN (SELECT unnest(?)) ORDER BY region_code", [levels]
-        ).fetchall()
+        rows = con.execute("SELECT region_code FROM regions WHERE level IN (SELECT unnest(?)) ORDER BY region_code",
+                           [levels]).fetchall()
         return [code for (code,) in rows]
     index = RegionIndex.from_connection(con)
     levels_of = dict(con.execute("SELECT region_code, level FROM regions").fetchall())
@@ -230,18 +219,12 @@ def kabupaten_kota_of(con: duckdb.DuckDBPyConnection, value: Any) -> list[str]:
     for item in region_items(value, "kabupaten_kota_of"):
         parent = index.resolve(item, "kabupaten_kota_of")
         if levels_of.get(parent) != "provinsi":
-            raise RegionError(
-                f"kabupaten_kota_of {item!r} is {index.by_code[parent].label}, not a province; "
-                'give a province (a code such as "64", a name or an alias) or all'
-            )
-        rows = con.execute(
-            "SELECT region_code FROM regions WHERE parent_code = ? AND level IN (SELECT unnest(?)) "
-            "ORDER BY region_code",
-            [parent, levels],
-        ).fetchall()
+            raise RegionError(f"kabupaten_kota_of {item!r} is {index.by_code[parent].label}, not a province; "
+                              "give a province (a code such as \"64\", a name or an alias) or all")
+        rows = con.execute("SELECT region_code FROM regions WHERE parent_code = ? AND level IN (SELECT unnest(?)) "
+                           "ORDER BY region_code", [parent, levels]).fetchall()
         if not rows:
-            raise RegionError(
-                f"kabupaten_kota_of {item!r}: {index.by_code[parent].label} has no kabupaten/kota in this snapshot"
-            )
+            raise RegionError(f"kabupaten_kota_of {item!r}: {index.by_code[parent].label} has no kabupaten/kota "
+                              "in this snapshot")
         codes += [code for (code,) in rows if code not in codes]
     return codes

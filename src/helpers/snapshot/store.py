@@ -39,18 +39,8 @@ from helpers.snapshot.catalog import (
 )
 from helpers.snapshot.derive import Comparison, Derived, compare, derive
 
-__all__ = [
-    "BuildResult",
-    "SnapshotNotFound",
-    "build",
-    "catalog_status",
-    "connect",
-    "diff",
-    "input_hash",
-    "iter_catalog_lines",
-    "read_catalog",
-    "resolve",
-]
+__all__ = ["BuildResult", "SnapshotNotFound", "build", "catalog_status", "connect", "diff", "input_hash",
+           "iter_catalog_lines", "read_catalog", "resolve"]
 
 #: Bump when the tables written below change shape or meaning: it is part of the snapshot id.
 SCHEMA_VERSION = "3"  # 2: bulk tables and the observations view; 3: region aliases
@@ -86,11 +76,8 @@ def input_hash(project: Project) -> str:
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     h.update(package_digest(("raw", "snapshot")).encode())
     # facts.proposed.csv (`ktpel propose --add`) awaits review: not an input until `ktpel accept` moves it
-    for path in sorted(
-        p
-        for p in project.raw.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.name != "facts.proposed.csv"
-    ):
+    for path in sorted(p for p in project.raw.rglob("*")
+                       if p.is_file() and not p.name.startswith(".") and p.name != "facts.proposed.csv"):
         h.update(project.rel(path).encode() + b"\0" + _file_digest(path).encode() + b"\n")
     return h.hexdigest()
 
@@ -101,28 +88,10 @@ def fact_key(source_id: str, region_code: str, metric: str, as_of: str, kind: st
 
 
 def _fact_row(f: Fact, kind: str, formula: str | None, inputs: list[str]) -> tuple[Any, ...]:
-    return (
-        fact_key(f.source_id, f.region_code, f.metric, f.as_of_text, kind),
-        kind,
-        f.source_id,
-        f.region_code,
-        f.metric,
-        float(f.value),
-        f.decimals,
-        f.unit,
-        f.qualifier,
-        f.as_of.end,
-        f.as_of.start,
-        f.as_of.end,
-        f.as_of_text or None,
-        f.as_of.precision,
-        f.quote or None,
-        f.note or None,
-        formula,
-        inputs,
-        "data/raw/facts.csv" if kind == "stated" else None,
-        f.line or None,
-    )
+    return (fact_key(f.source_id, f.region_code, f.metric, f.as_of_text, kind), kind, f.source_id, f.region_code,
+            f.metric, float(f.value), f.decimals, f.unit, f.qualifier, f.as_of.end, f.as_of.start, f.as_of.end,
+            f.as_of_text or None, f.as_of.precision, f.quote or None, f.note or None, formula, inputs,
+            "data/raw/facts.csv" if kind == "stated" else None, f.line or None)
 
 
 SCHEMA = """
@@ -170,24 +139,12 @@ CREATE VIEW observations AS
 """
 
 
-def _write(
-    path: Path,
-    snapshot_id: str,
-    digest: str,
-    raw: RawLayer,
-    derived: list[Derived],
-    comparisons: list[Comparison],
-    project: Project | None = None,
-) -> dict[str, int]:
+def _write(path: Path, snapshot_id: str, digest: str, raw: RawLayer, derived: list[Derived],
+           comparisons: list[Comparison], project: Project | None = None) -> dict[str, int]:
     """Write the snapshot to ``path``: first the bulk tables (loaded and validated in SQL; raises
     :class:`ValidationFailed` on a problem), then the rest in one transaction."""
-    counts = {
-        "facts": len(raw.facts),
-        "derived": len(derived),
-        "sources": len(raw.sources),
-        "regions": len(raw.regions),
-        "disagreements": sum(not c.agrees for c in comparisons),
-    }
+    counts = {"facts": len(raw.facts), "derived": len(derived), "sources": len(raw.sources),
+              "regions": len(raw.regions), "disagreements": sum(not c.agrees for c in comparisons)}
     con = duckdb.connect(str(path))
     try:
         bulk.configure(con, _spill_dir(path))
@@ -200,110 +157,32 @@ def _write(
         con.execute(SCHEMA)
         con.execute(bulk.BULK_VIEW)
         con.execute(OBSERVATIONS_VIEW)
-        con.execute(
-            "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                snapshot_id,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-                digest,
-                SCHEMA_VERSION,
-                counts["facts"],
-                counts["derived"],
-                counts["sources"],
-                counts["regions"],
-                counts["disagreements"],
-            ],
-        )
-        con.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    s.id,
-                    s.title,
-                    s.publisher,
-                    s.place,
-                    s.published_on,
-                    s.published.precision,
-                    s.published.start,
-                    s.published.end,
-                    s.published_not_before,
-                    s.published_not_after,
-                    s.date_note,
-                    s.file,
-                    s.original_file,
-                    s.sha256,
-                    s.language,
-                    s.notes,
-                    s.text,
-                )
-                for s in raw.sources.values()
-            ],
-        )
-        con.executemany(
-            "INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.code, r.name, r.level, r.parent_code, r.note or None, list(r.aliases)) for r in raw.regions.values()],
-        )
-        con.executemany(
-            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?)",
-            [(m.metric, m.unit, m.label_id, m.label_en, m.definition) for m in raw.metrics.values()],
-        )
-        con.executemany(
-            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    t.metric,
-                    t.region_code,
-                    t.year,
-                    t.year_is_estimate,
-                    float(t.value),
-                    t.unit,
-                    t.source_id,
-                    t.quote,
-                    t.note or None,
-                    t.line,
-                )
-                for t in raw.targets
-            ],
-        )
+        con.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [snapshot_id, datetime.now(UTC).isoformat(timespec="seconds"), digest, SCHEMA_VERSION, counts["facts"],
+                     counts["derived"], counts["sources"], counts["regions"], counts["disagreements"]])
+        con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (s.id, s.title, s.publisher, s.place, s.published_on, s.published.precision, s.published.start,
+             s.published.end, s.published_not_before, s.published_not_after, s.date_note, s.file, s.original_file,
+             s.sha256, s.language, s.notes, s.text) for s in raw.sources.values()])
+        con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?)", [
+            (r.code, r.name, r.level, r.parent_code, r.note or None, list(r.aliases)) for r in raw.regions.values()])
+        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", [
+            (m.metric, m.unit, m.label_id, m.label_en, m.definition) for m in raw.metrics.values()])
+        con.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (t.metric, t.region_code, t.year, t.year_is_estimate, float(t.value), t.unit, t.source_id, t.quote,
+             t.note or None, t.line) for t in raw.targets])
         rows = [_fact_row(f, "stated", None, []) for f in raw.facts]
-        rows += [
-            _fact_row(
-                d.fact,
-                "derived",
-                d.formula,
-                [
-                    fact_key(i.source_id, i.region_code, i.metric, i.as_of_text, "stated" if i.line else "derived")
-                    for i in d.inputs
-                ],
-            )
-            for d in derived
-        ]
+        rows += [_fact_row(d.fact, "derived", d.formula,
+                           [fact_key(i.source_id, i.region_code, i.metric, i.as_of_text,
+                                     "stated" if i.line else "derived") for i in d.inputs]) for d in derived]
         con.executemany("INSERT INTO facts VALUES (" + ", ".join("?" * 20) + ")", rows)
-        con.executemany(
-            "INSERT INTO consistency VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    c.stated.source_id,
-                    c.stated.region_code,
-                    c.stated.metric,
-                    fact_key(c.stated.source_id, c.stated.region_code, c.stated.metric, c.stated.as_of_text, "stated"),
-                    fact_key(
-                        c.derived.fact.source_id,
-                        c.derived.fact.region_code,
-                        c.derived.fact.metric,
-                        c.derived.fact.as_of_text,
-                        "derived",
-                    ),
-                    float(c.stated.value),
-                    float(c.derived.fact.value),
-                    float(c.difference),
-                    float(c.tolerance),
-                    c.agrees,
-                    c.derived.formula,
-                )
-                for c in comparisons
-            ],
-        )
+        con.executemany("INSERT INTO consistency VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (c.stated.source_id, c.stated.region_code, c.stated.metric,
+             fact_key(c.stated.source_id, c.stated.region_code, c.stated.metric, c.stated.as_of_text, "stated"),
+             fact_key(c.derived.fact.source_id, c.derived.fact.region_code, c.derived.fact.metric,
+                      c.derived.fact.as_of_text, "derived"),
+             float(c.stated.value), float(c.derived.fact.value), float(c.difference), float(c.tolerance), c.agrees,
+             c.derived.formula) for c in comparisons])
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
@@ -351,13 +230,8 @@ def build(project: Project) -> BuildResult:
     snapshot_id = digest[:12]
     final = project.snapshots_dir / f"{snapshot_id}.duckdb"
     entries, catalog_problem = catalog_status(project)
-    if (
-        not catalog_problem
-        and entries
-        and entries[-1]["snapshot_id"] == snapshot_id
-        and snapshot_is_sound(final, entries[-1])
-        and not _leftovers(project)
-    ):
+    if not catalog_problem and entries and entries[-1]["snapshot_id"] == snapshot_id \
+            and snapshot_is_sound(final, entries[-1]) and not _leftovers(project):
         return BuildResult(snapshot_id, final, False, entries[-1]["counts"])  # nothing to write: no lock needed
     try:
         with _lock(project):
@@ -367,16 +241,12 @@ def build(project: Project) -> BuildResult:
                 _write_snapshot(project, final, snapshot_id, digest, raw)
             entries = refresh_catalog(project, touch=snapshot_id)
     except OSError as exc:
-        raise StorageError(
-            f"cannot write {project.rel(Path(exc.filename)) if exc.filename else project.rel(project.processed)}"
-            f": {exc.strerror or exc}; the previous snapshots and catalog are unchanged"
-        ) from None
+        raise StorageError(f"cannot write {project.rel(Path(exc.filename)) if exc.filename else project.rel(project.processed)}"
+                           f": {exc.strerror or exc}; the previous snapshots and catalog are unchanged") from None
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0].replace(str(project.root), ".")
-        raise StorageError(
-            f"cannot write the snapshot in {project.rel(project.snapshots_dir)}: {reason}; the previous "
-            "snapshots and catalog are unchanged"
-        ) from None
+        raise StorageError(f"cannot write the snapshot in {project.rel(project.snapshots_dir)}: {reason}; the previous "
+                           "snapshots and catalog are unchanged") from None
     counts = next(e["counts"] for e in entries if e["snapshot_id"] == snapshot_id)
     return BuildResult(snapshot_id, final, created, counts)
 

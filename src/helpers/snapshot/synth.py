@@ -15,20 +15,9 @@ from helpers.raw.bulk import regions_file
 from helpers.raw.facts import REGION_COLUMNS, load_metrics
 
 #: Metrics synth draws from (those that metrics.csv has), in this order: counts and percents mixed.
-SYNTH_METRICS = (
-    "population",
-    "ktp_required",
-    "ktp_recorded",
-    "ktp_recording_pct",
-    "ktp_printed",
-    "ikd_activated",
-    "ikd_activation_pct",
-    "kia_ownership_pct",
-    "birth_certificate_ownership_pct",
-    "first_time_voter_recording_pct",
-    "blank_cards_received",
-    "print_requests_pending",
-)
+SYNTH_METRICS = ("population", "ktp_required", "ktp_recorded", "ktp_recording_pct", "ktp_printed",
+                 "ikd_activated", "ikd_activation_pct", "kia_ownership_pct", "birth_certificate_ownership_pct",
+                 "first_time_voter_recording_pct", "blank_cards_received", "print_requests_pending")
 #: Synthetic provinces use codes 01-09: Kemendagri province codes start at 11, so they never clash.
 SYNTH_PROVINCES = range(1, 10)
 SYNTH_END = date(2024, 12, 31)
@@ -42,16 +31,8 @@ def synth_regions(kabupaten: int) -> list[list[str]]:
     for p in range(1, math.ceil(kabupaten / 99) + 1):
         rows.append([f"{p:02d}", f"Provinsi Sintetis {p:02d}", "provinsi", "00", "", "synthetic (ktpel synth)"])
         for k in range(1, min(99, kabupaten - 99 * (p - 1)) + 1):
-            rows.append(
-                [
-                    f"{p:02d}.{k:02d}",
-                    f"Kabupaten Sintetis {p:02d}.{k:02d}",
-                    "kabupaten",
-                    f"{p:02d}",
-                    "",
-                    "synthetic (ktpel synth)",
-                ]
-            )
+            rows.append([f"{p:02d}.{k:02d}", f"Kabupaten Sintetis {p:02d}.{k:02d}", "kabupaten", f"{p:02d}", "",
+                         "synthetic (ktpel synth)"])
     return rows
 
 
@@ -59,7 +40,6 @@ def _value_sql(metrics: Sequence[str], months: int) -> str:
     """SQL for a plausible value of metric index ``m`` for kabupaten ``k`` at ``t`` months before the end.
 
     Everything comes from ``hash(seed, ...)``: deterministic for a seed, no random state."""
-
     def u(*salt: str) -> str:
         return f"((hash($seed, {', '.join(salt)}) % 1000000) / 1000000.0)"
 
@@ -88,17 +68,8 @@ def _value_sql(metrics: Sequence[str], months: int) -> str:
 SYNTH_REGION_CHOICES = ("synthetic", "kemendagri")
 
 
-def synth(
-    project: Project,
-    out: Path,
-    kabupaten: int = 514,
-    months: int = 120,
-    n_metrics: int = 8,
-    rows: int | None = None,
-    fmt: str = "csv",
-    seed: int = 0,
-    regions: str = "synthetic",
-) -> tuple[int, int]:
+def synth(project: Project, out: Path, kabupaten: int = 514, months: int = 120, n_metrics: int = 8,
+          rows: int | None = None, fmt: str = "csv", seed: int = 0, regions: str = "synthetic") -> tuple[int, int]:
     """Write a synthetic bulk table to ``out`` and its regions to ``data/raw/bulk/regions.csv``.
 
     ``regions="kemendagri"``: figures for the first ``kabupaten`` kabupaten/kota of ``regions.csv`` (by code)
@@ -119,9 +90,8 @@ def synth(
     if regions == "kemendagri":
         second_tier = sorted(code for code, level in real.items() if level in ("kabupaten", "kota"))
         if not 1 <= kabupaten <= len(second_tier):
-            raise ValueError(
-                f"--kabupaten must be between 1 and {len(second_tier)} (the kabupaten/kota of data/raw/regions.csv)"
-            )
+            raise ValueError(f"--kabupaten must be between 1 and {len(second_tier)} (the kabupaten/kota of "
+                             "data/raw/regions.csv)")
         codes, region_rows = second_tier[:kabupaten], []
     else:
         region_rows = synth_regions(kabupaten)
@@ -139,11 +109,8 @@ def synth(
     total = rows if rows is not None else months * per_month
     value = _value_sql(chosen, months).replace("$seed", str(int(seed)))
     names = "[" + ", ".join(f"'{m}'" for m in chosen) + "]"
-    value_out = (
-        "CASE WHEN ends_with(metric, '_pct') THEN printf('%.2f', v) ELSE printf('%d', v::BIGINT) END"
-        if fmt == "csv"
-        else "v"
-    )
+    value_out = ("CASE WHEN ends_with(metric, '_pct') THEN printf('%.2f', v) ELSE printf('%d', v::BIGINT) END"
+                 if fmt == "csv" else "v")
     # one ordered range: month (newest first), then kabupaten, then metric -> deterministic file order
     query = f"""
         WITH g AS (
