@@ -84,7 +84,7 @@ def proposed_rows(source_id: str, candidates: list[Candidate]) -> list[dict[str,
     for c in candidates:
         good = bool(c.region_code and c.metric and c.confidence != "low")
         row = {"keep": "yes" if good and best[(c.region_code, c.metric, c.as_of)] is c else "no",
-               "source_id": source_id, **c.row(), "note": INFERRED_NOTE if "as_of inferred" in c.reason else ""}
+               "source_id": source_id, **c.row(), "note": INFERRED_NOTE if c.inferred else ""}
         if good and row["keep"] == "no":
             row["reason"] += "; keep=no: another row has the same region, metric and as_of"
         rows.append(row)

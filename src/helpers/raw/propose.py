@@ -99,6 +99,7 @@ class Candidate:
     confidence: str
     reason: str
     score: int = field(default=0, compare=False)
+    inferred: bool = field(default=False, compare=False)  # as_of is the publication month, not the text's date
 
     def row(self) -> dict[str, str]:
         return {c: getattr(self, c) for c in COLUMNS}
@@ -359,7 +360,7 @@ def propose(text: str, published: Published, regions: dict[str, Region], metrics
                                            "; ".join([region_why, metric_why, date_why]
                                                      + ([f"{target.group(0)!r} before it: a target, not a figure?"]
                                                         if target else [])),
-                                           {"high": 2, "medium": 1, "low": 0}[confidence]))
+                                           {"high": 2, "medium": 1, "low": 0}[confidence], inferred))
                 if metric:
                     sentence_metrics["percent" if m.is_percent else "count"] = metric
                     reader.figures.setdefault((m.value, m.is_percent), found[-1])
