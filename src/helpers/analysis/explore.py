@@ -85,9 +85,8 @@ def _cell(column: str, value: Any, lang: str) -> object:
 def table(df: pd.DataFrame, lang: str) -> figures.Table:
     """A frame of :func:`contents` for display: headers from the catalogue (``column.*``), counts in the
     language's number format, dates as ISO dates, codes and publishers as received."""
-    shown = pd.DataFrame({t(f"column.{c}", lang): [_cell(c, v, lang) for v in df[c]] for c in df.columns})
-    shown.index = pd.RangeIndex(1, len(shown) + 1)
-    return figures.Table(shown, list(df.columns), [[None] * len(df.columns) for _ in range(len(df))])
+    shown = pd.DataFrame({c: [_cell(c, v, lang) for v in df[c]] for c in df.columns}, index=df.index)
+    return figures.table(shown, list(df.columns), lang)
 
 
 def picker_subtitle(series: pd.DataFrame, lang: str) -> str:
