@@ -227,6 +227,8 @@ def test_slide_deck(batch, deck, lang):
         assert slide.shapes.title.text_frame.text == chart.title
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == 1
+        # the image is the chart's slide image file (charts/<stem>.slide.png, rendered with the chart's files)
+        assert pictures[0].image.blob == (batch.dir / "charts" / f"{chart.stem}.slide.png").read_bytes()
         assert pictures[0].left >= 0 and pictures[0].left + pictures[0].width <= prs.slide_width
         assert pictures[0].top + pictures[0].height <= prs.slide_height
         footers = [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text.startswith(word)]

@@ -120,9 +120,10 @@ def test_local_and_dask_runs_and_their_exports_are_the_same(tmp_path):
     for page in pages:  # each profile: its percentages and one chart of counts per unit it has, in each format
         stem = page.removesuffix(".html")
         mine = {c.split("--", 1)[1] for c in charts if c.startswith(f"charts/{stem}--")}
-        assert {f"region-profile.{ext}" for ext in ("pdf", "png", "svg")} <= mine, page
-        assert {k.rsplit(".", 1)[0] for k in mine if k.endswith(".svg")} == {k.rsplit(".", 1)[0] for k in mine
-                                                                            if k.endswith(".png")}, page
+        assert {f"region-profile.{ext}" for ext in ("pdf", "png", "svg", "slide.png")} <= mine, page
+        assert {k.removesuffix(".svg") for k in mine if k.endswith(".svg")} == {
+            k.removesuffix(".slide.png") for k in mine if k.endswith(".slide.png")} == {
+            k.removesuffix(".png") for k in mine if k.endswith(".png") and not k.endswith(".slide.png")}, page
     assert all(f"{c.split('--', 1)[0].removeprefix('charts/')}.html" in pages for c in charts)  # no stray chart
     by_workers = {name: (a / name).read_bytes() for name in pages + charts}
     assert by_workers.keys() == {p.name for p in b.glob("*.html")} | {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import gc
 import io
 import json
 import os
@@ -122,6 +123,8 @@ def work_floor(project_root: Path, snapshot: str = "latest", only: Sequence[str]
     t0 = time.perf_counter()
     with run_context(project_root, env):
         execute(sh, imported_modules([c for run in cells.values() for c in run]) + [WARM_UP])
+        gc.collect()  # as the runner's zygote does after its imports (helpers.batch.kernels.serve)
+        gc.freeze()
     imports = time.perf_counter() - t0
     work: dict[str, float] = {}
     for name, notebook, _ in runs:

@@ -28,12 +28,10 @@ and reuses it for every run it is given.  What it adds to Papermill:
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -61,7 +59,7 @@ from helpers import atomic
 from helpers.batch import warm
 from helpers.batch.connections import connection_dir
 from helpers.batch.kernels import ForkProvisioner
-from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask
+from helpers.batch.tasks import Event, LaunchSlot, RunOutcome, RunTask, call_after, preload_after
 
 ENGINE_NAME = "ktpel"
 
@@ -223,12 +221,11 @@ class KtpelEngine(NBClientEngine):
         kwargs = remove_args(["input_path"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         manager_class = ForkKernelManager if ktpel["kernel_start"] == "fork" else SpawnKernelManager
-        km, key = None, None
-        if ktpel["reuse"]:  # a kept kernel (helpers.batch.warm), or a new one this worker may keep
+        km, kc, key = None, None, None
+        if ktpel["reuse"]:  # a kept kernel and client (helpers.batch.warm), or a new one this worker may keep
             key = warm.kernel_key(kernel_name, ktpel["kernel_start"], ktpel["cwd"], ktpel["task_env"])
-            km = warm.take(key)
-            ktpel["reused"] = km is not None
-            km = km or manager_class(kernel_name=kernel_name)
+            km, kc = warm.take(key) or (manager_class(kernel_name=kernel_name), None)
+            ktpel["reused"] = kc is not None
         final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
                                     startup_timeout=start_timeout, kernel_name=kernel_name,
                                     kernel_manager_class=manager_class, log=papermill_logger, km=km,
@@ -236,19 +233,16 @@ class KtpelEngine(NBClientEngine):
         client = _Client(nb_man, ktpel=ktpel, **final_kwargs)
         if km is None:
             return client.execute()
+        client.kc = kc  # a kept client: nbclient starts none (a new one waits 0.2 s for a quiet IOPub)
         try:
             nb = client.execute()
         except BaseException:
-            warm.shut_down(km)
+            warm.shut_down(km, client.kc)
             raise
-        finally:
-            if client.kc is not None:  # a client passed a manager leaves its channels open
-                client.kc.stop_channels()
-                client.kc = None
         if nb.metadata.get("papermill", {}).get("exception"):
-            warm.shut_down(km)  # a failed run's kernel is not reused
+            warm.shut_down(km, client.kc)  # a failed run's kernel is not reused
         else:
-            warm.keep(key, km)  # type: ignore[arg-type]
+            warm.keep(key, km, client.kc)  # type: ignore[arg-type]
         return nb
 
 
@@ -351,24 +345,6 @@ def execute_task(task: RunTask, emit: Callable[[Event], None], slot: LaunchSlot 
             after_error = f"{type(exc).__name__}: {exc}"
     return RunOutcome(task.name, "ok" if error is None else "failed", time.time() - started, output, error, attempt,
                       started, time.time(), after_error, exported, phases)
-
-
-_preloading: set[str] = set()
-
-
-def preload_after(spec: str) -> None:
-    """Import the module of ``"module:function"`` in a background thread, once per process, so its imports
-    happen while this worker waits for its first kernel, not after the run."""
-    module = spec.partition(":")[0]
-    if module not in _preloading:
-        _preloading.add(module)
-        threading.Thread(target=importlib.import_module, args=(module,), name="ktpel-preload", daemon=True).start()
-
-
-def call_after(spec: str, project_root: Path, output: Path) -> None:
-    """Call ``"module:function"`` with (project root, output notebook)."""
-    module, _, function = spec.partition(":")
-    getattr(importlib.import_module(module), function)(project_root, output)
 
 
 class _NoSlot:

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import gc
 import importlib
 import importlib.util
 import json
@@ -132,6 +133,12 @@ def serve(fd: int) -> None:
     """The zygote's loop: import :data:`PRELOAD`, then fork a kernel per request on socket ``fd``."""
     sock = socket.socket(fileno=fd)
     _preload()
+    # What the imports made lives as long as the kernels: move it out of the collector's sight, so that
+    # a kernel's full collections (IPython runs one at every reset, pandas and Altair trigger others) scan
+    # only what the kernel itself made: about 0.15 s less per reset.  (CPython's advice for a parent
+    # that forks: collect, then freeze, right before forking.)
+    gc.collect()
+    gc.freeze()
     signal.signal(signal.SIGCHLD, _reap)
     sock.sendall(json.dumps({"ready": True, "digest": package_digest(), "threads": foreign_threads()}).encode())
     while True:

@@ -19,7 +19,7 @@ from helpers.batch.executors import (
     fork_unsupported,
 )
 from helpers.batch.plan import PlannedRun, grid_sources, plan, stored_fingerprint
-from helpers.batch.tasks import Event, RunOutcome, RunTask
+from helpers.batch.tasks import Event, RunOutcome, RunTask, preload_after
 from helpers.problems import UsageError
 from helpers.project import Project
 from helpers.rows import text_table
@@ -100,6 +100,8 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
             where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
             echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
             own = executor is None
+            if after:  # what the workers call after each run, this process calls for the batch once it is done
+                preload_after(after)
             ex = executor or EXECUTORS["local"](jobs=n_jobs)
             finished: set[str] = set()
             said_fallback = False

@@ -18,6 +18,8 @@ stored parameters and charts): a page, not a run record."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,3 +93,22 @@ class RunOutcome:
     def ok(self) -> bool:
         """The run did not fail: it ran to its end, or was up to date."""
         return self.status != "failed"
+
+
+_preloading: set[str] = set()
+
+
+def preload_after(spec: str) -> None:
+    """Import the module of ``"module:function"`` in a background thread, once per process, so its imports
+    happen while this process waits (a worker for its first kernel, ``ktpel report`` for its workers), not
+    after the run."""
+    module = spec.partition(":")[0]
+    if module not in _preloading:
+        _preloading.add(module)
+        threading.Thread(target=importlib.import_module, args=(module,), name="ktpel-preload", daemon=True).start()
+
+
+def call_after(spec: str, project_root: Path, output: Path) -> None:
+    """Call ``"module:function"`` with (project root, output notebook)."""
+    module, _, function = spec.partition(":")
+    getattr(importlib.import_module(module), function)(project_root, output)

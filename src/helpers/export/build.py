@@ -21,6 +21,7 @@ from helpers.export.html import index_page, report_page
 from helpers.export.model import (
     CHARTS_DIR,
     INDEX,
+    Chart,
     ExportError,
     ExportResult,
     Run,
@@ -31,7 +32,7 @@ from helpers.export.model import (
     safe_name,
 )
 from helpers.export.render import render_chart
-from helpers.export.slides import build_deck
+from helpers.export.slides import build_deck, slide_png
 from helpers.export.stamp import STAMP, read_stamp
 from helpers.project import Project
 
@@ -77,15 +78,17 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
 
         # 1. Render everything in memory: a failure here writes nothing.
         files: dict[Path, bytes] = {}
+        slide_images: dict[str, bytes] = {}  # chart stem -> the image on its slide
         digest, stamp = package_digest(), read_stamp(directory)
         for run in batch.runs:
             for chart in run.charts:
-                existing = charts_dir / f"{chart.stem}.png"
-                fresh = (existing.is_file() and existing.stat().st_mtime >= run.path.stat().st_mtime
+                existing, slide = charts_dir / f"{chart.stem}.png", slide_image_path(charts_dir, chart.stem)
+                fresh = (existing.is_file() and slide.is_file()
+                         and existing.stat().st_mtime >= run.path.stat().st_mtime
                          and (stamp.get(run.name) == digest or run.name in exported))
                 if run.name in selected or not fresh:  # chart files of other reports only when stale
-                    for ext, data in render_chart(chart.spec, chart.svg).items():
-                        files[charts_dir / f"{chart.stem}.{ext}"] = data
+                    files.update(chart_files(charts_dir, chart))
+                slide_images[chart.stem] = files.get(slide) or slide.read_bytes()
         for run in batch.runs:
             if run.name in selected:
                 files[directory / f"{run.name}.html"] = report_page(batch, run)
@@ -98,7 +101,7 @@ def export_batch(project: Project, snapshot_id: str = "latest", names: Sequence[
             for province, group in groups:
                 if any(r.charts for r in group):
                     name = deck_name(lang, province)
-                    files[directory / name] = build_deck(batch, group, lang)
+                    files[directory / name] = build_deck(batch, group, lang, slide_images)
                     decks[name] = (lang, province, sum(len(r.charts) for r in group))
         files[directory / INDEX] = index_page(batch, decks)
         pages = {r.name: (digest if r.name in selected or r.name in exported else stamp.get(r.name, ""))
@@ -129,13 +132,25 @@ def export_run(project_root: Path, notebook: Path) -> list[Path]:
     run = batch.runs[0]
     charts_dir = batch.directory / CHARTS_DIR
     charts_dir.mkdir(exist_ok=True)
-    files = {charts_dir / f"{chart.stem}.{ext}": data
-             for chart in run.charts for ext, data in render_chart(chart.spec, chart.svg).items()}
+    files = {path: data for chart in run.charts for path, data in chart_files(charts_dir, chart).items()}
     files[batch.directory / f"{run.name}.html"] = report_page(batch, run)
     for path, data in files.items():
         atomic.write_bytes(path, data)
     _remove_stale_charts(charts_dir, [run], set(files))
     return list(files)
+
+
+def slide_image_path(charts_dir: Path, stem: str) -> Path:
+    """The chart as drawn on its slide (PNG, without the title, subtitle and footer the slide shows as text)."""
+    return charts_dir / f"{stem}.slide.png"
+
+
+def chart_files(charts_dir: Path, chart: Chart) -> dict[Path, bytes]:
+    """A chart's files: SVG, PNG, PDF and its slide image (rendered here, so that a batch's workers render
+    them in parallel and the decks, made once the batch is done, only assemble them)."""
+    files = {charts_dir / f"{chart.stem}.{ext}": data for ext, data in render_chart(chart.spec, chart.svg).items()}
+    files[slide_image_path(charts_dir, chart.stem)] = slide_png(chart)
+    return files
 
 
 def in_config_order(project: Project, runs: list[Run]) -> list[Run]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from pptx import Presentation
@@ -114,7 +115,7 @@ def unique_titles(runs: list[Run]) -> dict[str, str]:
     return out
 
 
-def _chart_slides(prs: Any, runs: list[Run], lang: str) -> None:
+def _chart_slides(prs: Any, runs: list[Run], lang: str, images: Mapping[str, bytes]) -> None:
     titles = unique_titles(runs)
     for run in runs:
         for chart in run.charts:
@@ -129,7 +130,7 @@ def _chart_slides(prs: Any, runs: list[Run], lang: str) -> None:
                 top = Inches(1.75)
             footer_top = HEIGHT - Inches(0.85)
             area_w, area_h = WIDTH - 2 * MARGIN, footer_top - Inches(0.1) - top
-            png = slide_png(chart)
+            png = images.get(chart.stem) or slide_png(chart)
             px_w, px_h = png_size(png)
             scale = min(area_w / px_w, area_h / px_h)
             pic_w, pic_h = int(px_w * scale), int(px_h * scale)
@@ -153,14 +154,15 @@ def _sources_slide(prs: Any, batch: Batch, lang: str) -> None:
     _set_text(body.text_frame, lines, size)
 
 
-def build_deck(batch: Batch, runs: list[Run], lang: str) -> bytes:
-    """The deck of ``runs`` (all in ``lang``, in the order given) as .pptx bytes."""
+def build_deck(batch: Batch, runs: list[Run], lang: str, images: Mapping[str, bytes] | None = None) -> bytes:
+    """The deck of ``runs`` (all in ``lang``, in the order given) as .pptx bytes.  ``images``: chart stem ->
+    its slide image (:func:`slide_png`) where already rendered; the others are rendered here."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     prs.core_properties.title = f"{text('deck_title', lang)} · {batch.snapshot_id}"
     prs.core_properties.language = "id-ID" if lang == "id" else "en-US"
     _title_slide(prs, batch, runs, lang)
-    _chart_slides(prs, runs, lang)
+    _chart_slides(prs, runs, lang, images or {})
     _sources_slide(prs, batch, lang)
     out = io.BytesIO()
     prs.save(out)
