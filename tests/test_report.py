@@ -58,6 +58,10 @@ def test_batch_runs_real_notebooks_reports_progress_and_exports(ws):
     assert (ws.out / "index.html").is_file() and (ws.out / "slides-en.pptx").is_file()
     assert not list(ws.out.glob(".tmp-*"))
 
+    seconds = json.loads((ws.root / "reports" / ".run-seconds.json").read_text(encoding="utf-8"))
+    assert {"region-comparison.en", "profile-kaltim.en"} <= seconds.keys()  # each run's cells, for the next order
+    assert all(0 < seconds[n] < 300 for n in ("region-comparison.en", "profile-kaltim.en")), seconds
+
     again = run_ktpel(ws.root, "report", "--only", "region-comparison", "profile-kaltim", "-p", "lang=en")
     assert again.returncode == 0 and "0 ok, 0 failed, 2 up to date" in again.stdout
     assert "exports up to date" in again.stdout
@@ -172,3 +176,22 @@ def test_overrides_are_yaml_with_dates_kept_as_text():
         "regions": ["Batam", "64"], "until": "2024-12-31", "lang": "no"}
     with pytest.raises(UsageError, match="not valid YAML"):
         parse_overrides(["regions=[Batam"])
+
+
+def test_the_runs_that_took_longest_last_time_start_first(tmp_path):
+    from helpers.batch.run import longest_first, read_run_seconds, record_run_seconds
+    from helpers.batch.tasks import RunOutcome
+    from helpers.project import Project
+
+    project = Project(tmp_path)
+    assert read_run_seconds(project) == {}  # never run: the config order
+    project.reports_dir.mkdir()
+    runs = [SimpleNamespace(name=n) for n in ("a", "b", "c", "d")]
+    record_run_seconds(project, [RunOutcome("a", "ok", 9.0, None, phases={"cells": 0.5}),
+                                 RunOutcome("b", "ok", 2.0, None, phases={"cells": 2.0}),
+                                 RunOutcome("c", "failed", 5.0, None, "boom", phases={"cells": 5.0}),
+                                 RunOutcome("d", "up to date", 0.0, None)])
+    assert read_run_seconds(project) == {"a": 0.5, "b": 2.0}  # cells, not the kernel start; no failed run
+    assert [r.name for r in longest_first(runs, read_run_seconds(project))] == ["c", "d", "b", "a"]
+    (tmp_path / "reports" / ".run-seconds.json").write_text("{ half", encoding="utf-8")
+    assert read_run_seconds(project) == {}  # unreadable: only the order is lost

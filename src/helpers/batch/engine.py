@@ -29,6 +29,7 @@ and reuses it for every run it is given.  What it adds to Papermill:
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -37,11 +38,13 @@ import uuid
 from collections.abc import Callable
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from queue import Empty
 from typing import IO, Any
 
 import nbformat
 import papermill as pm
 from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.provisioning.factory import KernelProvisionerFactory
 from papermill.clientwrap import PapermillNotebookClient
@@ -53,7 +56,7 @@ from papermill.engines import (
 from papermill.exceptions import PapermillExecutionError
 from papermill.log import logger as papermill_logger
 from papermill.utils import merge_kwargs, remove_args
-from traitlets import Bool, default
+from traitlets import Bool, DottedObjectName, default
 
 from helpers import atomic
 from helpers.batch import warm
@@ -92,6 +95,34 @@ class ThisPythonKernelSpecManager(KernelSpecManager):
         return this_python_spec(self.fork)
 
 
+class QuickReadyClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel answered ``kernel_info`` and an IOPub message came
+    through (so both channels are connected).  The stock ``wait_for_ready`` then also waits until IOPub has
+    been quiet for 0.2 s, to drop what is left there; nbclient matches every IOPub message to the request it
+    answers and skips the others, so that wait would only cost each new kernel 0.2 s."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:  # IOPub not connected yet: ask again
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+
 class SpawnKernelManager(AsyncKernelManager):
     """Starts this interpreter's kernel as a new process, connected over IPC sockets on Linux.
 
@@ -105,6 +136,7 @@ class SpawnKernelManager(AsyncKernelManager):
         return ThisPythonKernelSpecManager(parent=self, fork=self._fork)
 
     _fork = False
+    client_class = DottedObjectName(f"{__name__}.QuickReadyClient")
 
     @default("transport")
     def _default_transport(self) -> str:

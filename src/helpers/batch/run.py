@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers import atomic
 from helpers.batch.config import KERNEL_STARTS, RUNNER_VERSION, load_config
 from helpers.batch.connections import remove_orphan_connection_dirs
 from helpers.batch.executors import (
@@ -124,7 +126,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
 
             try:
                 tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
-                         for run in todo]
+                         for run in longest_first(todo, read_run_seconds(project))]
                 for outcome in ex.run(tasks, on_event):
                     finished.add(outcome.name)
                     results[outcome.name] = outcome
@@ -142,9 +144,38 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
     finally:
         lock.release()
     ordered = [results[run.name] for run in runs]
+    record_run_seconds(project, ordered)
     for line in summary_lines(project, ordered, time.monotonic() - t0):
         echo(line)
     return ordered
+
+
+#: In ``reports/``: how long each run's cells took the last time it ran, so that the next batch starts
+#: the longest first (a batch whose long run starts last ends with the other workers idle).
+RUN_SECONDS = ".run-seconds.json"
+
+
+def read_run_seconds(project: Project) -> dict[str, float]:
+    """Run name -> seconds its cells took when it last ran (empty if unknown or unreadable: only an order)."""
+    try:
+        data = json.loads((project.reports_dir / RUN_SECONDS).read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def record_run_seconds(project: Project, results: Sequence[RunOutcome]) -> None:
+    seconds = read_run_seconds(project)
+    seconds.update({r.name: round(r.phases.get("cells", r.seconds), 3) for r in results if r.ok and r.phases})
+    try:
+        atomic.write_text(project.reports_dir / RUN_SECONDS, json.dumps(seconds, indent=0, sort_keys=True) + "\n")
+    except OSError:  # read-only reports/: the next batch keeps the config order
+        pass
+
+
+def longest_first(runs: Sequence[PlannedRun], seconds: Mapping[str, float]) -> list[PlannedRun]:
+    """``runs`` with those that took longest last time first; runs never timed come first, in config order."""
+    return sorted(runs, key=lambda run: -seconds.get(run.name, math.inf))
 
 
 def _remove_leftovers(out_dir: Path) -> None:
