@@ -102,6 +102,10 @@ def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, ker
     kernel = int(ws.pidfile.read_text())
     tree = descendants(proc.pid)
     assert kernel in tree and len(tree) >= 3, tree  # workers, (zygote,) the kernel, ...
+    if kernel_start == "fork":  # one zygote for the batch's workers, started by ktpel report; the kernel its fork
+        zygotes = [p for p in tree - {kernel} if b"kernels import serve" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(zygotes) == 1, tree  # (a forked kernel shows its zygote's command line)
+        assert _stat(zygotes[0])[1] == str(proc.pid) and _stat(kernel)[1] == str(zygotes[0])
     if how == "SIGINT to the group":
         os.killpg(proc.pid, signal.SIGINT)
     else:

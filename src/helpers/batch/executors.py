@@ -132,8 +132,12 @@ def _watch_lifeline(lifeline: Connection) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _init_worker(events: Any, slot: Any, lifeline: Connection) -> None:
+def _init_worker(events: Any, slot: Any, lifeline: Connection, zygotes: Any = None) -> None:
     global _worker_events, _worker_slot
+    if zygotes is not None and not zygotes.empty():  # a socket to the executor's shared zygote
+        from helpers.batch.kernels import attach
+
+        attach(zygotes.get())
     _worker_events, _worker_slot = events, slot
     # Ctrl-C reaches the whole foreground process group: the executor's process handles it (and ends the
     # workers through the lifeline), so a worker does not print a traceback of its own.
@@ -163,16 +167,24 @@ class LocalProcessExecutor(Executor):
     for a slot, so a burst of simultaneous launches cannot starve each other of
     CPU until they time out.  A start that still fails is retried once by the worker.
 
+    With ``shared_zygote`` (for forked kernels), one kernel zygote serves all the
+    workers: it starts with the pool, so its imports overlap the workers' start,
+    and they are made once, not once per worker.  Each worker takes its own socket
+    to it; a worker whose shared zygote fails starts its own, as without it.
+
     The workers hold the read end of a *lifeline* pipe whose write end only this
     process has: when this process dies (even by SIGKILL) or calls :meth:`abort`,
     every worker sees end of file and kills itself at once, and its zygote and
-    kernels follow it (see :mod:`helpers.batch.kernels`).  Nothing of a batch
+    kernels follow it (see :mod:`helpers.batch.kernels`; the shared zygote ends
+    when every socket to it is closed, or with :meth:`close`).  Nothing of a batch
     outlives the process that runs it.
     """
 
-    def __init__(self, jobs: int | None = None, launch_limit: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, launch_limit: int | None = None, shared_zygote: bool = False) -> None:
         self.jobs = max(1, jobs or default_jobs())
         self.launch_limit = max(1, min(self.jobs, launch_limit or 2))
+        self.shared_zygote = shared_zygote
+        self._zygote: Any = None  # the shared zygote's process
         self._ctx = mp.get_context("spawn")
         self._pool: cf.ProcessPoolExecutor | None = None
         self._events: Any = None
@@ -183,8 +195,17 @@ class LocalProcessExecutor(Executor):
             self._events = self._ctx.Queue()
             slot = self._ctx.BoundedSemaphore(self.launch_limit)
             watched, self._lifeline = self._ctx.Pipe(duplex=False)
+            zygotes = None
+            if self.shared_zygote:
+                from helpers.batch.kernels import spawn_zygote
+
+                self._zygote, socks = spawn_zygote(self.jobs)
+                zygotes = self._ctx.SimpleQueue()
+                for sock in socks:  # pickled here: multiprocessing hands the descriptor to the worker that takes it
+                    zygotes.put(sock)
+                    sock.close()
             self._pool = cf.ProcessPoolExecutor(self.jobs, mp_context=self._ctx, initializer=_init_worker,
-                                                initargs=(self._events, slot, watched))
+                                                initargs=(self._events, slot, watched, zygotes))
         return self._pool
 
     def _drain(self, on_event: Callable[[Event], None]) -> None:
@@ -196,8 +217,8 @@ class LocalProcessExecutor(Executor):
             on_event(event)
 
     def run(self, tasks: Sequence[RunTask], on_event: Callable[[Event], None]) -> Iterator[RunOutcome]:
-        pool = self._start()
-        with _sigint_ignored():  # workers start from here; they inherit SIGINT ignored from their birth
+        with _sigint_ignored():  # workers (and the shared zygote) start from here; they inherit SIGINT ignored
+            pool = self._start()
             futures = {pool.submit(_work, task): task for task in tasks}
         pending = set(futures)
         try:
@@ -217,6 +238,10 @@ class LocalProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             self._events.close()
+        if self._zygote is not None:  # its workers are gone; so go the kernels they kept (they die with it)
+            self._zygote.kill()
+            self._zygote.wait()
+            self._zygote = None
         if self._lifeline is not None:
             self._lifeline.close()
             self._lifeline = None

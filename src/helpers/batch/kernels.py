@@ -129,9 +129,10 @@ def _reap(signum: int, frame: Any) -> None:
             return
 
 
-def serve(fd: int) -> None:
-    """The zygote's loop: import :data:`PRELOAD`, then fork a kernel per request on socket ``fd``."""
-    sock = socket.socket(fileno=fd)
+def serve(*fds: int) -> None:
+    """The zygote's loop: import :data:`PRELOAD`, then fork a kernel per request on any of the sockets
+    ``fds`` (one per worker it serves); it ends when every worker has closed its end."""
+    socks = [socket.socket(fileno=fd) for fd in fds]
     _preload()
     # What the imports made lives as long as the kernels: move it out of the collector's sight, so that
     # a kernel's full collections (IPython runs one at every reset, pandas and Altair trigger others) scan
@@ -140,32 +141,50 @@ def serve(fd: int) -> None:
     gc.collect()
     gc.freeze()
     signal.signal(signal.SIGCHLD, _reap)
-    sock.sendall(json.dumps({"ready": True, "digest": package_digest(), "threads": foreign_threads()}).encode())
-    while True:
+    hello = json.dumps({"ready": True, "digest": package_digest(), "threads": foreign_threads()}).encode()
+    for sock in list(socks):
         try:
-            data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
-        except (ConnectionError, OSError):
-            return
-        if not data:  # the worker is gone
-            return
-        request = json.loads(data)
-        # SIGCHLD is held back from fork until the pidfd is open: a kernel that ends at once stays a
-        # zombie until then, so its pid cannot be reaped and reused before the pidfd refers to it.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-        try:
-            pid = os.fork()
-            if pid == 0:
+            sock.sendall(hello)
+        except OSError:  # that worker is gone already
+            socks.remove(sock)
+    while socks:
+        ready, _, _ = select.select(socks, [], [])
+        for sock in ready:
+            if not _fork_on_request(sock, socks):
+                socks.remove(sock)
                 sock.close()
-                _become_kernel(request, fds[0] if fds else None)  # never returns
-            pidfd = os.pidfd_open(pid)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-        for received in fds:
-            os.close(received)
-        try:
-            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
-        finally:
-            os.close(pidfd)
+
+
+def _fork_on_request(sock: socket.socket, socks: list[socket.socket]) -> bool:
+    """Fork a kernel for the request waiting on ``sock``; False when its worker is gone."""
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
+    except (ConnectionError, OSError):
+        return False
+    if not data:  # the worker is gone
+        return False
+    request = json.loads(data)
+    # SIGCHLD is held back from fork until the pidfd is open: a kernel that ends at once stays a
+    # zombie until then, so its pid cannot be reaped and reused before the pidfd refers to it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            for each in socks:
+                each.close()
+            _become_kernel(request, fds[0] if fds else None)  # never returns
+        pidfd = os.pidfd_open(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+    for received in fds:
+        os.close(received)
+    try:
+        socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+    except OSError:
+        return False
+    finally:
+        os.close(pidfd)
+    return True
 
 
 def _become_kernel(request: dict[str, Any], log_fd: int | None) -> None:
@@ -212,17 +231,27 @@ class ZygoteFailed(RuntimeError):
     """The zygote could not be started, did not answer, or is not usable."""
 
 
-class Zygote:
-    """A zygote process (a child of this process) and the worker's end of its socket."""
+def spawn_zygote(workers: int = 1) -> tuple[subprocess.Popen[bytes], list[socket.socket]]:
+    """Start a zygote process serving ``workers`` workers: its handle and one socket per worker."""
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(workers)]
+    theirs = [pair[1].fileno() for pair in pairs]
+    code = f"from helpers.batch.kernels import serve; serve({', '.join(map(str, theirs))})"
+    process = subprocess.Popen([sys.executable, "-c", code], pass_fds=theirs, env={**os.environ, **SINGLE_THREADED},
+                               stdin=subprocess.DEVNULL)
+    for _, their in pairs:
+        their.close()
+    return process, [ours for ours, _ in pairs]
 
-    def __init__(self, start_timeout: float = 60.0) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {**os.environ, **SINGLE_THREADED}
-        code = f"from helpers.batch.kernels import serve; serve({theirs.fileno()})"
-        self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
-                                        stdin=subprocess.DEVNULL)
-        theirs.close()
-        self.sock = ours
+
+class Zygote:
+    """A zygote and this worker's end of its socket: this worker's own zygote (a child of this process),
+    or, with ``sock``, a zygote its executor started for all its workers (:func:`attach`)."""
+
+    def __init__(self, start_timeout: float = 60.0, sock: socket.socket | None = None) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        if sock is None:
+            self.process, [sock] = spawn_zygote()
+        self.sock = sock
         self.sock.settimeout(start_timeout)
         self._ready = False  # the zygote says so once its imports are done
         self.digest: str | None = None  # of the helpers code it imported, as it reports
@@ -244,12 +273,15 @@ class Zygote:
         except (OSError, TimeoutError) as exc:
             raise ZygoteFailed(f"the kernel zygote did not answer ({type(exc).__name__}: {exc})") from exc
         if not data:
-            code = self.process.poll()
+            code = self.process.poll() if self.process is not None else None
             raise ZygoteFailed("the kernel zygote exited" + (f" (code {code})" if code is not None else ""))
         return dict(json.loads(data)), fds
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        # A shared zygote: between requests, its end is readable only once it is gone (after its hello).
+        return not self._ready or not select.select([self.sock], [], [], 0)[0]
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str], log: IO[bytes] | None) -> ForkedKernel:
         request = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode()
@@ -267,7 +299,9 @@ class Zygote:
             return ForkedKernel(int(answer["pid"]), fds[0])
 
     def close(self) -> None:
-        self.sock.close()  # the zygote sees end of file and exits
+        self.sock.close()  # the zygote sees end of file and exits (a shared one once every worker's end is closed)
+        if self.process is None:
+            return
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:  # stopped (SIGSTOP) or stuck: our own child, still unreaped
@@ -293,6 +327,16 @@ def zygote() -> Zygote:
         if _zygote is None:
             _zygote = Zygote()
         return _zygote
+
+
+def attach(sock: socket.socket) -> None:
+    """Use the zygote at the other end of ``sock`` (started by this worker's executor for all its workers,
+    :func:`spawn_zygote`) until it fails; then :func:`zygote` starts this worker's own."""
+    global _zygote
+    with _zygote_lock:
+        if _zygote is not None:
+            _zygote.close()
+        _zygote = Zygote(sock=sock)
 
 
 def discard_zygote() -> None:

@@ -104,7 +104,7 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
             own = executor is None
             if after:  # what the workers call after each run, this process calls for the batch once it is done
                 preload_after(after)
-            ex = executor or EXECUTORS["local"](jobs=n_jobs)
+            ex = executor or EXECUTORS["local"](jobs=n_jobs, shared_zygote=kernel_start == "fork")
             finished: set[str] = set()
             said_fallback = False
 
