@@ -129,6 +129,27 @@ def test_a_killed_report_leaves_no_process_and_the_next_run_repairs(ws, how, ker
     assert not [d for pid in tree for d in Path(tempfile.gettempdir()).glob(f"{CONNECTION_DIR_PREFIX}{pid}-*")]
 
 
+def _zygotes() -> set[int]:
+    """Live processes started as a kernel zygote (forked kernels show the same command line)."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if b"kernels import serve" in Path(f"/proc/{entry}/cmdline").read_bytes() and _alive(int(entry)):
+                found.add(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def test_an_up_to_date_batch_ends_the_zygote_it_started_early(ws):
+    """`ktpel report` starts the kernels' zygote before it plans (its imports overlap the planning); with
+    nothing to run it ends it."""
+    before = _zygotes()
+    done = run_ktpel(ws.root, "report", "--config", str(ws.root / "ok.yaml"), "--no-export")
+    assert done.returncode == 0 and "0 ok, 0 failed, 1 up to date" in done.stdout, done.stdout + done.stderr
+    wait_for(lambda: not (_zygotes() - before), "no zygote of that batch is left", within=30)
+
+
 def test_a_second_report_waits_for_the_first_and_then_runs(ws):
     first = _start_sleeping_batch(ws)
     second = subprocess.Popen([sys.executable, "-m", "helpers.cli", "--project", str(ws.root), "report",

@@ -180,10 +180,12 @@ class LocalProcessExecutor(Executor):
     outlives the process that runs it.
     """
 
-    def __init__(self, jobs: int | None = None, launch_limit: int | None = None, shared_zygote: bool = False) -> None:
+    def __init__(self, jobs: int | None = None, launch_limit: int | None = None, shared_zygote: bool = False,
+                 zygote: tuple[Any, list[Any]] | None = None) -> None:
         self.jobs = max(1, jobs or default_jobs())
         self.launch_limit = max(1, min(self.jobs, launch_limit or 2))
-        self.shared_zygote = shared_zygote
+        self.shared_zygote = shared_zygote or zygote is not None
+        self._given = zygote  # a shared zygote started before this executor (start_zygote)
         self._zygote: Any = None  # the shared zygote's process
         self._ctx = mp.get_context("spawn")
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -199,7 +201,8 @@ class LocalProcessExecutor(Executor):
             if self.shared_zygote:
                 from helpers.batch.kernels import spawn_zygote
 
-                self._zygote, socks = spawn_zygote(self.jobs)
+                self._zygote, socks = self._given or spawn_zygote(self.jobs)
+                self._given = None
                 zygotes = self._ctx.SimpleQueue()
                 for sock in socks:  # pickled here: multiprocessing hands the descriptor to the worker that takes it
                     zygotes.put(sock)
@@ -234,6 +237,9 @@ class LocalProcessExecutor(Executor):
                 future.cancel()
 
     def close(self) -> None:
+        if self._given is not None:  # never started
+            end_zygote(self._given)
+            self._given = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -252,6 +258,24 @@ class LocalProcessExecutor(Executor):
             self._lifeline.close()
             self._lifeline = None
         self.close()
+
+
+def start_zygote(workers: int) -> tuple[Any, list[Any]]:
+    """A kernel zygote for ``workers`` local workers, started now, with SIGINT ignored as the workers have it
+    (Ctrl-C stops the batch through its workers): ``LocalProcessExecutor(zygote=...)`` takes it, so that its
+    imports overlap what comes before the batch (reading the config, planning); else :func:`end_zygote`."""
+    from helpers.batch.kernels import spawn_zygote
+
+    with _sigint_ignored():
+        return spawn_zygote(workers)
+
+
+def end_zygote(zygote: tuple[Any, list[Any]]) -> None:
+    process, socks = zygote
+    for sock in socks:
+        sock.close()
+    process.kill()
+    process.wait()
 
 
 @contextlib.contextmanager

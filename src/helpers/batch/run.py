@@ -18,7 +18,9 @@ from helpers.batch.executors import (
     Executor,
     default_jobs,
     default_kernel_start,
+    end_zygote,
     fork_unsupported,
+    start_zygote,
 )
 from helpers.batch.plan import PlannedRun, grid_sources, plan, stored_fingerprint
 from helpers.batch.tasks import Event, RunOutcome, RunTask, preload_after
@@ -75,79 +77,89 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
         raise UsageError(f"start timeout {start_timeout!r}: give a number of seconds above 0")
     if kernel_start == "fork" and executor is None and (why := fork_unsupported()):
         raise UsageError(f"--kernel-start fork: {why}; use --kernel-start spawn")
-    snapshot_id, _ = resolve(project, snapshot)
-    runs = plan(project, load_config(project, config, grid_sources(project, snapshot_id)), snapshot_id, only=only, overrides=overrides,
-                export_settings=export_settings)
-    out_dir = project.reports_dir / snapshot_id
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, RunOutcome] = {}
-    total, counter = len(runs), itertools.count(1)
-    lock = FileLock(str(out_dir / ".report.lock"))
-    if not _try_lock(lock):
-        echo(f"waiting for another `ktpel report` on {project.rel(out_dir)} to finish ...")
-        lock.acquire()
+    # The kernels' zygote starts now: its imports overlap the planning (ended unused if nothing runs).
+    zygote = start_zygote(jobs or default_jobs()) if kernel_start == "fork" and executor is None else None
     try:
-        _remove_leftovers(out_dir)  # from runs that died; we hold the lock
-        remove_orphan_connection_dirs()  # of workers that were killed
-        todo = []
-        for run in runs:
-            if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
-                results[run.name] = RunOutcome(run.name, "up to date", 0.0, run.output)
-                run.failed_output.unlink(missing_ok=True)  # a failure of other inputs, now superseded
-                echo(f"[{next(counter)}/{total}] {run.name} up to date")
-            else:
-                todo.append(run)
-        if todo:
-            n_jobs = max(1, min(jobs or default_jobs(), len(todo)))
-            where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
-            echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
-            own = executor is None
-            if after:  # what the workers call after each run, this process calls for the batch once it is done
-                preload_after(after)
-            ex = executor or EXECUTORS["local"](jobs=n_jobs, shared_zygote=kernel_start == "fork")
-            finished: set[str] = set()
-            said_fallback = False
+        snapshot_id, _ = resolve(project, snapshot)
+        runs = plan(project, load_config(project, config, grid_sources(project, snapshot_id)), snapshot_id, only=only, overrides=overrides,
+                    export_settings=export_settings)
+        out_dir = project.reports_dir / snapshot_id
+        out_dir.mkdir(parents=True, exist_ok=True)
+        results: dict[str, RunOutcome] = {}
+        total, counter = len(runs), itertools.count(1)
+        lock = FileLock(str(out_dir / ".report.lock"))
+        if not _try_lock(lock):
+            echo(f"waiting for another `ktpel report` on {project.rel(out_dir)} to finish ...")
+            lock.acquire()
+        try:
+            _remove_leftovers(out_dir)  # from runs that died; we hold the lock
+            remove_orphan_connection_dirs()  # of workers that were killed
+            todo = []
+            for run in runs:
+                if not force and run.output.exists() and stored_fingerprint(run.output) == run.fingerprint:
+                    results[run.name] = RunOutcome(run.name, "up to date", 0.0, run.output)
+                    run.failed_output.unlink(missing_ok=True)  # a failure of other inputs, now superseded
+                    echo(f"[{next(counter)}/{total}] {run.name} up to date")
+                else:
+                    todo.append(run)
+            if todo:
+                n_jobs = max(1, min(jobs or default_jobs(), len(todo)))
+                where = f"{n_jobs} at a time" if executor is None else f"on {getattr(executor, 'label', type(executor).__name__)}"
+                echo(f"snapshot {snapshot_id}: running {len(todo)} of {total} notebook(s), {where}")
+                own = executor is None
+                if after:  # what the workers call after each run, this process calls for the batch once it is done
+                    preload_after(after)
+                if executor is None:
+                    ex: Executor = EXECUTORS["local"](jobs=n_jobs, zygote=zygote, shared_zygote=kernel_start == "fork")
+                    zygote = None  # the executor's now
+                else:
+                    ex = executor
+                finished: set[str] = set()
+                said_fallback = False
 
-            def on_event(event: Event) -> None:
-                kind, name, *rest = event
-                if name in finished:
-                    return
-                if kind == "start":
-                    echo(f"      {name}: started" + (f" (attempt {rest[0]})" if rest[0] > 1 else ""))
-                elif kind == "cells":
-                    echo(f"      {name}: {rest[0]}/{rest[1]} cells")
-                elif kind == "retry":
-                    echo(f"      {name}: {rest[0]}; retrying once")
-                elif kind == "fallback":
-                    nonlocal said_fallback
-                    if not said_fallback:  # once per batch: every worker may meet the same broken zygote
-                        said_fallback = True
-                        echo(f"      {name}: forked kernel start failed: {rest[0]}")
+                def on_event(event: Event) -> None:
+                    kind, name, *rest = event
+                    if name in finished:
+                        return
+                    if kind == "start":
+                        echo(f"      {name}: started" + (f" (attempt {rest[0]})" if rest[0] > 1 else ""))
+                    elif kind == "cells":
+                        echo(f"      {name}: {rest[0]}/{rest[1]} cells")
+                    elif kind == "retry":
+                        echo(f"      {name}: {rest[0]}; retrying once")
+                    elif kind == "fallback":
+                        nonlocal said_fallback
+                        if not said_fallback:  # once per batch: every worker may meet the same broken zygote
+                            said_fallback = True
+                            echo(f"      {name}: forked kernel start failed: {rest[0]}")
 
-            try:
-                tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
-                         for run in longest_first(todo, read_run_seconds(project))]
-                for outcome in ex.run(tasks, on_event):
-                    finished.add(outcome.name)
-                    results[outcome.name] = outcome
-                    status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
-                    echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
-                    if outcome.after_error:
-                        echo(f"      {outcome.name}: {after} failed: {_first_line(outcome.after_error, 200)}")
-            except BaseException:  # interrupted (Ctrl-C, SIGTERM) or broken: nothing may outlive the batch
+                try:
+                    tasks = [_task(project, run, snapshot_id, start_timeout, kernel_start, after, kernel_reuse)
+                             for run in longest_first(todo, read_run_seconds(project))]
+                    for outcome in ex.run(tasks, on_event):
+                        finished.add(outcome.name)
+                        results[outcome.name] = outcome
+                        status = "ok" if outcome.ok else f"FAILED ({_first_line(outcome.error, 120)})"
+                        echo(f"[{next(counter)}/{total}] {outcome.name} {status} {outcome.seconds:.1f}s")
+                        if outcome.after_error:
+                            echo(f"      {outcome.name}: {after} failed: {_first_line(outcome.after_error, 200)}")
+                except BaseException:  # interrupted (Ctrl-C, SIGTERM) or broken: nothing may outlive the batch
+                    if own:
+                        ex.abort()  # the workers are dead when it returns: their temporary notebooks can go
+                        _remove_leftovers(out_dir)
+                    raise
                 if own:
-                    ex.abort()  # the workers are dead when it returns: their temporary notebooks can go
-                    _remove_leftovers(out_dir)
-                raise
-            if own:
-                ex.close()
+                    ex.close()
+        finally:
+            lock.release()
+        ordered = [results[run.name] for run in runs]
+        record_run_seconds(project, ordered)
+        for line in summary_lines(project, ordered, time.monotonic() - t0):
+            echo(line)
+        return ordered
     finally:
-        lock.release()
-    ordered = [results[run.name] for run in runs]
-    record_run_seconds(project, ordered)
-    for line in summary_lines(project, ordered, time.monotonic() - t0):
-        echo(line)
-    return ordered
+        if zygote is not None:
+            end_zygote(zygote)
 
 
 #: In ``reports/``: how long each run's cells took the last time it ran, so that the next batch starts
