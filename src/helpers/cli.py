@@ -158,7 +158,7 @@ def _report(project: Project, args: argparse.Namespace) -> int:
     executor = None if args.executor == "local" else EXECUTORS[args.executor](jobs=args.jobs, **options)
     results = run_batch(project, args.snapshot, config=args.config, only=args.only, overrides=overrides,
                         jobs=args.jobs, force=args.force, executor=executor, start_timeout=args.start_timeout,
-                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None,
+                        kernel_start=args.kernel_start, after=EXPORT_RUN if args.export else None, zygote=args.zygote,
                         kernel_reuse=args.kernel_reuse)
     if args.export:
         export_after_batch(project, results)
@@ -372,9 +372,10 @@ def _add_propose(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.zygote = _early_zygote(args)
     from helpers.snapshot import SnapshotNotFound
 
-    args = build_parser().parse_args(argv)
     try:
         project = find_project(args.project)
         return int(args.func(project, args) or 0)
@@ -399,6 +400,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ktpel {args.command}: cannot write {where}: {exc.strerror or exc}; files written before are "
               "unchanged", file=sys.stderr)
         return 1
+    finally:
+        if args.zygote is not None:  # a batch ends its zygote; this is for a command refused before it ran
+            from helpers.batch.executors import end_zygote
+
+            end_zygote(args.zygote)
+
+
+def _early_zygote(args: argparse.Namespace) -> Any:
+    """For `ktpel report` with forked kernels on this machine, the kernels' zygote, started before anything
+    else (imports, reading reports.yaml, planning), which its own imports then overlap."""
+    if getattr(args, "command", None) != "report" or args.kernel_start != "fork" or args.executor != "local":
+        return None
+    from helpers.batch.executors import default_jobs, fork_unsupported, start_zygote
+
+    return None if fork_unsupported() else start_zygote(args.jobs or default_jobs())
 
 
 def _relative(path: Any, args: argparse.Namespace) -> str:

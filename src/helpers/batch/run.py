@@ -55,13 +55,16 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
               overrides: Mapping[str, Any] | None = None, jobs: int | None = None, force: bool = False,
               export_settings: Mapping[str, Any] | None = None, executor: Executor | None = None,
               start_timeout: float = 60.0, kernel_start: str | None = None, after: str | None = None,
-              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo) -> list[RunOutcome]:
+              kernel_reuse: bool = True, echo: Callable[[str], None] = _echo,
+              zygote: tuple[Any, list[Any]] | None = None) -> list[RunOutcome]:
     """Run the batch of ``reports.yaml`` (or ``config``) on ``snapshot``; one result per run, in config order.
 
     ``after``: ``"module:function"`` each worker calls as ``function(project_root, output)`` after a run
     that succeeded (see :class:`RunTask`); a failing call is said and leaves the result's ``exported`` False.
     ``kernel_reuse``: a worker runs its next notebook in the kernel of its last good run, reset
     (:mod:`helpers.batch.warm`); False: a fresh kernel per run.
+    ``zygote``: the kernels' zygote (:func:`helpers.batch.executors.start_zygote`) if the caller started it
+    already; else, for forked kernels on this machine, it is started here, before the planning.
 
     Refuses the whole batch (:class:`ValidationFailed`, :class:`UsageError`) before running anything
     if a run is bad; otherwise never raises for a failing run: see each result's ``status``."""
@@ -78,7 +81,8 @@ def run_batch(project: Project, snapshot: str = "latest", *, config: Path | None
     if kernel_start == "fork" and executor is None and (why := fork_unsupported()):
         raise UsageError(f"--kernel-start fork: {why}; use --kernel-start spawn")
     # The kernels' zygote starts now: its imports overlap the planning (ended unused if nothing runs).
-    zygote = start_zygote(jobs or default_jobs()) if kernel_start == "fork" and executor is None else None
+    if zygote is None and kernel_start == "fork" and executor is None:
+        zygote = start_zygote(jobs or default_jobs())
     try:
         snapshot_id, _ = resolve(project, snapshot)
         runs = plan(project, load_config(project, config, grid_sources(project, snapshot_id)), snapshot_id, only=only, overrides=overrides,
