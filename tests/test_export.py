@@ -341,7 +341,8 @@ def default_batch(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 
 def _vocabulary(project: Project, sid: str, lang: str) -> set[str]:
     """Every word a ``lang`` page may show outside quotes and source titles: the catalogue of ``lang``, and
-    data (region names, metric labels of ``lang``, publishers, month and day names of ``lang``)."""
+    data (region names, metric labels of ``lang``, publishers, the places sources were written in, month and
+    day names of ``lang``)."""
     from helpers.i18n import catalogue, time_locale
 
     words = set()
@@ -349,7 +350,8 @@ def _vocabulary(project: Project, sid: str, lang: str) -> set[str]:
         words |= _words(re.sub(r"\{[^}]*\}", " ", template))
     con = duckdb.connect(str(project.snapshots_dir / f"{sid}.duckdb"), read_only=True)
     rows = con.execute(f"SELECT name FROM regions UNION ALL SELECT label_{lang} FROM metrics "
-                       "UNION ALL SELECT publisher FROM sources WHERE publisher IS NOT NULL").fetchall()
+                       "UNION ALL SELECT publisher FROM sources WHERE publisher IS NOT NULL "
+                       "UNION ALL SELECT place FROM sources WHERE place IS NOT NULL").fetchall()
     con.close()
     for (value,) in rows:
         words |= _words(str(value))
